@@ -1,0 +1,81 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts import services
+from accounts.models import HostApplication, Team, TeamJoinRequest, TeamMembership, User
+from arena.exceptions import ApplicationError
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "email", "role", "host_status", "email_verified_at", "is_active", "date_joined")
+    list_filter = ("role", "host_status", "is_active", "is_staff", ("email_verified_at", admin.EmptyFieldListFilter))
+    search_fields = ("username", "email", "display_name")
+    ordering = ("-date_joined",)
+    fieldsets = (
+        (None, {"fields": ("email", "username", "password")}),
+        ("Profile", {"fields": ("display_name", "bio", "avatar", "social_links", "game_ids", "timezone")}),
+        ("Arena", {"fields": ("role", "host_status", "email_verified_at")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),)
+
+
+def _decide(modeladmin, request, queryset, *, approve: bool) -> None:
+    done = 0
+    for application in queryset.filter(status=HostApplication.Status.PENDING):
+        try:
+            services.host_application_decide(user_id=application.user_id, approve=approve, reviewer=request.user)
+            done += 1
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{application.user}: {exc.message}", messages.ERROR)
+    verb = "Approved" if approve else "Rejected"
+    modeladmin.message_user(request, f"{verb} {done} application(s).", messages.SUCCESS)
+
+
+@admin.register(HostApplication)
+class HostApplicationAdmin(admin.ModelAdmin):
+    list_display = ("user", "status", "created_at", "reviewed_by", "reviewed_at")
+    list_filter = ("status",)
+    search_fields = ("user__username", "user__email")
+    raw_id_fields = ("user", "reviewed_by")
+    readonly_fields = ("created_at",)
+    actions = ("approve", "reject")
+
+    @admin.action(description="Approve selected host applications")
+    def approve(self, request, queryset):
+        _decide(self, request, queryset, approve=True)
+
+    @admin.action(description="Reject selected host applications")
+    def reject(self, request, queryset):
+        _decide(self, request, queryset, approve=False)
+
+
+class TeamMembershipInline(admin.TabularInline):
+    model = TeamMembership
+    raw_id_fields = ("user",)
+    extra = 0
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "tag", "captain", "created_at")
+    search_fields = ("name", "tag", "captain__username")
+    raw_id_fields = ("captain",)
+    inlines = (TeamMembershipInline,)
+
+
+@admin.register(TeamJoinRequest)
+class TeamJoinRequestAdmin(admin.ModelAdmin):
+    list_display = ("team", "user", "status", "created_at", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("team__name", "user__username")
+    raw_id_fields = ("team", "user", "decided_by")
+
+
+@admin.register(TeamMembership)
+class TeamMembershipAdmin(admin.ModelAdmin):
+    list_display = ("team", "user", "joined_at")
+    search_fields = ("team__name", "user__username")
+    raw_id_fields = ("team", "user")

@@ -1,0 +1,23 @@
+from ninja import NinjaAPI
+
+from api.errors import install_error_handlers
+from api.routers import accounts, admin, auth, ops, teams
+
+api = NinjaAPI(
+    title="Arena API",
+    version="1.0.0",
+    description=(
+        "Real-time esports competitions. Errors are always JSON "
+        '`{"detail": str, "code": str?, "errors": [{"loc", "msg", "type"}]?}`. '
+        "Authenticate with `Authorization: Bearer <access>` from `POST /api/auth/login`. "
+        "Lists are paginated with `?page=&page_size=` and return `{items, count}`."
+    ),
+    urls_namespace="api",
+)
+install_error_handlers(api)
+
+api.add_router("/", ops.router)
+api.add_router("/auth", auth.router)
+api.add_router("/", accounts.router)
+api.add_router("/teams", teams.router)
+api.add_router("/admin", admin.router)

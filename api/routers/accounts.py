@@ -1,0 +1,69 @@
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import File, Form, Router, UploadedFile
+from ninja.pagination import paginate
+
+from accounts import selectors, services
+from accounts.models import User
+from api.auth import jwt_auth
+from api.schemas.accounts import (
+    ErrorOut,
+    HostApplicationOut,
+    LeaderboardRowOut,
+    MeOut,
+    MePatchIn,
+    PublicProfileOut,
+)
+
+router = Router(tags=["accounts"])
+
+
+def _me(user: User) -> User:
+    return User.objects.select_related("wallet").get(pk=user.pk)
+
+
+@router.get("/me", auth=jwt_auth, response={200: MeOut, 401: ErrorOut})
+def get_me(request: HttpRequest):
+    return _me(request.user)
+
+
+@router.patch("/me", auth=jwt_auth, response={200: MeOut, 401: ErrorOut, 409: ErrorOut, 422: ErrorOut})
+def update_me(request: HttpRequest, payload: MePatchIn):
+    services.user_profile_update(user=request.user, data=payload.dict(exclude_unset=True, exclude_none=True))
+    return _me(request.user)
+
+
+@router.post(
+    "/me/avatar",
+    auth=jwt_auth,
+    response={200: MeOut, 401: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut},
+)
+def upload_avatar(request: HttpRequest, image: File[UploadedFile]):
+    """PNG, JPEG, WebP or GIF up to 5 MiB. Re-encoded (metadata stripped) and resized to at most 512×512."""
+    services.user_avatar_set(user=request.user, image=image)
+    return _me(request.user)
+
+
+@router.post(
+    "/me/host-application",
+    auth=jwt_auth,
+    response={201: HostApplicationOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 413: ErrorOut, 415: ErrorOut},
+)
+def apply_to_host(request: HttpRequest, message: Form[str] = "", identity_document: File[UploadedFile] = None):
+    """Multipart. Optional `identity_document` (PDF or image, ≤ 10 MiB) is kept in private storage.
+    Needs a verified email. An admin approves or rejects the application."""
+    return 201, services.host_application_submit(user=request.user, message=message.strip(), document=identity_document)
+
+
+@router.get("/users/{username}", response={200: PublicProfileOut, 404: ErrorOut})
+def get_public_profile(request: HttpRequest, username: str):
+    return selectors.user_get_by_username(username=username)
+
+
+@router.get("/leaderboard", response=list[LeaderboardRowOut])
+@paginate
+def get_leaderboard(request: HttpRequest, by: Literal["xp"] = "xp"):
+    """Players ranked by XP (equal XP shares a rank). Ranking by tournament wins
+    (`by=wins`) arrives with the competitions engine."""
+    return selectors.leaderboard()

@@ -1,0 +1,196 @@
+from datetime import datetime
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import Field, StringConstraints
+
+Username = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_]{3,30}$")]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Token = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+GameKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,30}$")]
+GameId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str | None = None
+    errors: list[dict] | None = None
+
+
+class RegisterIn(Schema):
+    email: Email
+    password: Password
+    username: Username
+    role: Literal["player", "host"] = "player"
+
+
+class LoginIn(Schema):
+    email: Email
+    password: Password
+
+
+class TokenPairOut(Schema):
+    access: str
+    refresh: str
+
+
+class RefreshIn(Schema):
+    refresh: Token
+
+
+class TokenIn(Schema):
+    token: Token
+
+
+class EmailIn(Schema):
+    email: Email
+
+
+class PasswordResetConfirmIn(Schema):
+    token: Token
+    password: Password
+
+
+class MessageOut(Schema):
+    detail: str
+
+
+def _avatar_url(user, context) -> str | None:
+    if not user.avatar:
+        return None
+    request = context["request"] if context else None
+    url = user.avatar.url
+    return request.build_absolute_uri(url) if request else url
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    username: str
+    role: str
+    email_verified: bool = Field(..., alias="is_email_verified")
+    date_joined: datetime
+
+
+class MeOut(Schema):
+    id: int
+    email: str
+    username: str
+    display_name: str
+    bio: str
+    avatar_url: str | None
+    social_links: dict[str, str]
+    game_ids: dict[str, str]
+    timezone: str
+    role: str
+    host_status: str
+    email_verified: bool = Field(..., alias="is_email_verified")
+    xp: int
+    streak: int
+    streak_freezes: int
+    date_joined: datetime
+
+    @staticmethod
+    def resolve_avatar_url(obj, context) -> str | None:
+        return _avatar_url(obj, context)
+
+    # The wallet row appears with the first XP movement; until then everything is 0.
+    @staticmethod
+    def resolve_xp(obj) -> int:
+        wallet = getattr(obj, "wallet", None)
+        return wallet.xp_balance if wallet else 0
+
+    @staticmethod
+    def resolve_streak(obj) -> int:
+        wallet = getattr(obj, "wallet", None)
+        return wallet.streak if wallet else 0
+
+    @staticmethod
+    def resolve_streak_freezes(obj) -> int:
+        wallet = getattr(obj, "wallet", None)
+        return wallet.streak_freezes if wallet else 0
+
+
+class MePatchIn(Schema):
+    username: Username | None = None
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    bio: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    social_links: dict[str, Url] | None = Field(None, description="platform → URL; an empty URL removes it")
+    game_ids: Annotated[dict[GameKey, GameId], Field(max_length=20)] | None = Field(
+        None, description='game slug → in-game id, e.g. {"bgmi": "5123456789"}'
+    )
+    timezone: Annotated[str, StringConstraints(max_length=64)] | None = Field(None, description="IANA name")
+
+
+class PublicProfileOut(Schema):
+    username: str
+    display_name: str
+    bio: str
+    avatar_url: str | None
+    social_links: dict[str, str]
+    game_ids: dict[str, str]
+    role: str
+    verified_host: bool = Field(..., alias="is_verified_host")
+    xp: int
+    teams_count: int
+    date_joined: datetime
+
+    @staticmethod
+    def resolve_avatar_url(obj, context) -> str | None:
+        return _avatar_url(obj, context)
+
+    @staticmethod
+    def resolve_xp(obj) -> int:
+        return MeOut.resolve_xp(obj)
+
+
+class LeaderboardRowOut(Schema):
+    rank: int
+    username: str
+    display_name: str
+    avatar_url: str | None
+    xp: int
+
+    @staticmethod
+    def resolve_avatar_url(obj, context) -> str | None:
+        return _avatar_url(obj, context)
+
+
+class HostApplicationOut(Schema):
+    id: int
+    status: str
+    message: str
+    has_identity_document: bool
+    created_at: datetime
+    reviewed_at: datetime | None
+    review_note: str
+
+    @staticmethod
+    def resolve_has_identity_document(obj) -> bool:
+        return bool(obj.identity_document)
+
+
+class HostDecisionIn(Schema):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+
+
+class AdminUserOut(Schema):
+    id: int
+    email: str
+    username: str
+    role: str
+    host_status: str
+    email_verified: bool = Field(..., alias="is_email_verified")
+    is_active: bool
+    date_joined: datetime
+    last_login: datetime | None
+
+
+class AdminStatsOut(Schema):
+    users: int
+    verified_users: int
+    hosts: int
+    pending_host_applications: int
+    teams: int

@@ -1,0 +1,11 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.settings")
+
+app = Celery("arena")
+# Every CELERY_* setting in arena/settings.py configures this app
+# (JSON only, acks_late, time limits, beat schedule).
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import path, re_path
+
+from api.api import api
+from api.errors import json_404_or_page, json_not_found
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    # Unknown API paths answer in the API's error shape, in DEBUG too.
+    re_path(r"^api/", json_not_found),
+]
+
+if settings.DEBUG and not settings.AWS_STORAGE_BUCKET_NAME:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = json_404_or_page
