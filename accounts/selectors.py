@@ -1,7 +1,7 @@
 """Reads for users and profiles."""
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Value, Window
-from django.db.models.functions import Coalesce, Rank
+from django.db.models.functions import Coalesce, Lower, Rank
 
 from accounts.models import HostApplication, Team, TeamJoinRequest, TeamMembership, User
 from arena.exceptions import NotFound, PermissionDenied
@@ -55,7 +55,8 @@ def team_list(*, member: User | None = None, q: str | None = None) -> QuerySet[T
         teams = teams.filter(pk__in=TeamMembership.objects.filter(user=member).values("team_id"))
     if q:
         teams = teams.filter(Q(name__icontains=q) | Q(tag__iexact=q))
-    return teams.order_by("name")
+    # Alphabetical whatever the case or the database collation; id keeps pages stable.
+    return teams.order_by(Lower("name"), "id")
 
 
 def team_get(*, team_id: int) -> Team:
@@ -73,7 +74,7 @@ def team_get(*, team_id: int) -> Team:
 def team_join_request_list(*, team: Team, user: User, status: str | None = None) -> QuerySet[TeamJoinRequest]:
     if team.captain_id != user.pk:
         raise PermissionDenied("Only the team captain can see join requests.", code="not_captain")
-    requests = team.join_requests.select_related("user")
+    requests = team.join_requests.select_related("user").order_by("-created_at", "-id")
     if status:
         requests = requests.filter(status=status)
     return requests

@@ -6,6 +6,8 @@ from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +30,13 @@ def _normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def _validate_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+
+
 def _ensure_unique(*, email: str | None = None, username: str | None = None, exclude_id: int | None = None) -> None:
     others = User.objects.exclude(pk=exclude_id) if exclude_id else User.objects.all()
     if email and others.filter(email__iexact=email).exists():
@@ -44,7 +53,7 @@ def user_register(*, email: str, password: str, username: str, role: str) -> Use
     _ensure_unique(email=email, username=username)
     user = User(email=email, username=username, role=role)
     user.full_clean(exclude=["password"])
-    validate_password(password, user=user)
+    _validate_password(password, user)
     user.set_password(password)
     user.save()
     transaction.on_commit(lambda: _send_verification_email(user.pk))
@@ -151,7 +160,7 @@ def password_reset_confirm(*, token: str, password: str) -> User:
     user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
     if user is None or not default_token_generator.check_token(user, token_part):
         raise invalid
-    validate_password(password, user=user)
+    _validate_password(password, user)
     user.set_password(password)
     # The reset link proved control of the mailbox.
     user.email_verified_at = user.email_verified_at or timezone.now()
@@ -169,7 +178,14 @@ def _clean_social_links(links: dict[str, str]) -> dict[str, str]:
             f"Unknown social platform(s): {', '.join(unknown)}. Use: {', '.join(SOCIAL_PLATFORMS)}.",
             code="invalid_social_links",
         )
-    return {platform: url for platform, url in links.items() if url}
+    cleaned = {platform: url for platform, url in links.items() if url}
+    validate_url = URLValidator(schemes=["http", "https"])
+    for platform, url in cleaned.items():
+        try:
+            validate_url(url)
+        except ValidationError:
+            raise ValidationError({"social_links": [f"{platform}: enter a valid http(s) URL."]}) from None
+    return cleaned
 
 
 @transaction.atomic

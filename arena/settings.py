@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "api.middleware.JsonMethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "arena.urls"
@@ -99,6 +100,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, channel layer, Celery broker -----------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# django-ratelimit only knows third-party Redis backends by name; Django's own RedisCache
+# is just as atomic (add = SET NX EX, incr = INCRBY), which is all its counters need.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 
 if REDIS_URL:
     CACHES = {
@@ -124,7 +128,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     # Throttle counters in a per-process cache are still correct for one process,
     # which is all the embedded mode runs.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # --- Celery -----------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")

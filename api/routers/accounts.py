@@ -1,7 +1,7 @@
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import File, Form, Router, UploadedFile
+from ninja import File, Form, Router, Status, UploadedFile
 from ninja.pagination import paginate
 
 from accounts import selectors, services
@@ -53,7 +53,9 @@ def upload_avatar(request: HttpRequest, image: File[UploadedFile]):
 def apply_to_host(request: HttpRequest, message: Form[str] = "", identity_document: File[UploadedFile] = None):
     """Multipart. Optional `identity_document` (PDF or image, ≤ 10 MiB) is kept in private storage.
     Needs a verified email. An admin approves or rejects the application."""
-    return 201, services.host_application_submit(user=request.user, message=message.strip(), document=identity_document)
+    return Status(
+        201, services.host_application_submit(user=request.user, message=message.strip(), document=identity_document)
+    )
 
 
 @router.get("/users/{username}", response={200: PublicProfileOut, 404: ErrorOut})

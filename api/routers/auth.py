@@ -1,5 +1,5 @@
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from accounts import services
 from api.auth import jwt_auth
@@ -27,7 +27,7 @@ def register(request: HttpRequest, payload: RegisterIn):
     """Create an account and email a verification link. Unverified accounts can log in
     but cannot host, create teams or pay."""
     throttle(request, "register", account=payload.email)
-    return 201, services.user_register(**payload.dict())
+    return Status(201, services.user_register(**payload.dict()))
 
 
 @router.post("/login", response={200: TokenPairOut, 401: ErrorOut, **THROTTLED})
@@ -48,7 +48,7 @@ def refresh_token(request: HttpRequest, payload: RefreshIn):
 def logout(request: HttpRequest, payload: RefreshIn):
     """Blacklist the refresh token. Access tokens already issued expire on their own."""
     services.session_logout(user=request.user, refresh=payload.refresh)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/verify-email", response={200: MessageOut, 422: ErrorOut, **THROTTLED})
@@ -62,7 +62,7 @@ def verify_email(request: HttpRequest, payload: TokenIn):
 def resend_verification_email(request: HttpRequest):
     throttle(request, "verify_email", account=request.user.email)
     services.verification_email_resend(user=request.user)
-    return 202, {"detail": "A new verification link is on its way."}
+    return Status(202, {"detail": "A new verification link is on its way."})
 
 
 @router.post("/password-reset", response={202: MessageOut, **THROTTLED})
@@ -70,7 +70,7 @@ def request_password_reset(request: HttpRequest, payload: EmailIn):
     """Always 202, whether or not an account uses this address."""
     throttle(request, "password_reset", account=payload.email)
     services.password_reset_request(email=payload.email)
-    return 202, {"detail": "If an account uses this address, a reset link is on its way."}
+    return Status(202, {"detail": "If an account uses this address, a reset link is on its way."})
 
 
 @router.post("/password-reset/confirm", response={200: MessageOut, 422: ErrorOut, **THROTTLED})

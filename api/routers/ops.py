@@ -4,7 +4,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import connection
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 router = Router(tags=["operations"])
 
@@ -68,4 +68,4 @@ def get_ready(request):
         except Exception as exc:  # any failure means "not ready"; say which and why
             checks[name] = f"error: {exc.__class__.__name__}: {exc}"[:200]
     ok = all(value == "ok" for value in checks.values())
-    return (200 if ok else 503), {"status": "ok" if ok else "unavailable", "checks": checks}
+    return Status(200 if ok else 503, {"status": "ok" if ok else "unavailable", "checks": checks})

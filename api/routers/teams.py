@@ -2,7 +2,7 @@ from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from accounts import selectors, services
@@ -24,14 +24,16 @@ def anonymous(request: HttpRequest) -> AnonymousUser:
     return AnonymousUser()
 
 
-@router.post("", auth=jwt_auth, response={201: TeamDetailOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut})
+@router.post(
+    "", auth=jwt_auth, response={201: TeamDetailOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+)
 def create_team(request: HttpRequest, payload: TeamIn):
     """Create a team; you become its captain and first member. Needs a verified email."""
     team = services.team_create(captain=request.user, **payload.dict())
-    return 201, selectors.team_get(team_id=team.pk)
+    return Status(201, selectors.team_get(team_id=team.pk))
 
 
-@router.get("", auth=[jwt_auth, anonymous], response={200: list[TeamOut], 401: ErrorOut})
+@router.get("", auth=[jwt_auth, anonymous], response={200: list[TeamOut], 401: ErrorOut, 422: ErrorOut})
 @paginate
 def list_teams(request: HttpRequest, filters: Query[TeamFilters]):
     """All teams by name; `?mine=true` (with a token) lists only yours; `?q=` searches name or tag."""
@@ -48,33 +50,37 @@ def get_team(request: HttpRequest, team_id: int):
     return selectors.team_get(team_id=team_id)
 
 
-@router.patch("/{team_id}", auth=jwt_auth, response={200: TeamDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut})
+@router.patch(
+    "/{team_id}",
+    auth=jwt_auth,
+    response={200: TeamDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
 def update_team(request: HttpRequest, team_id: int, payload: TeamPatchIn):
     """Captain only. Set `captain_id` to another member to hand over the captaincy."""
     services.team_update(team_id=team_id, user=request.user, data=payload.dict(exclude_unset=True, exclude_none=True))
     return selectors.team_get(team_id=team_id)
 
 
-@router.delete("/{team_id}", auth=jwt_auth, response={204: None, 403: ErrorOut, 404: ErrorOut})
+@router.delete("/{team_id}", auth=jwt_auth, response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut})
 def delete_team(request: HttpRequest, team_id: int):
     services.team_delete(team_id=team_id, user=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
     "/{team_id}/join-requests",
     auth=jwt_auth,
-    response={201: JoinRequestOut, 404: ErrorOut, 409: ErrorOut},
+    response={201: JoinRequestOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def request_to_join_team(request: HttpRequest, team_id: int, payload: JoinRequestIn | None = None):
     message = payload.message if payload else ""
-    return 201, services.team_join_request_create(team_id=team_id, user=request.user, message=message)
+    return Status(201, services.team_join_request_create(team_id=team_id, user=request.user, message=message))
 
 
 @router.get(
     "/{team_id}/join-requests",
     auth=jwt_auth,
-    response={200: list[JoinRequestOut], 403: ErrorOut, 404: ErrorOut},
+    response={200: list[JoinRequestOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
 )
 @paginate
 def list_join_requests(
@@ -88,7 +94,7 @@ def list_join_requests(
 @router.post(
     "/{team_id}/join-requests/{request_id}/accept",
     auth=jwt_auth,
-    response={200: JoinRequestOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: JoinRequestOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
 )
 def accept_join_request(request: HttpRequest, team_id: int, request_id: int):
     return services.team_join_request_decide(team_id=team_id, request_id=request_id, user=request.user, accept=True)
@@ -97,7 +103,7 @@ def accept_join_request(request: HttpRequest, team_id: int, request_id: int):
 @router.post(
     "/{team_id}/join-requests/{request_id}/reject",
     auth=jwt_auth,
-    response={200: JoinRequestOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: JoinRequestOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
 )
 def reject_join_request(request: HttpRequest, team_id: int, request_id: int):
     return services.team_join_request_decide(team_id=team_id, request_id=request_id, user=request.user, accept=False)
@@ -106,9 +112,9 @@ def reject_join_request(request: HttpRequest, team_id: int, request_id: int):
 @router.delete(
     "/{team_id}/members/{user_id}",
     auth=jwt_auth,
-    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
 )
 def remove_team_member(request: HttpRequest, team_id: int, user_id: int):
     """The captain removes a member, or a member removes themself (leaves)."""
     services.team_member_remove(team_id=team_id, member_id=user_id, user=request.user)
-    return 204, None
+    return Status(204, None)

@@ -1,0 +1,87 @@
+import json
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client
+from ninja_jwt.tokens import RefreshToken
+
+from tests.factories import UserFactory
+
+REQUIRE_SERVICES = os.environ.get("ARENA_REQUIRE_SERVICES") == "1"
+
+
+def pytest_configure(config):
+    if REQUIRE_SERVICES:
+        engine = settings.DATABASES["default"]["ENGINE"]
+        if engine != "django.db.backends.postgresql" or not settings.REDIS_URL:
+            raise pytest.UsageError(
+                "ARENA_REQUIRE_SERVICES=1 needs DATABASE_URL (PostgreSQL) and REDIS_URL to be set."
+            )
+
+
+def pytest_runtest_setup(item):
+    needs = {
+        "requires_redis": bool(settings.REDIS_URL),
+        "requires_postgres": settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql",
+    }
+    for marker, available in needs.items():
+        if item.get_closest_marker(marker) and not available:
+            if REQUIRE_SERVICES:
+                pytest.fail(f"{marker}: the service is not configured but ARENA_REQUIRE_SERVICES=1")
+            pytest.skip(f"{marker}: set {'REDIS_URL' if 'redis' in marker else 'DATABASE_URL'} to run")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    cache.clear()
+
+
+def bearer(user) -> dict:
+    """Request headers authenticating as `user` (tokens minted directly, no login throttle)."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {RefreshToken.for_user(user).access_token}"}
+
+
+class ApiClient(Client):
+    """Django's test client speaking JSON: api.post_json(path, body, user=u)."""
+
+    def _call(self, method: str, path: str, body=None, *, user=None, token=None, **extra):
+        if user is not None:
+            extra.update(bearer(user))
+        if token is not None:
+            extra["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        send = getattr(super(), method)
+        if method in ("get", "delete"):
+            return send(path, **extra)
+        data = "" if body is None else json.dumps(body)
+        return send(path, data, content_type="application/json", **extra)
+
+    def get_json(self, path, **kw):
+        return self._call("get", path, **kw)
+
+    def post_json(self, path, body=None, **kw):
+        return self._call("post", path, body, **kw)
+
+    def patch_json(self, path, body=None, **kw):
+        return self._call("patch", path, body, **kw)
+
+    def delete_json(self, path, **kw):
+        return self._call("delete", path, **kw)
+
+
+@pytest.fixture
+def api():
+    return ApiClient()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(role="admin", is_staff=True)

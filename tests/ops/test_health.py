@@ -1,0 +1,47 @@
+import pytest
+from django.conf import settings
+
+
+def test_health_needs_nothing(api):
+    response = api.get("/api/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_ready_checks_database_cache_and_channel_layer(api):
+    response = api.get("/api/ready")
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "cache": "ok", "channel_layer": "ok"},
+    }
+
+
+@pytest.mark.django_db
+def test_ready_reports_a_dead_cache_as_503(api, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    response = api.get("/api/ready")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["cache"].startswith("error: ConnectionError")
+
+
+@pytest.mark.requires_redis
+def test_real_services_are_wired_when_configured():
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert settings.CELERY_BROKER_URL == settings.REDIS_URL
+    assert settings.CELERY_TASK_ALWAYS_EAGER is False
+
+
+@pytest.mark.requires_postgres
+def test_postgres_uses_persistent_checked_connections():
+    database = settings.DATABASES["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["CONN_MAX_AGE"] > 0
+    assert database["CONN_HEALTH_CHECKS"] is True
