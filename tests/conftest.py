@@ -16,9 +16,7 @@ def pytest_configure(config):
     if REQUIRE_SERVICES:
         engine = settings.DATABASES["default"]["ENGINE"]
         if engine != "django.db.backends.postgresql" or not settings.REDIS_URL:
-            raise pytest.UsageError(
-                "ARENA_REQUIRE_SERVICES=1 needs DATABASE_URL (PostgreSQL) and REDIS_URL to be set."
-            )
+            raise pytest.UsageError("ARENA_REQUIRE_SERVICES=1 needs DATABASE_URL (PostgreSQL) and REDIS_URL to be set.")
 
 
 def pytest_runtest_setup(item):

@@ -25,6 +25,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class TeamFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Team
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Team {n}")
     tag = factory.Sequence(lambda n: f"T{n}")

@@ -32,7 +32,8 @@ def test_register_verify_login_refresh_logout(api, django_capture_on_commit_call
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["nova@example.com"]
-    assert message.alternatives and "text/html" in message.alternatives[0][1]
+    assert message.alternatives
+    assert "text/html" in message.alternatives[0][1]
     token = _link_token(message)
 
     response = api.post_json("/api/auth/verify-email", {"token": token})
@@ -70,7 +71,9 @@ def test_register_conflicts_are_case_insensitive(api):
     )
     assert taken_email.status_code == 409
     assert taken_email.json()["code"] == "email_taken"
-    taken_name = api.post_json("/api/auth/register", {"email": "new@example.com", "password": PASSWORD, "username": "ghost"})
+    taken_name = api.post_json(
+        "/api/auth/register", {"email": "new@example.com", "password": PASSWORD, "username": "ghost"}
+    )
     assert taken_name.status_code == 409
     assert taken_name.json()["code"] == "username_taken"
 
@@ -187,9 +190,7 @@ def test_password_reset_does_not_reveal_accounts(api, user, django_capture_on_co
     response = api.post_json("/api/auth/password-reset/confirm", {"token": token, "password": "A-brand-new-pass-9"})
     assert response.status_code == 200, response.content
     assert api.post_json("/api/auth/login", {"email": user.email, "password": PASSWORD}).status_code == 401
-    assert (
-        api.post_json("/api/auth/login", {"email": user.email, "password": "A-brand-new-pass-9"}).status_code == 200
-    )
+    assert api.post_json("/api/auth/login", {"email": user.email, "password": "A-brand-new-pass-9"}).status_code == 200
     reused = api.post_json("/api/auth/password-reset/confirm", {"token": token, "password": "Yet-another-pass-7"})
     assert reused.status_code == 422
     assert reused.json()["code"] == "token_invalid"

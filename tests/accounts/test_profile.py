@@ -80,7 +80,9 @@ def test_me_patch_username_taken_is_409(api, user):
     assert response.json()["code"] == "username_taken"
 
 
-@pytest.mark.parametrize(("fmt", "name", "content_type"), [("PNG", "a.png", "image/png"), ("JPEG", "a.jpg", "image/jpeg")])
+@pytest.mark.parametrize(
+    ("fmt", "name", "content_type"), [("PNG", "a.png", "image/png"), ("JPEG", "a.jpg", "image/jpeg")]
+)
 def test_avatar_is_reencoded_resized_and_stripped(api, user, fmt, name, content_type):
     response = _upload(api, user, name, _image_bytes(fmt, exif=fmt == "JPEG"), content_type)
     assert response.status_code == 200, response.content
@@ -153,7 +155,10 @@ def test_public_profile_and_leaderboard(api):
     assert board.status_code == 200
     body = board.json()
     assert body["count"] == 3
-    assert [(row["username"], row["rank"], row["xp"]) for row in body["items"]] == [("Star", 1, 500), ("rookie", 1, 500)]
+    assert [(row["username"], row["rank"], row["xp"]) for row in body["items"]] == [
+        ("Star", 1, 500),
+        ("rookie", 1, 500),
+    ]
     page_two = api.get_json("/api/leaderboard?page_size=2&page=2").json()
     assert [(row["username"], row["rank"]) for row in page_two["items"]] == [("newbie", 3)]
     assert api.get_json("/api/leaderboard?by=karma").status_code == 422
@@ -169,7 +174,9 @@ def test_host_application_needs_verified_email(api):
 def test_host_application_approval_makes_a_host(api, user, admin_user):
     document = SimpleUploadedFile("id.pdf", b"%PDF-1.7\n%fake but shaped like a pdf\n", content_type="application/pdf")
     response = api.post(
-        "/api/me/host-application", {"message": "I run weekly BGMI scrims", "identity_document": document}, **bearer(user)
+        "/api/me/host-application",
+        {"message": "I run weekly BGMI scrims", "identity_document": document},
+        **bearer(user),
     )
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "pending"

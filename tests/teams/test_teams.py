@@ -204,6 +204,18 @@ def test_team_detail_lists_members_with_the_captain_flagged(api):
     assert {m["username"] for m in body["members"]} == {team.captain.username, member.username}
 
 
+def test_team_detail_and_list_do_not_query_per_member(api, django_assert_max_num_queries):
+    team = TeamFactory()
+    for _ in range(5):
+        add_member(team)
+    TeamFactory()
+
+    with django_assert_max_num_queries(2):
+        assert len(api.get_json(f"/api/teams/{team.pk}").json()["members"]) == 6
+    with django_assert_max_num_queries(2):
+        assert api.get_json("/api/teams").json()["count"] == 2
+
+
 def test_team_detail_for_an_unknown_id_is_404(api):
     assert_error(api.get_json("/api/teams/999999"), 404)
 

@@ -1,0 +1,17 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Team, TeamMembership, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_is_idempotent_and_usable(api):
+    call_command("seed_demo")
+    counts = (User.objects.count(), Team.objects.count(), TeamMembership.objects.count())
+    call_command("seed_demo")
+    assert (User.objects.count(), Team.objects.count(), TeamMembership.objects.count()) == counts == (10, 2, 8)
+    host = User.objects.get(username="host")
+    assert host.is_verified_host
+    login = api.post_json("/api/auth/login", {"email": "host@arena.local", "password": "arena-demo-pass"})
+    assert login.status_code == 200

@@ -1,0 +1,110 @@
+"""Drive a real daphne process: what crosses process boundaries is tested here."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import websockets
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str, **kwargs):
+    try:
+        with urllib.request.urlopen(url, timeout=10, **kwargs) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    env = {**os.environ, "THROTTLE_VERIFY_EMAIL": "3/m", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(  # noqa: S603 - our own server
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "arena.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if _get(f"{base}/api/health")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("daphne did not start:\n" + process.stdout.read().decode())
+    yield base, port
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_health_over_http(server):
+    base, _ = server
+    status, _headers, body = _get(f"{base}/api/health")
+    assert status == 200
+    assert json.loads(body) == {"status": "ok"}
+
+
+def test_docs_render_with_their_static_files(server):
+    base, _ = server
+    status, _, body = _get(f"{base}/api/docs")
+    assert status == 200
+    html = body.decode()
+    assert "swagger-ui" in html
+    assert _get(f"{base}/static/ninja/swagger-ui.css")[0] == 200
+    status, _, schema = _get(f"{base}/api/openapi.json")
+    assert status == 200
+    assert "/api/auth/login" in json.loads(schema)["paths"]
+
+
+async def test_websocket_echo(server):
+    _, port = server
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/echo/", origin="http://localhost") as ws:
+        await ws.send("ping from a real socket")
+        assert await ws.recv() == "ping from a real socket"
+
+
+async def test_websocket_from_foreign_origin_is_refused(server):
+    _, port = server
+    with pytest.raises(websockets.exceptions.InvalidStatus):
+        async with websockets.connect(f"ws://127.0.0.1:{port}/ws/echo/", origin="https://evil.example"):
+            pass
+
+
+@pytest.mark.requires_redis
+@pytest.mark.django_db
+def test_throttle_is_shared_between_processes(server, api, settings):
+    """Three attempts spent against the daphne process exhaust the limit for this process too."""
+    base, _ = server
+    settings.ARENA_THROTTLES = {**settings.ARENA_THROTTLES, "verify_email": "3/m"}
+    request = urllib.request.Request(
+        f"{base}/api/auth/verify-email",
+        data=json.dumps({"token": "not-a-token"}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    for _ in range(3):
+        assert _get(request)[0] == 422
+    response = api.post_json("/api/auth/verify-email", {"token": "not-a-token"})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
