@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 from ninja_jwt.tokens import RefreshToken
 
+from arena.celery import app as celery_app
 from tests.factories import UserFactory
 
 REQUIRE_SERVICES = os.environ.get("ARENA_REQUIRE_SERVICES") == "1"
@@ -41,6 +42,15 @@ def _isolated(settings, tmp_path):
 def bearer(user) -> dict:
     """Request headers authenticating as `user` (tokens minted directly, no login throttle)."""
     return {"HTTP_AUTHORIZATION": f"Bearer {RefreshToken.for_user(user).access_token}"}
+
+
+@pytest.fixture(autouse=True)
+def _celery_inline():
+    """Run Celery tasks in-process, as the embedded mode does; tests/e2e runs a real worker."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 class ApiClient(Client):
