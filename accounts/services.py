@@ -113,9 +113,12 @@ def session_refresh(*, refresh: str) -> dict[str, str]:
         user = User.objects.filter(pk=token["user_id"], is_active=True).first()
         if user is None:
             raise NotAuthenticated("This account is no longer active.", code="user_inactive")
-        token.blacklist()
+        _, first_use = token.blacklist()
     except TokenError as exc:
         raise NotAuthenticated(f"Refresh token rejected: {exc}.", code="token_not_valid") from None
+    if not first_use:
+        # Two refreshes raced with the same token: only the one that blacklisted it wins.
+        raise NotAuthenticated("Refresh token rejected: Token is blacklisted.", code="token_not_valid")
     new = RefreshToken.for_user(user)
     return {"access": str(new.access_token), "refresh": str(new)}
 

@@ -205,3 +205,32 @@ def test_password_reset_confirm_validates_the_new_password(api, user, django_cap
     assert response.json()["errors"]
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_refreshes_of_one_token_yield_one_new_pair(user):
+    import threading
+
+    from django.db import connection
+
+    from tests.conftest import ApiClient
+
+    refresh = ApiClient().post_json("/api/auth/login", {"email": user.email, "password": PASSWORD}).json()["refresh"]
+    barrier = threading.Barrier(4)
+    statuses = []
+
+    def attempt():
+        try:
+            client = ApiClient()
+            barrier.wait()
+            statuses.append(client.post_json("/api/auth/token/refresh", {"refresh": refresh}).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 401, 401, 401]
