@@ -1,7 +1,7 @@
 from ninja import NinjaAPI
 
 from api.errors import install_error_handlers
-from api.routers import accounts, admin, auth, ops, teams
+from api.routers import accounts, admin, auth, ops, teams, tournaments
 
 api = NinjaAPI(
     title="Arena API",
@@ -21,3 +21,7 @@ api.add_router("/auth", auth.router)
 api.add_router("/", accounts.router)
 api.add_router("/teams", teams.router)
 api.add_router("/admin", admin.router)
+api.add_router("/", tournaments.games_router)
+api.add_router("/tournaments", tournaments.router)
+api.add_router("/scrims", tournaments.scrims_router)
+api.add_router("/matches", tournaments.matches_router)

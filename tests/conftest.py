@@ -76,6 +76,9 @@ class ApiClient(Client):
     def patch_json(self, path, body=None, **kw):
         return self._call("patch", path, body, **kw)
 
+    def put_json(self, path, body=None, **kw):
+        return self._call("put", path, body, **kw)
+
     def delete_json(self, path, **kw):
         return self._call("delete", path, **kw)
 

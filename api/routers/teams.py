@@ -1,12 +1,11 @@
 from typing import Literal
 
-from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from accounts import selectors, services
-from api.auth import jwt_auth
+from api.auth import jwt_auth, optional_jwt
 from api.schemas.accounts import ErrorOut
 from api.schemas.teams import JoinRequestIn, JoinRequestOut, TeamDetailOut, TeamIn, TeamOut, TeamPatchIn
 from arena.exceptions import NotAuthenticated
@@ -19,11 +18,6 @@ class TeamFilters(Schema):
     q: str | None = None
 
 
-def anonymous(request: HttpRequest) -> AnonymousUser:
-    """Lets a request without a token through; a bad token still gets 401 from jwt_auth."""
-    return AnonymousUser()
-
-
 @router.post(
     "", auth=jwt_auth, response={201: TeamDetailOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 )
@@ -33,7 +27,7 @@ def create_team(request: HttpRequest, payload: TeamIn):
     return Status(201, selectors.team_get(team_id=team.pk))
 
 
-@router.get("", auth=[jwt_auth, anonymous], response={200: list[TeamOut], 401: ErrorOut, 422: ErrorOut})
+@router.get("", auth=optional_jwt, response={200: list[TeamOut], 401: ErrorOut, 422: ErrorOut})
 @paginate
 def list_teams(request: HttpRequest, filters: Query[TeamFilters]):
     """All teams by name; `?mine=true` (with a token) lists only yours; `?q=` searches name or tag."""

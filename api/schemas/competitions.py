@@ -1,0 +1,286 @@
+from datetime import datetime
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import Field, StringConstraints
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)]
+Paise = Annotated[int, Field(ge=0, le=10_000_000_000, description="integer paise (₹1 = 100)")]
+Plan = Literal["basic", "featured", "premium"]
+Format = Literal["groups", "round_robin", "single_elimination", "double_elimination", "swiss"]
+
+
+class GameOut(Schema):
+    slug: str
+    name: str
+    format: str
+    team_size: int
+    max_substitutes: int
+    banner_url: str
+    points_table: list[int]
+    kill_points: int
+
+    @staticmethod
+    def resolve_banner_url(obj, context) -> str:
+        from django.templatetags.static import static
+
+        return context["request"].build_absolute_uri(static(obj.banner))
+
+
+class TournamentIn(Schema):
+    game: str = Field(..., description="game slug from GET /api/games")
+    title: Title
+    description: LongText = ""
+    rules: LongText = ""
+    format: Format | None = Field(None, description="head to head only; battle royale always plays groups")
+    listing_plan: Plan = "basic"
+    prize_pool: Paise = 0
+    entry_fee: Paise = 0
+    max_teams: int = Field(16, ge=2, le=1024)
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    starts_at: datetime
+    check_in_minutes: int = Field(0, ge=0, le=24 * 60)
+    rounds_count: int = Field(1, ge=1, le=10)
+    group_size: int = Field(16, ge=2, le=25, description="teams per battle-royale lobby")
+    qualify_per_group: int = Field(0, ge=0, le=24)
+    matches_per_group: int = Field(1, ge=1, le=20)
+    points_table: list[Annotated[int, Field(ge=0, le=1000)]] | None = Field(
+        None, max_length=25, description="points for 1st, 2nd, …; defaults to the game's table"
+    )
+    kill_points: int | None = Field(None, ge=0, le=100)
+    swiss_rounds: int = Field(0, ge=0, le=20, description="0 = ceil(log2(teams))")
+
+
+class TournamentPatchIn(Schema):
+    title: Title | None = None
+    description: LongText | None = None
+    rules: LongText | None = None
+    listing_plan: Plan | None = None
+    prize_pool: Paise | None = None
+    entry_fee: Paise | None = None
+    max_teams: int | None = Field(None, ge=2, le=1024)
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    starts_at: datetime | None = None
+    check_in_minutes: int | None = Field(None, ge=0, le=24 * 60)
+    rounds_count: int | None = Field(None, ge=1, le=10)
+    group_size: int | None = Field(None, ge=2, le=25)
+    qualify_per_group: int | None = Field(None, ge=0, le=24)
+    matches_per_group: int | None = Field(None, ge=1, le=20)
+    points_table: list[Annotated[int, Field(ge=0, le=1000)]] | None = Field(None, max_length=25)
+    kill_points: int | None = Field(None, ge=0, le=100)
+    swiss_rounds: int | None = Field(None, ge=0, le=20)
+
+
+class TeamRef(Schema):
+    id: int
+    name: str
+    tag: str
+
+
+class TournamentOut(Schema):
+    id: int
+    title: str
+    game: str
+    mode: str
+    format: str
+    status: str
+    listing_plan: str
+    banner_url: str
+    host: str
+    prize_pool: int
+    entry_fee: int
+    max_teams: int
+    registered_teams: int
+    team_size: int
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+    starts_at: datetime
+    check_in_minutes: int
+
+    @staticmethod
+    def resolve_game(obj) -> str:
+        return obj.game.slug
+
+    @staticmethod
+    def resolve_host(obj) -> str:
+        return obj.host.username
+
+    @staticmethod
+    def resolve_team_size(obj) -> int:
+        return obj.game.team_size
+
+    @staticmethod
+    def resolve_banner_url(obj, context) -> str:
+        from django.templatetags.static import static
+
+        request = context["request"]
+        return request.build_absolute_uri(obj.banner.url if obj.banner else static(obj.game.banner))
+
+
+class TournamentDetailOut(TournamentOut):
+    description: str
+    rules: str
+    rounds_count: int
+    group_size: int
+    qualify_per_group: int
+    matches_per_group: int
+    points_table: list[int]
+    kill_points: int
+    swiss_rounds: int
+    winner: TeamRef | None
+    runner_up: TeamRef | None
+    third_place: TeamRef | None
+    published_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+
+
+class RegistrationIn(Schema):
+    team_id: int
+    player_ids: list[int] = Field(..., min_length=1, max_length=10)
+    substitute_ids: list[int] = Field(default_factory=list, max_length=5)
+
+
+class RosterPlayerOut(Schema):
+    user_id: int
+    username: str
+    is_substitute: bool
+
+    @staticmethod
+    def resolve_username(obj) -> str:
+        return obj.user.username
+
+
+class RegistrationOut(Schema):
+    id: int
+    team: TeamRef
+    status: str
+    seed: int | None
+    checked_in_at: datetime | None
+    created_at: datetime
+    players: list[RosterPlayerOut]
+
+    @staticmethod
+    def resolve_players(obj) -> list:
+        return list(obj.players.all())
+
+
+class BRResultIn(Schema):
+    team_id: int
+    placement: int | None = Field(None, ge=1, le=100)
+    kills: int | None = Field(None, ge=0, le=1000)
+    absent: bool = False
+
+
+class H2HResultIn(Schema):
+    home_score: int = Field(..., ge=0, le=1000)
+    away_score: int = Field(..., ge=0, le=1000)
+
+
+class BRResultOut(Schema):
+    team: TeamRef
+    placement: int
+    kills: int
+    placement_points: int
+    points: int
+
+
+class MatchOut(Schema):
+    id: int
+    number: int
+    round: int
+    group: str | None
+    key: str
+    bracket: str
+    status: str
+    scheduled_at: datetime | None
+    map_name: str
+    home_team: TeamRef | None
+    away_team: TeamRef | None
+    home_score: int | None
+    away_score: int | None
+    winner: TeamRef | None
+    is_bye: bool
+    results: list[BRResultOut]
+    room_id: str | None = Field(None, description="shown to the host and registered players only")
+    room_password: str | None = Field(None, description="shown to the host and registered players only")
+
+    @staticmethod
+    def resolve_round(obj) -> int:
+        return obj.round.number
+
+    @staticmethod
+    def resolve_group(obj) -> str | None:
+        return obj.group.name if obj.group else None
+
+    @staticmethod
+    def resolve_results(obj) -> list:
+        return list(obj.results.all())
+
+    @staticmethod
+    def resolve_room_id(obj, context) -> str | None:
+        return obj.room_id if getattr(context["request"], "can_see_room", False) else None
+
+    @staticmethod
+    def resolve_room_password(obj, context) -> str | None:
+        return obj.room_password if getattr(context["request"], "can_see_room", False) else None
+
+
+class MatchPatchIn(Schema):
+    scheduled_at: datetime | None = None
+    map_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
+    status: Literal["scheduled", "ongoing", "cancelled"] | None = None
+    room_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
+    room_password: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
+
+
+class MatchCreateIn(Schema):
+    group_id: int
+    scheduled_at: datetime | None = None
+
+
+class GroupOut(Schema):
+    id: int
+    name: str
+    teams: list[TeamRef]
+
+    @staticmethod
+    def resolve_teams(obj) -> list:
+        return list(obj.teams.all())
+
+
+class RoundOut(Schema):
+    number: int
+    status: str
+    groups: list[GroupOut]
+    matches: list[MatchOut]
+
+    @staticmethod
+    def resolve_groups(obj) -> list:
+        return list(obj.groups.all())
+
+    @staticmethod
+    def resolve_matches(obj) -> list:
+        return list(obj.matches.all())
+
+
+class StandingOut(Schema):
+    rank: int
+    team: TeamRef
+    points: int
+    matches_played: int
+    wins: int
+    kills: int
+    placement_points: int
+    draws: int
+    losses: int
+    score_for: int
+    score_against: int
+    decided_by: str | None = Field(None, description="the tie-breaker that separated this team from the one above")
+
+    @staticmethod
+    def resolve_decided_by(obj) -> str | None:
+        return obj.decided_by or None

@@ -1,0 +1,87 @@
+from django.contrib import admin
+
+from competitions.models import Game, Group, Match, MatchResult, Registration, ResultAudit, Round, Standing, Tournament
+
+
+@admin.register(Game)
+class GameAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "format", "team_size", "kill_points")
+    list_filter = ("format",)
+    search_fields = ("name", "slug")
+
+
+class RegistrationInline(admin.TabularInline):
+    model = Registration
+    fields = ("team", "status", "seed", "checked_in_at", "created_at")
+    readonly_fields = ("created_at",)
+    raw_id_fields = ("team",)
+    extra = 0
+
+
+@admin.register(Tournament)
+class TournamentAdmin(admin.ModelAdmin):
+    list_display = ("title", "game", "mode", "format", "status", "listing_plan", "host", "starts_at")
+    list_filter = ("status", "mode", "format", "listing_plan", "game")
+    search_fields = ("title", "host__username")
+    raw_id_fields = ("host", "winner", "runner_up", "third_place")
+    date_hierarchy = "starts_at"
+    inlines = (RegistrationInline,)
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    list_display = ("team", "tournament", "status", "seed", "checked_in_at", "created_at")
+    list_filter = ("status",)
+    search_fields = ("team__name", "tournament__title")
+    raw_id_fields = ("team", "tournament", "registered_by")
+
+
+class MatchResultInline(admin.TabularInline):
+    model = MatchResult
+    raw_id_fields = ("team",)
+    readonly_fields = ("placement_points", "points")
+    extra = 0
+
+
+@admin.register(Match)
+class MatchAdmin(admin.ModelAdmin):
+    list_display = ("tournament", "number", "round", "group", "key", "status", "scheduled_at")
+    list_filter = ("status", "bracket")
+    search_fields = ("tournament__title", "key")
+    raw_id_fields = ("tournament", "round", "group", "home_team", "away_team", "winner")
+    # Results change only through the results service, which keeps standings and the audit trail.
+    inlines = (MatchResultInline,)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Round)
+class RoundAdmin(admin.ModelAdmin):
+    list_display = ("tournament", "number", "status")
+    list_filter = ("status",)
+    raw_id_fields = ("tournament",)
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ("round", "name")
+    raw_id_fields = ("round",)
+    filter_horizontal = ("teams",)
+
+
+@admin.register(Standing)
+class StandingAdmin(admin.ModelAdmin):
+    list_display = ("tournament", "round", "group", "team", "rank", "points", "wins", "kills", "decided_by")
+    list_filter = ("tournament",)
+    raw_id_fields = ("tournament", "round", "group", "team")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ResultAudit)
+class ResultAuditAdmin(admin.ModelAdmin):
+    list_display = ("match", "actor", "created_at")
+    raw_id_fields = ("match", "actor")
+    readonly_fields = ("match", "actor", "before", "after", "created_at")

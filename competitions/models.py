@@ -1,0 +1,299 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class Game(models.Model):
+    class Format(models.TextChoices):
+        BATTLE_ROYALE = "battle_royale"
+        HEAD_TO_HEAD = "head_to_head"
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=60)
+    format = models.CharField(max_length=20, choices=Format.choices)
+    team_size = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(10)])
+    max_substitutes = models.PositiveSmallIntegerField(default=2)
+    # Path under STATIC_URL of the banner shipped with the repo.
+    banner = models.CharField(max_length=200)
+    points_table = models.JSONField(default=list, blank=True, help_text="battle royale: points for 1st, 2nd, …")
+    kill_points = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tournament(models.Model):
+    class Mode(models.TextChoices):
+        TOURNAMENT = "tournament"
+        SCRIM = "scrim"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        REGISTRATION_OPEN = "registration_open"
+        ONGOING = "ongoing"
+        COMPLETED = "completed"
+        CANCELLED = "cancelled"
+
+    class ListingPlan(models.TextChoices):
+        BASIC = "basic"
+        FEATURED = "featured"
+        PREMIUM = "premium"
+
+    class BracketFormat(models.TextChoices):
+        GROUPS = "groups", "Battle-royale groups"
+        ROUND_ROBIN = "round_robin"
+        SINGLE_ELIMINATION = "single_elimination"
+        DOUBLE_ELIMINATION = "double_elimination"
+        SWISS = "swiss"
+
+    host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hosted_tournaments")
+    game = models.ForeignKey(Game, on_delete=models.PROTECT, related_name="tournaments")
+    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.TOURNAMENT)
+    title = models.CharField(max_length=120)
+    description = models.TextField(blank=True, max_length=5000)
+    rules = models.TextField(blank=True, max_length=20000)
+    banner = models.ImageField(upload_to="banners/", blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    listing_plan = models.CharField(max_length=10, choices=ListingPlan.choices, default=ListingPlan.BASIC)
+    format = models.CharField(max_length=20, choices=BracketFormat.choices)
+    prize_pool = models.PositiveBigIntegerField(default=0, help_text="paise")
+    entry_fee = models.PositiveBigIntegerField(default=0, help_text="paise; 0 = free")
+    max_teams = models.PositiveSmallIntegerField()
+    registration_opens_at = models.DateTimeField(null=True, blank=True)
+    registration_closes_at = models.DateTimeField(null=True, blank=True)
+    starts_at = models.DateTimeField()
+    check_in_minutes = models.PositiveSmallIntegerField(
+        default=0, help_text="check-in window before start; 0 = no check-in"
+    )
+    # Battle royale structure.
+    rounds_count = models.PositiveSmallIntegerField(default=1)
+    group_size = models.PositiveSmallIntegerField(default=25)
+    qualify_per_group = models.PositiveSmallIntegerField(default=0)
+    matches_per_group = models.PositiveSmallIntegerField(default=1)
+    points_table = models.JSONField(default=list, blank=True)
+    kill_points = models.PositiveSmallIntegerField(default=1)
+    # Swiss: rounds to play (0 = ceil(log2 teams)).
+    swiss_rounds = models.PositiveSmallIntegerField(default=0)
+    winner = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    runner_up = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    third_place = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "starts_at"]), models.Index(fields=["game", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_battle_royale(self) -> bool:
+        return self.format == self.BracketFormat.GROUPS
+
+
+class Registration(models.Model):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment"
+        CONFIRMED = "confirmed"
+        WITHDRAWN = "withdrawn"
+        DROPPED = "dropped", "Dropped (no check-in)"
+
+    ACTIVE = (Status.PENDING_PAYMENT, Status.CONFIRMED)
+
+    tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="registrations")
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="registrations")
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    seed = models.PositiveSmallIntegerField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tournament", "team"],
+                condition=models.Q(status__in=["pending_payment", "confirmed"]),
+                name="one_active_registration_per_team",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} → {self.tournament} ({self.status})"
+
+
+class RegistrationPlayer(models.Model):
+    """A rostered player. Rows exist only while the registration is active, so the
+    unique constraint means one team per player per tournament."""
+
+    tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="+")
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="players")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tournament_rosters")
+    is_substitute = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tournament", "user"], name="one_roster_per_player")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in registration {self.registration_id}"
+
+
+class Round(models.Model):
+    class Status(models.TextChoices):
+        ONGOING = "ongoing"
+        COMPLETED = "completed"
+
+    tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ONGOING)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["tournament", "number"], name="unique_round_number")]
+
+    def __str__(self) -> str:
+        return f"{self.tournament} · round {self.number}"
+
+
+class Group(models.Model):
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(max_length=10)
+    teams = models.ManyToManyField("accounts.Team", related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["round", "name"], name="unique_group_name")]
+
+    def __str__(self) -> str:
+        return f"{self.round} · group {self.name}"
+
+
+class Match(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled"
+        ONGOING = "ongoing"
+        COMPLETED = "completed"
+        CANCELLED = "cancelled"
+
+    tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="matches")
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="matches")
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="matches")
+    number = models.PositiveSmallIntegerField(help_text="order within the tournament")
+    # Head to head: the bracket key (e.g. "W1-2") and its two sides.
+    key = models.CharField(max_length=12, blank=True)
+    bracket = models.CharField(max_length=12, blank=True)
+    home_team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    away_team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    home_score = models.PositiveIntegerField(null=True, blank=True)
+    away_score = models.PositiveIntegerField(null=True, blank=True)
+    winner = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    is_bye = models.BooleanField(default=False)
+    winner_to = models.CharField(max_length=20, blank=True, help_text="key:side the winner moves to")
+    loser_to = models.CharField(max_length=20, blank=True, help_text="key:side the loser moves to")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    map_name = models.CharField(max_length=60, blank=True)
+    room_id = models.CharField(max_length=60, blank=True)
+    room_password = models.CharField(max_length=60, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name_plural = "matches"
+        constraints = [
+            models.UniqueConstraint(fields=["tournament", "number"], name="unique_match_number"),
+            models.UniqueConstraint(
+                fields=["tournament", "key"], condition=~models.Q(key=""), name="unique_bracket_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tournament} · match {self.number}"
+
+
+class MatchResult(models.Model):
+    """One team's battle-royale result in one match."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="results")
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="+")
+    placement = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    kills = models.PositiveSmallIntegerField()
+    placement_points = models.PositiveIntegerField()
+    points = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["placement"]
+        constraints = [
+            models.UniqueConstraint(fields=["match", "team"], name="one_result_per_team"),
+            models.UniqueConstraint(fields=["match", "placement"], name="unique_placement"),
+        ]
+
+    def __str__(self) -> str:
+        return f"match {self.match_id}: team {self.team_id} #{self.placement}"
+
+
+class ResultAudit(models.Model):
+    """Who changed a match's results, when, and from what to what."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="audits")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    before = models.JSONField(null=True)
+    after = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"match {self.match_id} edited by {self.actor_id}"
+
+
+class Standing(models.Model):
+    """Stored totals per team and scope, updated incrementally by the results service.
+
+    Scope: a group (group set), a whole round (round set, group null) or overall (both null).
+    """
+
+    tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="standings")
+    round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="+")
+    points = models.IntegerField(default=0)
+    matches_played = models.PositiveIntegerField(default=0)
+    wins = models.PositiveIntegerField(default=0)
+    placement_points = models.IntegerField(default=0)
+    kills = models.PositiveIntegerField(default=0)
+    draws = models.PositiveIntegerField(default=0)
+    losses = models.PositiveIntegerField(default=0)
+    score_for = models.PositiveIntegerField(default=0)
+    score_against = models.PositiveIntegerField(default=0)
+    rank = models.PositiveIntegerField(default=0)
+    decided_by = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["rank", "team_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "team"], condition=models.Q(group__isnull=False), name="one_group_standing"
+            ),
+            models.UniqueConstraint(
+                fields=["round", "team"],
+                condition=models.Q(round__isnull=False, group__isnull=True),
+                name="one_round_standing",
+            ),
+            models.UniqueConstraint(
+                fields=["tournament", "team"],
+                condition=models.Q(round__isnull=True, group__isnull=True),
+                name="one_overall_standing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"team {self.team_id}: {self.points} pts (rank {self.rank})"

@@ -1,0 +1,129 @@
+"""Reads for the competitions API and the live feeds."""
+
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+
+from accounts.models import User
+from arena.exceptions import NotFound
+from competitions.models import Game, Group, Match, Registration, RegistrationPlayer, Round, Standing, Tournament
+
+PLAN_ORDER = Case(
+    When(listing_plan=Tournament.ListingPlan.PREMIUM, then=Value(0)),
+    When(listing_plan=Tournament.ListingPlan.FEATURED, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def game_list() -> QuerySet[Game]:
+    return Game.objects.all()
+
+
+def tournament_list(
+    *,
+    user: User | None,
+    game: str | None = None,
+    status: str | None = None,
+    mode: str | None = None,
+    q: str | None = None,
+) -> QuerySet[Tournament]:
+    """Published tournaments (and the caller's own drafts); premium, then featured, then the rest."""
+    visible = ~Q(status=Tournament.Status.DRAFT)
+    if user is not None and user.is_authenticated:
+        visible |= Q(host=user)
+    tournaments = (
+        Tournament.objects.filter(visible)
+        .select_related("game", "host")
+        .annotate(
+            registered_teams=Count(
+                "registrations", filter=Q(registrations__status__in=Registration.ACTIVE), distinct=True
+            ),
+            plan_order=PLAN_ORDER,
+        )
+    )
+    if game:
+        tournaments = tournaments.filter(game__slug=game)
+    if status:
+        tournaments = tournaments.filter(status=status)
+    if mode:
+        tournaments = tournaments.filter(mode=mode)
+    if q:
+        tournaments = tournaments.filter(Q(title__icontains=q) | Q(game__name__icontains=q))
+    return tournaments.order_by("plan_order", "starts_at", "id")
+
+
+def tournament_get(*, tournament_id: int, user: User | None, mode: str | None = None) -> Tournament:
+    tournament = tournament_list(user=user, mode=mode).filter(pk=tournament_id).first()
+    if tournament is None:
+        raise NotFound("No such tournament.")
+    return tournament
+
+
+def can_see_room(*, tournament: Tournament, user: User | None) -> bool:
+    """Room id and password: the host and the tournament's rostered players only."""
+    if user is None or not user.is_authenticated:
+        return False
+    if tournament.host_id == user.pk or user.is_admin:
+        return True
+    return RegistrationPlayer.objects.filter(tournament=tournament, user=user).exists()
+
+
+def registration_list(*, tournament: Tournament) -> QuerySet[Registration]:
+    return tournament.registrations.select_related("team").prefetch_related(
+        Prefetch("players", queryset=RegistrationPlayer.objects.select_related("user"))
+    )
+
+
+def round_list(*, tournament: Tournament) -> QuerySet[Round]:
+    return tournament.rounds.prefetch_related(
+        Prefetch("groups", queryset=Group.objects.prefetch_related("teams")),
+        Prefetch("matches", queryset=_matches()),
+    )
+
+
+def _matches() -> QuerySet[Match]:
+    return Match.objects.select_related("round", "group", "home_team", "away_team", "winner").prefetch_related(
+        "results__team"
+    )
+
+
+def match_list(*, tournament: Tournament) -> QuerySet[Match]:
+    return _matches().filter(tournament=tournament)
+
+
+def match_get(*, match_id: int, user: User | None) -> Match:
+    match = _matches().select_related("tournament").filter(pk=match_id).first()
+    if match is None or (
+        match.tournament.status == Tournament.Status.DRAFT and match.tournament.host_id != getattr(user, "pk", None)
+    ):
+        raise NotFound("No such match.")
+    return match
+
+
+def standings_get(
+    *, tournament: Tournament, round_number: int | None = None, group: str | None = None
+) -> QuerySet[Standing]:
+    rows = Standing.objects.filter(tournament=tournament).select_related("team")
+    if round_number is None and group is None:
+        return rows.filter(round__isnull=True, group__isnull=True)
+    if round_number is None:
+        raise NotFound("Give ?round= with ?group=.")
+    if group is None:
+        return rows.filter(round__number=round_number, group__isnull=True)
+    return rows.filter(group__round__number=round_number, group__name=group)
+
+
+def standings_table(*, tournament_id: int) -> list[dict]:
+    rows = Standing.objects.filter(tournament_id=tournament_id, round__isnull=True, group__isnull=True)
+    return [
+        {
+            "rank": row.rank,
+            "team_id": row.team_id,
+            "team": row.team.name,
+            "points": row.points,
+            "wins": row.wins,
+            "kills": row.kills,
+            "matches_played": row.matches_played,
+            "decided_by": row.decided_by or None,
+        }
+        for row in rows.select_related("team").order_by("rank", "team_id")
+    ]

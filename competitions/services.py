@@ -1,0 +1,904 @@
+"""Writes for tournaments and scrims: lifecycle, registration, rounds, results, winners."""
+
+import math
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import Team, TeamMembership, User
+from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
+from competitions import brackets, standings
+from competitions.models import (
+    Game,
+    Group,
+    Match,
+    MatchResult,
+    Registration,
+    RegistrationPlayer,
+    ResultAudit,
+    Round,
+    Standing,
+    Tournament,
+)
+
+SCRIM_MAX_TEAMS = 25
+SCRIM_MAX_MATCHES = 6
+MAX_LOBBY_TEAMS = 25
+
+EDITABLE_BEFORE_START = {
+    "title", "description", "rules", "prize_pool", "entry_fee", "max_teams", "registration_opens_at",
+    "registration_closes_at", "starts_at", "check_in_minutes", "rounds_count", "group_size",
+    "qualify_per_group", "matches_per_group", "points_table", "kill_points", "swiss_rounds", "listing_plan",
+}  # fmt: skip
+ALWAYS_EDITABLE = {"title", "description", "rules"}
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _tournament_locked(tournament_id: int) -> Tournament:
+    tournament = Tournament.objects.select_for_update().select_related("game").filter(pk=tournament_id).first()
+    if tournament is None:
+        raise NotFound("No such tournament.")
+    return tournament
+
+
+def _require_owner(tournament: Tournament, user: User) -> None:
+    if tournament.host_id != user.pk and not user.is_admin:
+        raise PermissionDenied("Only this tournament's host can do this.", code="not_host")
+
+
+def _publish_after_commit(topic: str, event_type: str, data: dict) -> None:
+    """The one call site for live updates; realtime.publish arrives with the realtime issue."""
+    from realtime.publish import publish
+
+    transaction.on_commit(lambda: publish(topic, event_type, data))
+
+
+def _publish_standings(tournament_id: int) -> None:
+    """Computed once per change, after commit, for every spectator at once."""
+    from competitions.selectors import standings_table
+    from realtime.publish import publish
+
+    publish(
+        f"tournament.{tournament_id}", "standings.updated", {"overall": standings_table(tournament_id=tournament_id)}
+    )
+
+
+def _validate_structure(tournament: Tournament) -> None:
+    errors: dict[str, list[str]] = {}
+
+    def error(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if tournament.max_teams < 2:
+        error("max_teams", "At least 2 teams are needed.")
+    opens, closes = tournament.registration_opens_at, tournament.registration_closes_at
+    if opens and closes and opens >= closes:
+        error("registration_closes_at", "Registration must close after it opens.")
+    if tournament.registration_closes_at and tournament.registration_closes_at > tournament.starts_at:
+        error("registration_closes_at", "Registration must close before the tournament starts.")
+    if tournament.is_battle_royale:
+        if not 2 <= tournament.group_size <= MAX_LOBBY_TEAMS:
+            error("group_size", f"A lobby holds 2 to {MAX_LOBBY_TEAMS} teams.")
+        if tournament.rounds_count < 1:
+            error("rounds_count", "At least one round.")
+        if tournament.rounds_count > 1 and not 1 <= tournament.qualify_per_group < tournament.group_size:
+            error("qualify_per_group", "With several rounds, 1 ≤ qualify_per_group < group_size.")
+        if tournament.matches_per_group < 1:
+            error("matches_per_group", "At least one match per group.")
+        if not tournament.points_table or any(
+            not isinstance(p, int) or isinstance(p, bool) or p < 0 for p in tournament.points_table
+        ):
+            error("points_table", "A list of non-negative integers: points for 1st, 2nd, …")
+    if tournament.mode == Tournament.Mode.SCRIM:
+        if not tournament.is_battle_royale:
+            error("game", "Scrims are for battle-royale games.")
+        if tournament.rounds_count != 1:
+            error("rounds_count", "A scrim has exactly 1 round.")
+        if tournament.max_teams > SCRIM_MAX_TEAMS:
+            error("max_teams", f"A scrim has at most {SCRIM_MAX_TEAMS} teams.")
+        if tournament.matches_per_group > SCRIM_MAX_MATCHES:
+            error("matches_per_group", f"A scrim has at most {SCRIM_MAX_MATCHES} matches.")
+    if errors:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError(errors)
+
+
+# --- lifecycle -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def tournament_create(*, host: User, game_slug: str, mode: str, data: dict) -> Tournament:
+    if not host.is_verified_host:
+        raise PermissionDenied("Only verified hosts can create tournaments.", code="host_not_verified")
+    game = Game.objects.filter(slug=game_slug).first()
+    if game is None:
+        raise Invalid(f"Unknown game {game_slug!r}; see GET /api/games.", code="unknown_game")
+    data = dict(data)
+    if game.format == Game.Format.BATTLE_ROYALE:
+        data["format"] = Tournament.BracketFormat.GROUPS
+        data.setdefault("points_table", list(game.points_table))
+        data.setdefault("kill_points", game.kill_points)
+    else:
+        data.setdefault("format", Tournament.BracketFormat.SINGLE_ELIMINATION)
+        if data["format"] == Tournament.BracketFormat.GROUPS:
+            raise Invalid(f"{game.name} is head to head; pick an elimination, round-robin or Swiss format.")
+    if mode == Tournament.Mode.SCRIM:
+        data.setdefault("rounds_count", 1)
+    if data["starts_at"] <= timezone.now():
+        raise Invalid("starts_at must be in the future.", code="starts_in_past")
+    tournament = Tournament(host=host, game=game, mode=mode, **data)
+    _validate_structure(tournament)
+    tournament.full_clean()
+    tournament.save()
+    return tournament
+
+
+@transaction.atomic
+def tournament_update(*, tournament_id: int, user: User, data: dict) -> Tournament:
+    tournament = _tournament_locked(tournament_id)
+    _require_owner(tournament, user)
+    allowed = EDITABLE_BEFORE_START if tournament.status in (
+        Tournament.Status.DRAFT, Tournament.Status.REGISTRATION_OPEN
+    ) else ALWAYS_EDITABLE  # fmt: skip
+    locked = sorted(set(data) - allowed)
+    if locked:
+        raise Conflict(f"Cannot change {', '.join(locked)} once the tournament is {tournament.status}.")
+    for field, value in data.items():
+        setattr(tournament, field, value)
+    if "max_teams" in data:
+        taken = tournament.registrations.filter(status__in=Registration.ACTIVE).count()
+        if tournament.max_teams < taken:
+            raise Conflict(f"{taken} teams are already registered; max_teams cannot go below that.")
+    _validate_structure(tournament)
+    tournament.full_clean()
+    tournament.save()
+    return tournament
+
+
+@transaction.atomic
+def tournament_publish(*, tournament_id: int, user: User) -> Tournament:
+    tournament = _tournament_locked(tournament_id)
+    _require_owner(tournament, user)
+    if tournament.status != Tournament.Status.DRAFT:
+        raise Conflict(f"Only drafts can be published; this one is {tournament.status}.", code="not_draft")
+    if tournament.starts_at <= timezone.now():
+        raise Conflict("starts_at has passed; move it before publishing.", code="starts_in_past")
+    # Listing-plan payment is checked here once the wallet issue lands (wallet.services).
+    tournament.status = Tournament.Status.REGISTRATION_OPEN
+    tournament.published_at = timezone.now()
+    tournament.save(update_fields=["status", "published_at", "updated_at"])
+    return tournament
+
+
+@transaction.atomic
+def tournament_cancel_or_delete(*, tournament_id: int, user: User) -> None:
+    """A draft is deleted; a published tournament is cancelled and its registrations released."""
+    tournament = _tournament_locked(tournament_id)
+    _require_owner(tournament, user)
+    if tournament.status == Tournament.Status.DRAFT:
+        tournament.delete()
+        return
+    if tournament.status in (Tournament.Status.COMPLETED, Tournament.Status.CANCELLED):
+        raise Conflict(f"This tournament is already {tournament.status}.")
+    for registration in tournament.registrations.filter(status__in=Registration.ACTIVE):
+        _registration_release(registration, status=Registration.Status.WITHDRAWN)
+    tournament.status = Tournament.Status.CANCELLED
+    tournament.save(update_fields=["status", "updated_at"])
+    _publish_after_commit(f"tournament.{tournament.pk}", "tournament.cancelled", {"id": tournament.pk})
+
+
+# --- registration --------------------------------------------------------------------------
+
+
+def _registration_release(registration: Registration, *, status: str) -> None:
+    was_paid = registration.status == Registration.Status.CONFIRMED and registration.tournament.entry_fee > 0
+    registration.status = status
+    registration.save(update_fields=["status"])
+    registration.players.all().delete()
+    if was_paid:
+        registration_refund(registration=registration)
+
+
+def registration_refund(*, registration: Registration) -> None:
+    """The one call site for refunding a paid entry fee: wallet.services.payment_refund once the
+    wallet issue lands. Until then no entry fee can have been paid, so nothing is owed."""
+
+
+@transaction.atomic
+def registration_create(
+    *, tournament_id: int, user: User, team_id: int, player_ids: list[int], substitute_ids: list[int]
+) -> Registration:
+    # The tournament row lock serialises registrations, so capacity holds under concurrency.
+    tournament = _tournament_locked(tournament_id)
+    if tournament.status != Tournament.Status.REGISTRATION_OPEN:
+        raise Conflict("Registration is not open for this tournament.", code="registration_closed")
+    now = timezone.now()
+    if tournament.registration_opens_at and now < tournament.registration_opens_at:
+        raise Conflict("Registration has not opened yet.", code="registration_closed")
+    if tournament.registration_closes_at and now > tournament.registration_closes_at:
+        raise Conflict("Registration has closed.", code="registration_closed")
+    if not user.is_email_verified:
+        raise PermissionDenied("Verify your email address before registering a team.", code="email_unverified")
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise Invalid("No such team.", code="unknown_team")
+    if team.captain_id != user.pk:
+        raise PermissionDenied("Only the team captain can register the team.", code="not_captain")
+    roster = list(player_ids) + list(substitute_ids)
+    if len(set(roster)) != len(roster):
+        raise Invalid("A player is listed twice.", code="duplicate_player")
+    if len(player_ids) != tournament.game.team_size:
+        raise Invalid(
+            f"{tournament.game.name} needs exactly {tournament.game.team_size} players.", code="wrong_team_size"
+        )
+    if len(substitute_ids) > tournament.game.max_substitutes:
+        raise Invalid(f"At most {tournament.game.max_substitutes} substitutes.", code="too_many_substitutes")
+    members = set(TeamMembership.objects.filter(team=team, user_id__in=roster).values_list("user_id", flat=True))
+    strangers = sorted(set(roster) - members)
+    if strangers:
+        raise Invalid(f"Not members of {team.name}: {strangers}.", code="not_team_members")
+    if tournament.registrations.filter(team=team, status__in=Registration.ACTIVE).exists():
+        raise Conflict("This team is already registered.", code="already_registered")
+    clash = RegistrationPlayer.objects.filter(tournament=tournament, user_id__in=roster).values_list(
+        "user__username", flat=True
+    )
+    if clash:
+        raise Conflict(f"Already playing in this tournament for another team: {sorted(clash)}.", code="player_taken")
+    if tournament.registrations.filter(status__in=Registration.ACTIVE).count() >= tournament.max_teams:
+        raise Conflict("This tournament is full.", code="tournament_full")
+    registration = Registration.objects.create(
+        tournament=tournament,
+        team=team,
+        registered_by=user,
+        status=Registration.Status.CONFIRMED if tournament.entry_fee == 0 else Registration.Status.PENDING_PAYMENT,
+    )
+    RegistrationPlayer.objects.bulk_create(
+        [RegistrationPlayer(tournament=tournament, registration=registration, user_id=uid) for uid in player_ids]
+        + [
+            RegistrationPlayer(tournament=tournament, registration=registration, user_id=uid, is_substitute=True)
+            for uid in substitute_ids
+        ]
+    )
+    count = tournament.registrations.filter(status__in=Registration.ACTIVE).count()
+    _publish_after_commit(f"tournament.{tournament.pk}", "registrations.count", {"count": count})
+    return registration
+
+
+@transaction.atomic
+def registration_withdraw(*, tournament_id: int, registration_id: int, user: User) -> None:
+    tournament = _tournament_locked(tournament_id)
+    registration = tournament.registrations.select_related("team").filter(pk=registration_id).first()
+    if registration is None:
+        raise NotFound("No such registration.")
+    if registration.team.captain_id != user.pk and tournament.host_id != user.pk and not user.is_admin:
+        raise PermissionDenied("Only the team captain or the host can withdraw a registration.")
+    if registration.status not in Registration.ACTIVE:
+        raise Conflict(f"This registration is already {registration.status}.")
+    if tournament.status != Tournament.Status.REGISTRATION_OPEN:
+        raise Conflict("Withdrawal is only possible before the tournament starts.", code="already_started")
+    _registration_release(registration, status=Registration.Status.WITHDRAWN)
+
+
+@transaction.atomic
+def registration_check_in(*, tournament_id: int, registration_id: int, user: User) -> Registration:
+    tournament = _tournament_locked(tournament_id)
+    registration = tournament.registrations.select_related("team").filter(pk=registration_id).first()
+    if registration is None:
+        raise NotFound("No such registration.")
+    if registration.team.captain_id != user.pk:
+        raise PermissionDenied("Only the team captain can check in.", code="not_captain")
+    if registration.status != Registration.Status.CONFIRMED:
+        raise Conflict("Only confirmed registrations check in.", code="not_confirmed")
+    if not tournament.check_in_minutes:
+        raise Conflict("This tournament has no check-in.", code="no_check_in")
+    opens = tournament.starts_at - timezone.timedelta(minutes=tournament.check_in_minutes)
+    if not opens <= timezone.now() <= tournament.starts_at or tournament.status != Tournament.Status.REGISTRATION_OPEN:
+        raise Conflict(f"Check-in is open from {opens.isoformat()} until the start.", code="check_in_closed")
+    registration.checked_in_at = registration.checked_in_at or timezone.now()
+    registration.save(update_fields=["checked_in_at"])
+    return registration
+
+
+# --- structure: start, rounds, groups, matches ---------------------------------------------------
+
+
+def _snake(teams: list[int], group_count: int) -> list[list[int]]:
+    """Balanced snake seeding: 1..g left to right, then g..1 back, and so on."""
+    groups: list[list[int]] = [[] for _ in range(group_count)]
+    for index, team_id in enumerate(teams):
+        row, column = divmod(index, group_count)
+        groups[column if row % 2 == 0 else group_count - 1 - column].append(team_id)
+    return groups
+
+
+def _group_names(count: int) -> list[str]:
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return [letters[i] if count <= 26 else f"G{i + 1}" for i in range(count)]
+
+
+def _next_match_number(tournament: Tournament) -> int:
+    last = tournament.matches.order_by("-number").values_list("number", flat=True).first()
+    return (last or 0) + 1
+
+
+def _build_br_round(tournament: Tournament, number: int, team_ids: list[int]) -> Round:
+    round_ = Round.objects.create(tournament=tournament, number=number)
+    group_count = math.ceil(len(team_ids) / tournament.group_size)
+    match_number = _next_match_number(tournament)
+    for name, members in zip(_group_names(group_count), _snake(team_ids, group_count), strict=True):
+        group = Group.objects.create(round=round_, name=name)
+        group.teams.set(members)
+        Standing.objects.bulk_create(
+            [Standing(tournament=tournament, round=round_, group=group, team_id=t) for t in members]
+        )
+        for _ in range(tournament.matches_per_group):
+            Match.objects.create(tournament=tournament, round=round_, group=group, number=match_number)
+            match_number += 1
+    Standing.objects.bulk_create([Standing(tournament=tournament, round=round_, team_id=t) for t in team_ids])
+    return round_
+
+
+def _create_bracket_matches(tournament: Tournament, round_: Round, planned: list[brackets.BracketMatch]) -> None:
+    number = _next_match_number(tournament)
+    for planned_match in planned:
+        Match.objects.create(
+            tournament=tournament,
+            round=round_,
+            number=number,
+            key=planned_match.key,
+            bracket=planned_match.bracket,
+            home_team_id=planned_match.home,
+            away_team_id=planned_match.away,
+            is_bye=planned_match.is_bye,
+            winner_to=f"{planned_match.winner_to.match_key}:{planned_match.winner_to.side}"
+            if planned_match.winner_to
+            else "",
+            loser_to=f"{planned_match.loser_to.match_key}:{planned_match.loser_to.side}"
+            if planned_match.loser_to
+            else "",
+        )
+        number += 1
+
+
+@transaction.atomic
+def tournament_start(*, tournament_id: int, user: User) -> Tournament:
+    tournament = _tournament_locked(tournament_id)
+    _require_owner(tournament, user)
+    if tournament.status != Tournament.Status.REGISTRATION_OPEN:
+        raise Conflict(f"Only a tournament open for registration can start; this one is {tournament.status}.")
+    active = tournament.registrations.filter(status__in=Registration.ACTIVE)
+    if tournament.check_in_minutes:
+        for registration in active.filter(checked_in_at__isnull=True):
+            _registration_release(registration, status=Registration.Status.DROPPED)
+    # Unpaid registrations do not play.
+    for registration in active.filter(status=Registration.Status.PENDING_PAYMENT):
+        _registration_release(registration, status=Registration.Status.WITHDRAWN)
+    confirmed = list(
+        tournament.registrations.filter(status=Registration.Status.CONFIRMED)
+        .order_by(F("seed").asc(nulls_last=True), "created_at", "id")
+        .values_list("team_id", flat=True)
+    )
+    if len(confirmed) < 2:
+        raise Conflict("At least 2 confirmed teams are needed to start.", code="not_enough_teams")
+    if tournament.is_battle_royale:
+        _build_br_round(tournament, 1, confirmed)
+    else:
+        Standing.objects.bulk_create([Standing(tournament=tournament, team_id=t) for t in confirmed])
+        round_ = Round.objects.create(tournament=tournament, number=1)
+        planned = {
+            Tournament.BracketFormat.ROUND_ROBIN: brackets.round_robin,
+            Tournament.BracketFormat.SINGLE_ELIMINATION: brackets.single_elimination,
+            Tournament.BracketFormat.DOUBLE_ELIMINATION: brackets.double_elimination,
+        }.get(tournament.format)
+        if planned is not None:
+            _create_bracket_matches(tournament, round_, planned(confirmed))
+        else:
+            _create_bracket_matches(tournament, round_, brackets.swiss_pairings(confirmed, set(), set(), 1))
+        _auto_advance_byes(tournament)
+    if tournament.is_battle_royale:
+        Standing.objects.bulk_create([Standing(tournament=tournament, team_id=t) for t in confirmed])
+    tournament.status = Tournament.Status.ONGOING
+    tournament.started_at = timezone.now()
+    tournament.save(update_fields=["status", "started_at", "updated_at"])
+    _publish_after_commit(f"tournament.{tournament.pk}", "tournament.started", {"id": tournament.pk})
+    return tournament
+
+
+@transaction.atomic
+def round_advance(*, tournament_id: int, number: int, user: User) -> Round:
+    tournament = _tournament_locked(tournament_id)
+    _require_owner(tournament, user)
+    if not tournament.is_battle_royale:
+        raise Conflict("Head-to-head brackets advance by themselves as results come in.", code="not_battle_royale")
+    round_ = tournament.rounds.filter(number=number).first()
+    if round_ is None:
+        raise NotFound(f"No round {number}.")
+    if round_.status == Round.Status.COMPLETED or tournament.rounds.filter(number=number + 1).exists():
+        raise Conflict(f"Round {number} has already been advanced.", code="already_advanced")
+    if number >= tournament.rounds_count:
+        raise Conflict(f"Round {number} is the final round; select the winner instead.", code="final_round")
+    if round_.matches.exclude(status=Match.Status.COMPLETED).exists():
+        raise Conflict(f"Every match of round {number} needs results first.", code="round_unfinished")
+    qualified: list[tuple[int, int, int]] = []  # (group rank, -points, team)
+    for group in round_.groups.all():
+        rows = Standing.objects.filter(group=group).order_by("rank", "team_id")[: tournament.qualify_per_group]
+        qualified += [(row.rank, -row.points, row.team_id) for row in rows]
+    qualified.sort()
+    round_.status = Round.Status.COMPLETED
+    round_.save(update_fields=["status"])
+    next_round = _build_br_round(tournament, number + 1, [team_id for _, _, team_id in qualified])
+    _publish_after_commit(
+        f"tournament.{tournament.pk}", "round.advanced", {"round": number + 1, "teams": len(qualified)}
+    )
+    return next_round
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+def _match_locked(match_id: int) -> Match:
+    match = (
+        Match.objects.select_for_update()
+        .select_related("tournament__game", "round", "group")
+        .filter(pk=match_id)
+        .first()
+    )
+    if match is None:
+        raise NotFound("No such match.")
+    return match
+
+
+def _br_scopes(match: Match) -> list[tuple[Q, Q]]:
+    """(standing rows of the scope, the match results that count in it) for group, round, overall."""
+    return [
+        (Q(group=match.group), Q(match__group=match.group)),
+        (Q(round=match.round, group__isnull=True), Q(match__round=match.round)),
+        (Q(tournament=match.tournament, round__isnull=True, group__isnull=True), Q(match__tournament=match.tournament)),
+    ]
+
+
+def _apply_br(match: Match, results: Iterable[MatchResult], sign: int) -> None:
+    tournament = match.tournament
+    results = list(results)
+    if not results:
+        return
+    by_team = {result.team_id: result for result in results}
+    for scope, _ in _br_scopes(match):
+        rows = list(Standing.objects.select_for_update().filter(scope, team_id__in=by_team))
+        for row in rows:
+            result = by_team[row.team_id]
+            totals = standings.br_totals_add(
+                _br_totals(row),
+                placement=result.placement,
+                kills=result.kills,
+                table=tournament.points_table,
+                kill_points=tournament.kill_points,
+                sign=sign,
+            )
+            row.points, row.wins, row.placement_points = totals.points, totals.wins, totals.placement_points
+            row.kills, row.matches_played = totals.kills, totals.matches_played
+        Standing.objects.bulk_update(rows, ["points", "wins", "placement_points", "kills", "matches_played"])
+
+
+def _br_totals(row: Standing) -> standings.BRTotals:
+    return standings.BRTotals(
+        team_id=row.team_id,
+        points=row.points,
+        wins=row.wins,
+        placement_points=row.placement_points,
+        kills=row.kills,
+        matches_played=row.matches_played,
+    )
+
+
+def _rerank_br(match: Match) -> None:
+    for scope, counted in _br_scopes(match):
+        rows = list(Standing.objects.filter(scope))
+        totals = [_br_totals(row) for row in rows]
+        tied = _teams_tied_on_aggregates(totals)
+        placements: dict[int, list[tuple[int, int]]] = {}
+        if tied:
+            # Only teams tied on every aggregate need match history, for the last tie-breaker.
+            history = MatchResult.objects.filter(counted, team_id__in=tied)
+            for team_id, number, placement in history.values_list("team_id", "match__number", "placement"):
+                placements.setdefault(team_id, []).append((number, placement))
+        ranked = {row.team_id: row for _, row in standings.br_rank(totals, placements=placements)}
+        for row in rows:
+            row.rank, row.decided_by = ranked[row.team_id].rank, ranked[row.team_id].decided_by or ""
+        Standing.objects.bulk_update(rows, ["rank", "decided_by"])
+
+
+def _teams_tied_on_aggregates(totals: list[standings.BRTotals]) -> set[int]:
+    seen: dict[tuple, list[int]] = {}
+    for row in totals:
+        seen.setdefault((row.points, row.wins, row.placement_points, row.kills), []).append(row.team_id)
+    return {team_id for team_ids in seen.values() if len(team_ids) > 1 for team_id in team_ids}
+
+
+def _snapshot(match: Match) -> dict:
+    if match.tournament.is_battle_royale:
+        return {
+            "results": [
+                {"team_id": r.team_id, "placement": r.placement, "kills": r.kills}
+                for r in match.results.order_by("placement")
+            ]
+        }
+    return {"home_score": match.home_score, "away_score": match.away_score}
+
+
+def _require_playable(match: Match, user: User) -> None:
+    _require_owner(match.tournament, user)
+    if match.tournament.status != Tournament.Status.ONGOING:
+        raise Conflict("Results can only be posted while the tournament is ongoing.", code="not_ongoing")
+    if match.status == Match.Status.CANCELLED:
+        raise Conflict("This match was cancelled.", code="match_cancelled")
+
+
+@transaction.atomic
+def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -> Match:
+    """entries: [{team_id, placement, kills}] or [{team_id, absent: true}]. Re-posting replaces."""
+    match = _match_locked(match_id)
+    if not match.tournament.is_battle_royale:
+        raise Invalid("This is a head-to-head match; post {home_score, away_score}.", code="wrong_result_shape")
+    _require_playable(match, user)
+    if match.round.status == Round.Status.COMPLETED:
+        raise Conflict("This round has been advanced; its results are final.", code="round_closed")
+    lobby = set(match.group.teams.values_list("id", flat=True))
+    seen = [entry["team_id"] for entry in entries]
+    errors = []
+    unknown = sorted(set(seen) - lobby)
+    if unknown:
+        errors.append(f"teams not in this lobby: {unknown}")
+    if len(set(seen)) != len(seen):
+        errors.append("a team appears twice")
+    missing = sorted(lobby - set(seen))
+    if missing:
+        errors.append(f"teams missing (send them with absent: true): {missing}")
+    present = [entry for entry in entries if not entry.get("absent")]
+    placements = [entry.get("placement") for entry in present]
+    if any(p is None or entry.get("kills") is None for p, entry in zip(placements, present, strict=True)):
+        errors.append("every team that played needs placement and kills")
+    elif len(set(placements)) != len(placements):
+        errors.append("placements must be unique")
+    elif any(not 1 <= p <= len(lobby) for p in placements):
+        errors.append(f"placements run from 1 to {len(lobby)} (the lobby size)")
+    if errors:
+        raise Invalid("Invalid results: " + "; ".join(errors) + ".", code="invalid_results")
+
+    before = _snapshot(match) if match.status == Match.Status.COMPLETED else None
+    old = list(match.results.all())
+    _apply_br(match, old, sign=-1)
+    match.results.all().delete()
+    tournament = match.tournament
+    new = []
+    for entry in present:
+        placement_points, points = standings.br_match_points(
+            placement=entry["placement"],
+            kills=entry["kills"],
+            table=tournament.points_table,
+            kill_points=tournament.kill_points,
+        )
+        new.append(
+            MatchResult(
+                match=match,
+                team_id=entry["team_id"],
+                placement=entry["placement"],
+                kills=entry["kills"],
+                placement_points=placement_points,
+                points=points,
+            )
+        )
+    MatchResult.objects.bulk_create(new)
+    _apply_br(match, new, sign=1)
+    _rerank_br(match)
+    _match_completed(match, user=user, before=before)
+    return match
+
+
+@transaction.atomic
+def match_results_record_h2h(*, match_id: int, user: User, home_score: int, away_score: int) -> Match:
+    match = _match_locked(match_id)
+    tournament = match.tournament
+    if tournament.is_battle_royale:
+        raise Invalid("This is a battle-royale match; post [{team_id, placement, kills}].", code="wrong_result_shape")
+    _require_playable(match, user)
+    if match.is_bye or match.home_team_id is None or match.away_team_id is None:
+        raise Conflict("Both teams of this match are not known yet.", code="teams_not_set")
+    elimination = tournament.format in (
+        Tournament.BracketFormat.SINGLE_ELIMINATION,
+        Tournament.BracketFormat.DOUBLE_ELIMINATION,
+    )
+    if elimination and home_score == away_score:
+        raise Invalid("Elimination matches need a winner; draws are not allowed.", code="draw_not_allowed")
+    before = None
+    if match.status == Match.Status.COMPLETED:
+        before = _snapshot(match)
+        if _progressed_matches(match).filter(status=Match.Status.COMPLETED).exists():
+            raise Conflict("A later match that depends on this result has been played.", code="result_locked")
+        _apply_h2h(match, sign=-1)
+        _unplace(match)
+    match.home_score, match.away_score = home_score, away_score
+    match.winner_id = None if home_score == away_score else (
+        match.home_team_id if home_score > away_score else match.away_team_id
+    )  # fmt: skip
+    _apply_h2h(match, sign=1)
+    _rerank_h2h(tournament)
+    home_won = match.winner_id == match.home_team_id
+    # GF2 (the bracket reset) is only played when the losers-bracket champion wins GF.
+    reset_skipped = match.key == "GF" and not brackets.grand_final_needs_reset("home" if home_won else "away")
+    if match.winner_id and not reset_skipped:
+        _place(match, match.winner_to, match.winner_id)
+        _place(match, match.loser_to, match.away_team_id if home_won else match.home_team_id)
+    _match_completed(match, user=user, before=before)
+    return match
+
+
+def _apply_h2h(match: Match, *, sign: int) -> None:
+    rows = {
+        row.team_id: row
+        for row in Standing.objects.select_for_update().filter(
+            tournament=match.tournament, round__isnull=True, group__isnull=True,
+            team_id__in=[match.home_team_id, match.away_team_id],
+        )
+    }  # fmt: skip
+    for team_id, score_for, score_against in (
+        (match.home_team_id, match.home_score, match.away_score),
+        (match.away_team_id, match.away_score, match.home_score),
+    ):
+        row = rows[team_id]
+        totals = standings.h2h_totals_add(_h2h_totals(row), score_for=score_for, score_against=score_against, sign=sign)
+        row.matches_played, row.wins, row.draws, row.losses = totals.played, totals.wins, totals.draws, totals.losses
+        row.score_for, row.score_against, row.points = totals.score_for, totals.score_against, totals.points
+    Standing.objects.bulk_update(
+        rows.values(), ["matches_played", "wins", "draws", "losses", "score_for", "score_against", "points"]
+    )
+
+
+def _h2h_totals(row: Standing) -> standings.H2HTotals:
+    return standings.H2HTotals(
+        team_id=row.team_id,
+        played=row.matches_played,
+        wins=row.wins,
+        draws=row.draws,
+        losses=row.losses,
+        score_for=row.score_for,
+        score_against=row.score_against,
+    )
+
+
+def _rerank_h2h(tournament: Tournament) -> None:
+    rows = list(Standing.objects.filter(tournament=tournament, round__isnull=True, group__isnull=True))
+    ranked = {row.team_id: row for _, row in standings.h2h_rank([_h2h_totals(row) for row in rows])}
+    for row in rows:
+        row.rank, row.decided_by = ranked[row.team_id].rank, ranked[row.team_id].decided_by or ""
+    Standing.objects.bulk_update(rows, ["rank", "decided_by"])
+
+
+def _link(match: Match, link: str) -> tuple[Match, str] | None:
+    if not link:
+        return None
+    key, side = link.split(":")
+    return Match.objects.select_for_update().get(tournament=match.tournament, key=key), side
+
+
+def _progressed_matches(match: Match):
+    keys = [link.split(":")[0] for link in (match.winner_to, match.loser_to) if link]
+    return Match.objects.filter(tournament=match.tournament, key__in=keys)
+
+
+def _place(match: Match, link: str, team_id: int) -> None:
+    target = _link(match, link)
+    if target is None:
+        return
+    next_match, side = target
+    setattr(next_match, f"{side}_team_id", team_id)
+    next_match.save(update_fields=[f"{side}_team"])
+    if next_match.is_bye:
+        _advance_bye(next_match)
+
+
+def _unplace(match: Match) -> None:
+    for link in (match.winner_to, match.loser_to):
+        target = _link(match, link)
+        if target is not None:
+            next_match, side = target
+            setattr(next_match, f"{side}_team_id", None)
+            next_match.save(update_fields=[f"{side}_team"])
+
+
+def _advance_bye(match: Match) -> None:
+    team_id = match.home_team_id or match.away_team_id
+    if team_id is None or match.status == Match.Status.COMPLETED:
+        return
+    match.winner_id = team_id
+    match.status = Match.Status.COMPLETED
+    match.completed_at = timezone.now()
+    match.save(update_fields=["winner", "status", "completed_at"])
+    _place(match, match.winner_to, team_id)
+
+
+def _auto_advance_byes(tournament: Tournament) -> None:
+    for match in tournament.matches.filter(is_bye=True, status=Match.Status.SCHEDULED):
+        _advance_bye(match)
+
+
+def _match_completed(match: Match, *, user: User, before: dict | None) -> None:
+    match.status = Match.Status.COMPLETED
+    match.completed_at = timezone.now()
+    match.save()
+    ResultAudit.objects.create(match=match, actor=user, before=before, after=_snapshot(match))
+    tournament = match.tournament
+    if tournament.format == Tournament.BracketFormat.SWISS:
+        _swiss_next_round(tournament, match.round)
+    _publish_after_commit(f"tournament.{tournament.pk}", "match.result", {"match_id": match.pk, **_snapshot(match)})
+    transaction.on_commit(lambda: _publish_standings(tournament.pk))
+    if _tournament_finished(tournament):
+        from competitions.tasks import select_winner
+
+        transaction.on_commit(lambda: select_winner.delay(tournament.pk))
+
+
+def _swiss_next_round(tournament: Tournament, round_: Round) -> None:
+    if round_.matches.exclude(status=Match.Status.COMPLETED).exists():
+        return
+    total = tournament.swiss_rounds or brackets.swiss_round_count(tournament.standings.count())
+    if round_.number >= total or tournament.rounds.filter(number=round_.number + 1).exists():
+        return
+    round_.status = Round.Status.COMPLETED
+    round_.save(update_fields=["status"])
+    ranking = list(
+        Standing.objects.filter(tournament=tournament, round__isnull=True).order_by("rank", "team_id")
+        .values_list("team_id", flat=True)
+    )  # fmt: skip
+    played = {
+        frozenset((home, away))
+        for home, away in tournament.matches.filter(is_bye=False).values_list("home_team_id", "away_team_id")
+    }
+    had_bye = set(tournament.matches.filter(is_bye=True).values_list("home_team_id", flat=True))
+    next_round = Round.objects.create(tournament=tournament, number=round_.number + 1)
+    _create_bracket_matches(
+        tournament, next_round, brackets.swiss_pairings(ranking, played, had_bye, round_.number + 1)
+    )
+    _auto_advance_byes(tournament)
+
+
+def _tournament_finished(tournament: Tournament) -> bool:
+    if tournament.is_battle_royale:
+        last = tournament.rounds.filter(number=tournament.rounds_count).first()
+        return last is not None and not last.matches.exclude(status=Match.Status.COMPLETED).exists()
+    if tournament.format == Tournament.BracketFormat.DOUBLE_ELIMINATION:
+        grand_final = tournament.matches.get(key="GF")
+        if grand_final.status != Match.Status.COMPLETED:
+            return False
+        if not brackets.grand_final_needs_reset(
+            "home" if grand_final.winner_id == grand_final.home_team_id else "away"
+        ):
+            return True
+        return tournament.matches.get(key="GF2").status == Match.Status.COMPLETED
+    if tournament.format == Tournament.BracketFormat.SWISS:
+        total = tournament.swiss_rounds or brackets.swiss_round_count(tournament.standings.count())
+        last = tournament.rounds.order_by("-number").first()
+        return last.number >= total and not last.matches.exclude(status=Match.Status.COMPLETED).exists()
+    return not tournament.matches.exclude(status=Match.Status.COMPLETED).exists()
+
+
+@transaction.atomic
+def match_update(*, match_id: int, user: User, data: dict) -> Match:
+    match = _match_locked(match_id)
+    _require_owner(match.tournament, user)
+    if "status" in data and data["status"] == Match.Status.COMPLETED:
+        raise Invalid("A match completes when its results are posted.", code="use_results")
+    if match.status == Match.Status.COMPLETED and "status" in data:
+        raise Conflict("This match is completed; correct its results instead.")
+    for field, value in data.items():
+        setattr(match, field, value)
+    match.full_clean()
+    match.save()
+    if "status" in data and data["status"] == Match.Status.ONGOING:
+        _publish_after_commit(
+            f"tournament.{match.tournament_id}", "match.status", {"match_id": match.pk, "status": "ongoing"}
+        )
+    return match
+
+
+@transaction.atomic
+def match_create(*, tournament_id: int, user: User, group_id: int, scheduled_at: datetime | None = None) -> Match:
+    """An extra battle-royale match in a group (e.g. a replayed lobby)."""
+    tournament = _tournament_locked(tournament_id)
+    _require_owner(tournament, user)
+    if not tournament.is_battle_royale:
+        raise Conflict("Head-to-head matches come from the bracket.", code="not_battle_royale")
+    if tournament.status != Tournament.Status.ONGOING:
+        raise Conflict("Matches can only be added while the tournament is ongoing.", code="not_ongoing")
+    group = Group.objects.select_related("round").filter(pk=group_id, round__tournament=tournament).first()
+    if group is None:
+        raise Invalid("No such group in this tournament.", code="unknown_group")
+    if group.round.status == Round.Status.COMPLETED:
+        raise Conflict("This round has been advanced.", code="round_closed")
+    if tournament.mode == Tournament.Mode.SCRIM and group.matches.count() >= SCRIM_MAX_MATCHES:
+        raise Invalid(f"A scrim has at most {SCRIM_MAX_MATCHES} matches.", code="scrim_limit")
+    return Match.objects.create(
+        tournament=tournament, round=group.round, group=group, number=_next_match_number(tournament),
+        scheduled_at=scheduled_at,
+    )  # fmt: skip
+
+
+# --- winner --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def tournament_winner_request(*, tournament_id: int, user: User) -> None:
+    tournament = _tournament_locked(tournament_id)
+    _require_owner(tournament, user)
+    if tournament.status != Tournament.Status.COMPLETED and (
+        tournament.status != Tournament.Status.ONGOING or not _tournament_finished(tournament)
+    ):
+        raise Conflict("The final match has not been played yet.", code="not_finished")
+    from competitions.tasks import select_winner
+
+    transaction.on_commit(lambda: select_winner.delay(tournament.pk))
+
+
+@transaction.atomic
+def tournament_winner_select(*, tournament_id: int) -> Tournament:
+    """Idempotent: a completed tournament is returned as it is; the row lock makes
+    concurrent runs wait and then see it completed."""
+    tournament = _tournament_locked(tournament_id)
+    if tournament.status == Tournament.Status.COMPLETED:
+        return tournament
+    if tournament.status != Tournament.Status.ONGOING or not _tournament_finished(tournament):
+        raise Conflict("The final match has not been played yet.", code="not_finished")
+    podium = _podium(tournament)
+    tournament.winner_id, tournament.runner_up_id, tournament.third_place_id = ([*podium, None, None, None])[:3]
+    tournament.status = Tournament.Status.COMPLETED
+    tournament.completed_at = timezone.now()
+    tournament.save(update_fields=["winner", "runner_up", "third_place", "status", "completed_at", "updated_at"])
+    tournament.rounds.update(status=Round.Status.COMPLETED)
+    _award_prizes(tournament)
+    from competitions.tasks import send_winner_emails
+
+    transaction.on_commit(lambda: send_winner_emails.delay(tournament.pk))
+    _publish_after_commit(
+        f"tournament.{tournament.pk}", "tournament.winner", {"podium": [t for t in podium[:3] if t is not None]}
+    )
+    return tournament
+
+
+def _podium(tournament: Tournament) -> list[int | None]:
+    if tournament.is_battle_royale:
+        last = tournament.rounds.get(number=tournament.rounds_count)
+        scope = Standing.objects.filter(round=last, group__isnull=True)
+        return list(scope.order_by("rank", "team_id").values_list("team_id", flat=True)[:3])
+    if tournament.format in (Tournament.BracketFormat.ROUND_ROBIN, Tournament.BracketFormat.SWISS):
+        scope = Standing.objects.filter(tournament=tournament, round__isnull=True, group__isnull=True)
+        return list(scope.order_by("rank", "team_id").values_list("team_id", flat=True)[:3])
+    final = (
+        tournament.matches.filter(key="GF2", status=Match.Status.COMPLETED).first()
+        or tournament.matches.filter(key="GF").first()
+        or tournament.matches.filter(winner_to="").exclude(is_bye=True).order_by("-number").first()
+    )
+    runner_up = final.away_team_id if final.winner_id == final.home_team_id else final.home_team_id
+    third = None
+    if tournament.format == Tournament.BracketFormat.DOUBLE_ELIMINATION:
+        lb_final = (
+            tournament.matches.filter(bracket="losers", status=Match.Status.COMPLETED).order_by("-number").first()
+        )
+        if lb_final and lb_final.winner_id:
+            third = lb_final.away_team_id if lb_final.winner_id == lb_final.home_team_id else lb_final.home_team_id
+    return [final.winner_id, runner_up, third]
+
+
+def _award_prizes(tournament: Tournament) -> None:
+    """The one call site for winner XP: wallet.services.xp_credit once the wallet issue lands."""
+
+
+def tournament_is_visible(*, tournament: Tournament, user: User | None) -> bool:
+    if tournament.status != Tournament.Status.DRAFT:
+        return True
+    return user is not None and user.is_authenticated and (tournament.host_id == user.pk or user.is_admin)

@@ -1,0 +1,209 @@
+"""Standings arithmetic: match points, running totals and tie-broken ranking. Pure Python, no ORM.
+
+Ranking semantics (both formats):
+
+* Rows are ordered best first by the format's rules, in order (``RULES_BR`` / ``RULES_H2H``); every rule
+  except the battle-royale ``latest_match`` is a number where more is better.
+* Walking the ordered rows, each row after the first is compared with the row just above it. The first
+  rule that separates them gives ``decided_by`` and the row's rank is its 1-based position. When no rule
+  separates them the row shares the rank of the row above ("1, 2, 2, 4") and ``decided_by`` is "tied".
+  ``decided_by`` is None for the first row and when "points" already separated the pair: no tie-break
+  was needed.
+* Rows that no rule separates are listed by team_id ascending, so the output never depends on the
+  input order.
+
+``latest_match`` (battle royale): between two teams, take the latest match_order present in both teams'
+placement lists; the smaller placement there is better. Teams that share no match are not separated.
+
+This pairwise rule can be intransitive when the tied teams did not all play the same matches (A beats B
+in match 1, B beats C in match 2, C beats A in match 3), and then no order agrees with every pair;
+``sorted`` promises nothing for such a comparator. Teams tied on the other rules are therefore placed
+by insertion (see ``_chain``), which guarantees what the output promises: every row is ranked correctly
+against the row just above it (so a cycle shows as ranks 1, 2, 3, each decided by latest_match), and
+the result is deterministic. When the tied teams played the same matches, as within a group, the rule
+is transitive and this is a plain sort.
+We keep the pairwise rule rather than "the latest match all tied teams played" because that would
+judge some neighbouring pairs on an older match than the one they both played last.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from itertools import groupby
+from typing import TypeVar
+
+RULES_BR = ("points", "wins", "placement_points", "kills", "latest_match")
+RULES_H2H = ("points", "score_difference", "score_for", "wins")
+
+TIED = "tied"
+
+
+@dataclass(frozen=True)
+class BRTotals:
+    team_id: int
+    points: int = 0
+    wins: int = 0  # matches with placement 1
+    placement_points: int = 0
+    kills: int = 0
+    matches_played: int = 0
+
+
+@dataclass(frozen=True)
+class H2HTotals:
+    team_id: int
+    played: int = 0
+    wins: int = 0
+    draws: int = 0
+    losses: int = 0
+    score_for: int = 0
+    score_against: int = 0
+
+    @property
+    def points(self) -> int:
+        return 3 * self.wins + self.draws
+
+    @property
+    def score_difference(self) -> int:
+        return self.score_for - self.score_against
+
+
+@dataclass(frozen=True)
+class RankedRow:
+    team_id: int
+    rank: int  # 1-based; teams that no rule separates share a rank
+    decided_by: str | None  # see the module docstring
+
+
+Totals = TypeVar("Totals", BRTotals, H2HTotals)
+# Negative when the first row ranks above the second, 0 when the rule does not separate them.
+Compare = Callable[[Totals, Totals], int]
+
+
+def br_match_points(*, placement: int, kills: int, table: Sequence[int], kill_points: int) -> tuple[int, int]:
+    """(placement_points, total_points) for one team in one battle-royale match.
+
+    table[0] is the points for 1st place; placements beyond the table give 0.
+    """
+    if placement < 1 or kills < 0:
+        raise ValueError(f"invalid result: placement={placement}, kills={kills}")
+    placement_points = table[placement - 1] if placement <= len(table) else 0
+    return placement_points, placement_points + kills * kill_points
+
+
+def br_totals_add(
+    totals: BRTotals, *, placement: int, kills: int, table: Sequence[int], kill_points: int, sign: int = 1
+) -> BRTotals:
+    """Add (sign=1) or remove (sign=-1, for corrections) one match result."""
+    _check_sign(sign)
+    placement_points, points = br_match_points(placement=placement, kills=kills, table=table, kill_points=kill_points)
+    return replace(
+        totals,
+        points=totals.points + sign * points,
+        wins=totals.wins + sign * (placement == 1),
+        placement_points=totals.placement_points + sign * placement_points,
+        kills=totals.kills + sign * kills,
+        matches_played=totals.matches_played + sign,
+    )
+
+
+def h2h_totals_add(totals: H2HTotals, *, score_for: int, score_against: int, sign: int = 1) -> H2HTotals:
+    """Add (sign=1) or remove (sign=-1, for corrections) one match result, seen from this team's side."""
+    _check_sign(sign)
+    if score_for < 0 or score_against < 0:
+        raise ValueError(f"invalid score: {score_for}-{score_against}")
+    return replace(
+        totals,
+        played=totals.played + sign,
+        wins=totals.wins + sign * (score_for > score_against),
+        draws=totals.draws + sign * (score_for == score_against),
+        losses=totals.losses + sign * (score_for < score_against),
+        score_for=totals.score_for + sign * score_for,
+        score_against=totals.score_against + sign * score_against,
+    )
+
+
+def br_rank(
+    totals: Sequence[BRTotals], *, placements: Mapping[int, Sequence[tuple[int, int]]]
+) -> list[tuple[BRTotals, RankedRow]]:
+    """Order battle-royale standings: total points, then wins, then placement points, then kills,
+    then the better placement in the latest match both teams played.
+
+    `placements` maps team_id -> [(match_order, placement), ...] (match_order increases with time); it
+    only needs entries for teams that are tied on all earlier rules.
+    """
+    by_match = {team_id: dict(pairs) for team_id, pairs in placements.items()}
+
+    def latest_match(a: BRTotals, b: BRTotals) -> int:
+        mine, theirs = by_match.get(a.team_id, {}), by_match.get(b.team_id, {})
+        shared = mine.keys() & theirs.keys()
+        if not shared:
+            return 0
+        match_order = max(shared)
+        return _sign(mine[match_order] - theirs[match_order])
+
+    return _rank(totals, RULES_BR[:-1], tie_break=latest_match)
+
+
+def h2h_rank(totals: Sequence[H2HTotals]) -> list[tuple[H2HTotals, RankedRow]]:
+    """Points, then score difference, then score for, then wins."""
+    return _rank(totals, RULES_H2H)
+
+
+def _rank(
+    rows: Sequence[Totals], numeric_rules: tuple[str, ...], tie_break: Compare[Totals] | None = None
+) -> list[tuple[Totals, RankedRow]]:
+    def key(row: Totals) -> tuple[int, ...]:
+        return tuple(getattr(row, rule) for rule in numeric_rules)
+
+    ordered: list[Totals] = []
+    by_key = sorted(rows, key=lambda row: (tuple(-value for value in key(row)), row.team_id))
+    for _, group in groupby(by_key, key=key):
+        tied = list(group)
+        ordered.extend(_chain(tied, tie_break) if tie_break else tied)
+
+    rules: list[tuple[str, Compare[Totals]]] = [(rule, _more_is_better(rule)) for rule in numeric_rules]
+    if tie_break:
+        rules.append((RULES_BR[-1], tie_break))
+
+    ranked: list[tuple[Totals, RankedRow]] = []
+    for position, row in enumerate(ordered, start=1):
+        if position == 1:
+            ranked.append((row, RankedRow(team_id=row.team_id, rank=1, decided_by=None)))
+            continue
+        above = ordered[position - 2]
+        rule = next((name for name, compare in rules if compare(above, row)), None)
+        if rule is None:
+            ranked.append((row, RankedRow(team_id=row.team_id, rank=ranked[-1][1].rank, decided_by=TIED)))
+        else:
+            decided_by = None if rule == rules[0][0] else rule
+            ranked.append((row, RankedRow(team_id=row.team_id, rank=position, decided_by=decided_by)))
+    return ranked
+
+
+def _chain(rows: list[Totals], compare: Compare[Totals]) -> list[Totals]:
+    """Order rows (given by team_id ascending) so that each ranks above, or ties with, the next one.
+
+    Each row goes just before the first row it beats. Everything before it then beats it or ties with
+    it (and has a smaller team_id), so every neighbouring pair stays in order even if `compare` is
+    intransitive; for a transitive `compare` this is the sort by (compare, team_id).
+    """
+    chain: list[Totals] = []
+    for row in rows:
+        at = next((i for i, other in enumerate(chain) if compare(row, other) < 0), len(chain))
+        chain.insert(at, row)
+    return chain
+
+
+def _more_is_better(rule: str) -> Compare[Totals]:
+    def compare(a: Totals, b: Totals) -> int:
+        return _sign(getattr(b, rule) - getattr(a, rule))
+
+    return compare
+
+
+def _sign(value: int) -> int:
+    return (value > 0) - (value < 0)
+
+
+def _check_sign(sign: int) -> None:
+    if sign not in (1, -1):
+        raise ValueError(f"sign must be 1 or -1, not {sign}")

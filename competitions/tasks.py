@@ -1,0 +1,15 @@
+from celery import shared_task
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def select_winner(tournament_id: int) -> None:
+    from competitions.services import tournament_winner_select
+
+    tournament_winner_select(tournament_id=tournament_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_winner_emails(tournament_id: int) -> None:
+    from competitions.emails import winner_emails_deliver
+
+    winner_emails_deliver(tournament_id=tournament_id)

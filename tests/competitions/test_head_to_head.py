@@ -1,0 +1,178 @@
+"""Every head-to-head format, played through the API to its champion."""
+
+import random
+from collections import defaultdict
+
+import pytest
+
+from tests.competitions.conftest import create_published, make_team, register
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def play(api, host, django_capture_on_commit_callbacks):
+    """Post a result for every playable match until none is left; returns the played matches.
+    Winner selection is queued after commit, so each request's commit callbacks run as in production."""
+
+    def run(tid: int, decide) -> list[dict]:
+        played = []
+        for _ in range(200):
+            matches = api.get_json(f"/api/tournaments/{tid}/matches").json()
+            playable = [
+                m
+                for m in matches
+                if m["status"] == "scheduled" and not m["is_bye"] and m["home_team"] and m["away_team"]
+            ]
+            if not playable:
+                return played
+            match = playable[0]
+            home_score, away_score = decide(match)
+            with django_capture_on_commit_callbacks(execute=True):
+                response = api.put_json(
+                    f"/api/matches/{match['id']}/results",
+                    {"home_score": home_score, "away_score": away_score},
+                    user=host,
+                )
+            assert response.status_code == 200, response.content
+            played.append(response.json())
+        raise AssertionError("the bracket never finished")
+
+    return run
+
+
+def _setup(api, host, fmt: str, count: int, **extra) -> tuple[int, list[int]]:
+    tournament = create_published(
+        api, host, game="efootball", format=fmt, max_teams=count, rounds_count=1, qualify_per_group=0, **extra
+    )
+    seeds = []
+    for _ in range(count):
+        team = make_team(1)
+        assert register(api, tournament["id"], team).status_code == 201
+        seeds.append(team.pk)
+    started = api.post_json(f"/api/tournaments/{tournament['id']}/start", user=host)
+    assert started.status_code == 200, started.content
+    return tournament["id"], seeds
+
+
+def _better_seed_wins(seeds: list[int], upsets: dict[str, bool] | None = None):
+    def decide(match):
+        home, away = match["home_team"]["id"], match["away_team"]["id"]
+        home_better = seeds.index(home) < seeds.index(away)
+        if upsets and upsets.get(match["key"]):
+            home_better = not home_better
+        return (2, 1) if home_better else (1, 2)
+
+    return decide
+
+
+def _podium(api, tid: int) -> list[int | None]:
+    detail = api.get_json(f"/api/tournaments/{tid}").json()
+    assert detail["status"] == "completed"
+    return [detail[k]["id"] if detail[k] else None for k in ("winner", "runner_up", "third_place")]
+
+
+def _league_order(results: list[tuple[int, int, int, int]]) -> list[int]:
+    """Independent head-to-head table: 3/1/0, then score difference, score for, wins."""
+    table: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # points, diff, for, wins
+    for home, away, home_score, away_score in results:
+        for team, scored, conceded in ((home, home_score, away_score), (away, away_score, home_score)):
+            row = table[team]
+            row[0] += 3 if scored > conceded else 1 if scored == conceded else 0
+            row[1] += scored - conceded
+            row[2] += scored
+            row[3] += scored > conceded
+    return sorted(table, key=lambda team: [-value for value in table[team]] + [team])
+
+
+def test_single_elimination_with_six_teams(api, host, play):
+    tid, seeds = _setup(api, host, "single_elimination", 6)
+    byes = [m for m in api.get_json(f"/api/tournaments/{tid}/matches").json() if m["is_bye"]]
+    assert sorted(m["winner"]["id"] for m in byes) == sorted(seeds[:2])
+    played = play(tid, _better_seed_wins(seeds))
+    assert len(played) == 5
+    assert _podium(api, tid)[:2] == [seeds[0], seeds[1]]
+
+
+def test_elimination_rejects_draws(api, host):
+    tid, _ = _setup(api, host, "single_elimination", 2)
+    match = api.get_json(f"/api/tournaments/{tid}/matches").json()[0]
+    response = api.put_json(f"/api/matches/{match['id']}/results", {"home_score": 1, "away_score": 1}, user=host)
+    assert response.status_code == 422
+    assert response.json()["code"] == "draw_not_allowed"
+
+
+def test_double_elimination_with_eight_teams_and_a_bracket_reset(api, host, play):
+    tid, seeds = _setup(api, host, "double_elimination", 8)
+    # Seed 2 drops to the losers bracket after the winners final, wins it, then takes GF: a reset is played.
+    played = play(tid, _better_seed_wins(seeds, upsets={"GF": True}))
+    keys = [m["key"] for m in played]
+    assert len(played) == 15
+    assert keys[-2:] == ["GF", "GF2"]
+    winner, runner_up, third = _podium(api, tid)
+    assert (winner, runner_up) == (seeds[0], seeds[1])
+    assert third == seeds[2]
+
+
+def test_double_elimination_without_reset(api, host, play):
+    tid, seeds = _setup(api, host, "double_elimination", 8)
+    played = play(tid, _better_seed_wins(seeds))
+    assert len(played) == 14
+    assert "GF2" not in [m["key"] for m in played]
+    assert _podium(api, tid)[0] == seeds[0]
+
+
+def test_round_robin_with_five_teams(api, host, play):
+    tid, _seeds = _setup(api, host, "round_robin", 5)
+    rng = random.Random(5)
+    played = play(tid, lambda match: (rng.randint(0, 4), rng.randint(0, 4)))
+    assert len(played) == 10
+    pairs = {frozenset((m["home_team"]["id"], m["away_team"]["id"])) for m in played}
+    assert len(pairs) == 10
+    raw = [(m["home_team"]["id"], m["away_team"]["id"], m["home_score"], m["away_score"]) for m in played]
+    expected = _league_order(raw)
+    standings = api.get_json(f"/api/tournaments/{tid}/standings").json()
+    assert [row["team"]["id"] for row in standings] == expected
+    assert _podium(api, tid) == expected[:3]
+
+
+def test_swiss_with_eight_teams_for_three_rounds(api, host, play):
+    tid, _seeds = _setup(api, host, "swiss", 8, swiss_rounds=3)
+    rng = random.Random(8)
+
+    def decide(match):
+        home, away = rng.randint(0, 3), rng.randint(0, 3)
+        return (home, away) if home != away else (home + 1, away)
+
+    played = play(tid, decide)
+    assert len(played) == 12
+    pairs = [frozenset((m["home_team"]["id"], m["away_team"]["id"])) for m in played]
+    assert len(set(pairs)) == 12, "no rematches"
+    raw = [(m["home_team"]["id"], m["away_team"]["id"], m["home_score"], m["away_score"]) for m in played]
+    standings = api.get_json(f"/api/tournaments/{tid}/standings").json()
+    assert all(row["matches_played"] == 3 for row in standings)
+    assert _podium(api, tid)[0] == standings[0]["team"]["id"]
+    # The winner has the best record by the head-to-head rules (team id only breaks total ties here).
+    best = _league_order(raw)[0]
+    top = next(row for row in standings if row["team"]["id"] == best)
+    assert (top["points"], top["score_for"] - top["score_against"]) == (
+        standings[0]["points"],
+        standings[0]["score_for"] - standings[0]["score_against"],
+    )
+
+
+def test_correcting_a_played_result_is_blocked_once_the_next_match_is_played(api, host):
+    tid, _seeds = _setup(api, host, "single_elimination", 4)
+    matches = api.get_json(f"/api/tournaments/{tid}/matches").json()
+    semis = [m for m in matches if m["key"].startswith("W1")]
+    for semi in semis:
+        api.put_json(f"/api/matches/{semi['id']}/results", {"home_score": 3, "away_score": 0}, user=host)
+    # A correction before the final is played moves the other team into the final.
+    corrected = api.put_json(f"/api/matches/{semis[0]['id']}/results", {"home_score": 0, "away_score": 3}, user=host)
+    assert corrected.status_code == 200
+    final = next(m for m in api.get_json(f"/api/tournaments/{tid}/matches").json() if m["key"] == "W2-1")
+    assert semis[0]["away_team"]["id"] in (final["home_team"]["id"], final["away_team"]["id"])
+    api.put_json(f"/api/matches/{final['id']}/results", {"home_score": 1, "away_score": 0}, user=host)
+    blocked = api.put_json(f"/api/matches/{semis[0]['id']}/results", {"home_score": 3, "away_score": 0}, user=host)
+    assert blocked.status_code == 409
+    assert blocked.json()["code"] == "result_locked"
