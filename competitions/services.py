@@ -40,7 +40,9 @@ ALWAYS_EDITABLE = {"title", "description", "rules"}
 
 
 def _tournament_locked(tournament_id: int) -> Tournament:
-    tournament = Tournament.objects.select_for_update().select_related("game").filter(pk=tournament_id).first()
+    tournament = (
+        Tournament.objects.select_for_update(of=("self",)).select_related("game").filter(pk=tournament_id).first()
+    )
     if tournament is None:
         raise NotFound("No such tournament.")
     return tournament
@@ -444,7 +446,7 @@ def round_advance(*, tournament_id: int, number: int, user: User) -> Round:
 
 def _match_locked(match_id: int) -> Match:
     match = (
-        Match.objects.select_for_update()
+        Match.objects.select_for_update(of=("self",))
         .select_related("tournament__game", "round", "group")
         .filter(pk=match_id)
         .first()
