@@ -13,3 +13,17 @@ def send_winner_emails(tournament_id: int) -> None:
     from competitions.emails import winner_emails_deliver
 
     winner_emails_deliver(tournament_id=tournament_id)
+
+
+@shared_task
+def send_due_reminders() -> None:
+    from competitions.services import tournament_reminders_due
+
+    tournament_reminders_due()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_reminder_emails(tournament_id: int, label: str) -> None:
+    from competitions.emails import reminder_emails_deliver
+
+    reminder_emails_deliver(tournament_id=tournament_id, label=label)
