@@ -61,7 +61,8 @@ def team_list(*, member: User | None = None, q: str | None = None) -> QuerySet[T
 
 def team_get(*, team_id: int) -> Team:
     team = (
-        Team.objects.select_related("captain")
+        # "stats" (career totals) lives in competitions; joined here so detail stays one query.
+        Team.objects.select_related("captain", "stats")
         .prefetch_related(Prefetch("memberships", queryset=TeamMembership.objects.select_related("user")))
         .filter(pk=team_id)
         .first()

@@ -141,6 +141,7 @@ class RegistrationPlayer(models.Model):
     is_substitute = models.BooleanField(default=False)
 
     class Meta:
+        ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["tournament", "user"], name="one_roster_per_player")]
 
     def __str__(self) -> str:
@@ -227,6 +228,8 @@ class MatchResult(models.Model):
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="+")
     placement = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     kills = models.PositiveSmallIntegerField()
+    # {user_id: kills} when the host reports who got the kills.
+    player_kills = models.JSONField(default=dict, blank=True)
     placement_points = models.PositiveIntegerField()
     points = models.PositiveIntegerField()
 
@@ -299,3 +302,39 @@ class Standing(models.Model):
 
     def __str__(self) -> str:
         return f"team {self.team_id}: {self.points} pts (rank {self.rank})"
+
+
+class CareerStats(models.Model):
+    """Running totals for a player or a team, kept current by the results service."""
+
+    tournaments_played = models.PositiveIntegerField(default=0)
+    tournaments_won = models.PositiveIntegerField(default=0)
+    matches_played = models.PositiveIntegerField(default=0)
+    wins = models.PositiveIntegerField(default=0)
+    kills = models.PositiveIntegerField(default=0)
+    # Battle royale only: the average placement is placement_total / placements_counted.
+    placement_total = models.PositiveIntegerField(default=0)
+    placements_counted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def average_placement(self) -> float | None:
+        return round(self.placement_total / self.placements_counted, 2) if self.placements_counted else None
+
+
+class PlayerStats(CareerStats):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="stats"
+    )
+
+    def __str__(self) -> str:
+        return f"stats of user {self.user_id}"
+
+
+class TeamStats(CareerStats):
+    team = models.OneToOneField("accounts.Team", primary_key=True, on_delete=models.CASCADE, related_name="stats")
+
+    def __str__(self) -> str:
+        return f"stats of team {self.team_id}"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Team, TeamMembership, User
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
-from competitions import brackets, standings
+from competitions import brackets, career, standings
 from competitions.models import (
     Game,
     Group,
@@ -405,6 +405,7 @@ def tournament_start(*, tournament_id: int, user: User) -> Tournament:
         _auto_advance_byes(tournament)
     if tournament.is_battle_royale:
         Standing.objects.bulk_create([Standing(tournament=tournament, team_id=t) for t in confirmed])
+    career.tournament_started(tournament=tournament, team_ids=confirmed)
     tournament.status = Tournament.Status.ONGOING
     tournament.started_at = timezone.now()
     tournament.save(update_fields=["status", "started_at", "updated_at"])
@@ -542,6 +543,32 @@ def _require_playable(match: Match, user: User) -> None:
         raise Conflict("This match was cancelled.", code="match_cancelled")
 
 
+def _player_kills_errors(tournament: Tournament, present: list[dict]) -> list[str]:
+    errors = []
+    credited = [entry for entry in present if entry.get("player_kills")]
+    if not credited:
+        return errors
+    rosters = _rostered(tournament, [entry["team_id"] for entry in credited])
+    for entry in credited:
+        players = [p["user_id"] for p in entry["player_kills"]]
+        strangers = sorted(set(players) - rosters.get(entry["team_id"], set()))
+        if strangers:
+            errors.append(f"team {entry['team_id']}: players {strangers} are not on its roster")
+        if len(set(players)) != len(players):
+            errors.append(f"team {entry['team_id']}: a player is credited twice")
+        if sum(p["kills"] for p in entry["player_kills"]) != entry["kills"]:
+            errors.append(f"team {entry['team_id']}: player kills must add up to the team's {entry['kills']} kills")
+    return errors
+
+
+def _rostered(tournament: Tournament, team_ids: list[int]) -> dict[int, set[int]]:
+    rosters: dict[int, set[int]] = {}
+    rows = RegistrationPlayer.objects.filter(tournament=tournament, registration__team_id__in=team_ids)
+    for team_id, user_id in rows.values_list("registration__team_id", "user_id"):
+        rosters.setdefault(team_id, set()).add(user_id)
+    return rosters
+
+
 @transaction.atomic
 def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -> Match:
     """entries: [{team_id, placement, kills}] or [{team_id, absent: true}]. Re-posting replaces."""
@@ -570,12 +597,14 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
         errors.append("placements must be unique")
     elif any(not 1 <= p <= len(lobby) for p in placements):
         errors.append(f"placements run from 1 to {len(lobby)} (the lobby size)")
+    errors += _player_kills_errors(match.tournament, present)
     if errors:
         raise Invalid("Invalid results: " + "; ".join(errors) + ".", code="invalid_results")
 
     before = _snapshot(match) if match.status == Match.Status.COMPLETED else None
     old = list(match.results.all())
     _apply_br(match, old, sign=-1)
+    career.br_results_applied(tournament=match.tournament, results=old, sign=-1)
     match.results.all().delete()
     tournament = match.tournament
     new = []
@@ -594,10 +623,12 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
                 kills=entry["kills"],
                 placement_points=placement_points,
                 points=points,
+                player_kills={str(p["user_id"]): p["kills"] for p in entry.get("player_kills") or []},
             )
         )
     MatchResult.objects.bulk_create(new)
     _apply_br(match, new, sign=1)
+    career.br_results_applied(tournament=tournament, results=new, sign=1)
     _rerank_br(match)
     _match_completed(match, user=user, before=before)
     return match
@@ -624,12 +655,14 @@ def match_results_record_h2h(*, match_id: int, user: User, home_score: int, away
         if _progressed_matches(match).filter(status=Match.Status.COMPLETED).exists():
             raise Conflict("A later match that depends on this result has been played.", code="result_locked")
         _apply_h2h(match, sign=-1)
+        career.h2h_result_applied(match=match, sign=-1)
         _unplace(match)
     match.home_score, match.away_score = home_score, away_score
     match.winner_id = None if home_score == away_score else (
         match.home_team_id if home_score > away_score else match.away_team_id
     )  # fmt: skip
     _apply_h2h(match, sign=1)
+    career.h2h_result_applied(match=match, sign=1)
     _rerank_h2h(tournament)
     home_won = match.winner_id == match.home_team_id
     # GF2 (the bracket reset) is only played when the losers-bracket champion wins GF.
@@ -862,6 +895,8 @@ def tournament_winner_select(*, tournament_id: int) -> Tournament:
     tournament.completed_at = timezone.now()
     tournament.save(update_fields=["winner", "runner_up", "third_place", "status", "completed_at", "updated_at"])
     tournament.rounds.update(status=Round.Status.COMPLETED)
+    if tournament.winner_id:
+        career.tournament_won(tournament=tournament, team_id=tournament.winner_id)
     _award_prizes(tournament)
     from competitions.tasks import send_winner_emails
 

@@ -4,6 +4,8 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
+from api.schemas.competitions import CareerStatsOut
+
 Username = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_]{3,30}$")]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
@@ -124,6 +126,21 @@ class MePatchIn(Schema):
     timezone: Annotated[str, StringConstraints(max_length=64)] | None = Field(None, description="IANA name")
 
 
+def career_stats(obj) -> dict:
+    """Career totals from competitions; zeros until the first tournament."""
+    stats = getattr(obj, "stats", None)
+    if stats is None:
+        return {}
+    return {
+        "tournaments_played": stats.tournaments_played,
+        "tournaments_won": stats.tournaments_won,
+        "matches_played": stats.matches_played,
+        "wins": stats.wins,
+        "kills": stats.kills,
+        "average_placement": stats.average_placement,
+    }
+
+
 class PublicProfileOut(Schema):
     username: str
     display_name: str
@@ -135,6 +152,7 @@ class PublicProfileOut(Schema):
     verified_host: bool = Field(..., alias="is_verified_host")
     xp: int
     teams_count: int
+    stats: CareerStatsOut
     date_joined: datetime
 
     @staticmethod
@@ -144,6 +162,10 @@ class PublicProfileOut(Schema):
     @staticmethod
     def resolve_xp(obj) -> int:
         return MeOut.resolve_xp(obj)
+
+    @staticmethod
+    def resolve_stats(obj) -> dict:
+        return career_stats(obj)
 
 
 class LeaderboardRowOut(Schema):

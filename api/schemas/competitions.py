@@ -168,11 +168,19 @@ class RegistrationOut(Schema):
         return list(obj.players.all())
 
 
+class PlayerKillsIn(Schema):
+    user_id: int
+    kills: int = Field(..., ge=0, le=1000)
+
+
 class BRResultIn(Schema):
     team_id: int
     placement: int | None = Field(None, ge=1, le=100)
     kills: int | None = Field(None, ge=0, le=1000)
     absent: bool = False
+    player_kills: list[PlayerKillsIn] | None = Field(
+        None, max_length=10, description="optional per-player kills; they must add up to the team's kills"
+    )
 
 
 class H2HResultIn(Schema):
@@ -186,6 +194,7 @@ class BRResultOut(Schema):
     kills: int
     placement_points: int
     points: int
+    player_kills: dict[str, int]
 
 
 class MatchOut(Schema):
@@ -284,3 +293,12 @@ class StandingOut(Schema):
     @staticmethod
     def resolve_decided_by(obj) -> str | None:
         return obj.decided_by or None
+
+
+class CareerStatsOut(Schema):
+    tournaments_played: int = 0
+    tournaments_won: int = 0
+    matches_played: int = 0
+    wins: int = 0
+    kills: int = 0
+    average_placement: float | None = Field(None, description="battle royale matches only")

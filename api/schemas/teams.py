@@ -4,6 +4,9 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import StringConstraints
 
+from api.schemas.accounts import career_stats
+from api.schemas.competitions import CareerStatsOut
+
 TeamName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)]
 TeamTag = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{2,6}$")]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
@@ -59,6 +62,11 @@ class TeamOut(Schema):
 
 class TeamDetailOut(TeamOut):
     members: list[MemberOut]
+    stats: CareerStatsOut
+
+    @staticmethod
+    def resolve_stats(obj) -> dict:
+        return career_stats(obj)
 
     @staticmethod
     def resolve_members(obj) -> list:

@@ -1,0 +1,57 @@
+import pytest
+
+from accounts.models import User
+from tests.competitions.conftest import create_published, make_team, register, roster
+
+pytestmark = pytest.mark.django_db
+
+
+def test_career_stats_follow_results_corrections_and_wins(api, host, django_capture_on_commit_callbacks):
+    tournament = create_published(api, host, max_teams=2, group_size=2, rounds_count=1, matches_per_group=2)
+    alpha, bravo = make_team(4), make_team(4)
+    for team in (alpha, bravo):
+        register(api, tournament["id"], team)
+    api.post_json(f"/api/tournaments/{tournament['id']}/start", user=host)
+    first, second = api.get_json(f"/api/tournaments/{tournament['id']}/matches").json()
+    star = roster(alpha)[1]
+
+    def post(match, alpha_place, alpha_kills, player_kills):
+        body = [
+            {"team_id": alpha.pk, "placement": alpha_place, "kills": alpha_kills, "player_kills": player_kills},
+            {"team_id": bravo.pk, "placement": 3 - alpha_place, "kills": 0},
+        ]
+        with django_capture_on_commit_callbacks(execute=True):
+            return api.put_json(f"/api/matches/{match['id']}/results", body, user=host)
+
+    assert post(first, 2, 3, [{"user_id": star, "kills": 3}]).status_code == 200
+    # Corrected: alpha actually won that match with 4 kills, all by the star.
+    assert post(first, 1, 4, [{"user_id": star, "kills": 4}]).status_code == 200
+    bad = post(second, 1, 2, [{"user_id": star, "kills": 5}])
+    assert bad.status_code == 422
+    assert "add up" in bad.json()["detail"]
+    stranger = post(second, 1, 2, [{"user_id": roster(bravo)[0], "kills": 2}])
+    assert stranger.status_code == 422
+    assert (
+        post(second, 1, 2, [{"user_id": star, "kills": 1}, {"user_id": alpha.captain_id, "kills": 1}]).status_code
+        == 200
+    )
+
+    assert api.get_json(f"/api/tournaments/{tournament['id']}").json()["winner"]["id"] == alpha.pk
+    team_stats = api.get_json(f"/api/teams/{alpha.pk}").json()["stats"]
+    assert team_stats == {
+        "tournaments_played": 1,
+        "tournaments_won": 1,
+        "matches_played": 2,
+        "wins": 2,
+        "kills": 6,
+        "average_placement": 1.0,
+    }
+    profile = api.get_json(f"/api/users/{User.objects.get(pk=star).username}").json()["stats"]
+    assert (profile["kills"], profile["matches_played"], profile["wins"], profile["tournaments_won"]) == (5, 2, 2, 1)
+    loser = api.get_json(f"/api/teams/{bravo.pk}").json()["stats"]
+    assert (loser["tournaments_played"], loser["tournaments_won"], loser["wins"], loser["average_placement"]) == (
+        1,
+        0,
+        0,
+        2.0,
+    )
