@@ -1,5 +1,6 @@
 """Reads for the competitions API and the live feeds."""
 
+from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from accounts.models import User
@@ -110,6 +111,51 @@ def standings_get(
     if group is None:
         return rows.filter(round__number=round_number, group__isnull=True)
     return rows.filter(group__round__number=round_number, group__name=group)
+
+
+STANDINGS_CACHE_SECONDS = 300
+
+
+def _version_key(tournament_id: int) -> str:
+    return f"competitions:tournament:{tournament_id}:version"
+
+
+def tournament_cache_version(*, tournament_id: int) -> int:
+    cache.add(_version_key(tournament_id), 1, timeout=None)
+    return cache.get(_version_key(tournament_id)) or 1
+
+
+def tournament_cache_invalidate(*, tournament_id: int) -> None:
+    """Every cached read of this tournament becomes stale at once (keys carry the version)."""
+    try:
+        cache.incr(_version_key(tournament_id))
+    except ValueError:
+        cache.add(_version_key(tournament_id), 2, timeout=None)
+
+
+def standings_rows(*, tournament: Tournament, round_number: int | None = None, group: str | None = None) -> list[dict]:
+    """Standings as plain rows, cached in Redis per tournament version: thousands of spectators
+    polling the same table cost one query per change, not one per request."""
+    version = tournament_cache_version(tournament_id=tournament.pk)
+    key = f"competitions:tournament:{tournament.pk}:v{version}:standings:{round_number}:{group}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = [
+            {
+                "rank": row.rank,
+                "team": {"id": row.team.id, "name": row.team.name, "tag": row.team.tag},
+                **{field: getattr(row, field) for field in STANDING_FIELDS},
+                "decided_by": row.decided_by or None,
+            }
+            for row in standings_get(tournament=tournament, round_number=round_number, group=group)
+        ]
+        cache.set(key, rows, STANDINGS_CACHE_SECONDS)
+    return rows
+
+
+STANDING_FIELDS = (
+    "points", "matches_played", "wins", "kills", "placement_points", "draws", "losses", "score_for", "score_against",
+)  # fmt: skip
 
 
 def standings_table(*, tournament_id: int) -> list[dict]:

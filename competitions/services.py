@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Team, TeamMembership, User
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
-from competitions import brackets, career, standings
+from competitions import brackets, career, selectors, standings
 from competitions.models import (
     Game,
     Group,
@@ -54,9 +54,11 @@ def _require_owner(tournament: Tournament, user: User) -> None:
 
 
 def _publish_after_commit(topic: str, event_type: str, data: dict) -> None:
-    """The one call site for live updates; realtime.publish arrives with the realtime issue."""
+    """The one call site for live updates. Every tournament event also invalidates its cached reads."""
     from realtime.publish import publish
 
+    tournament_id = int(topic.split(".")[1])
+    transaction.on_commit(lambda: selectors.tournament_cache_invalidate(tournament_id=tournament_id))
     transaction.on_commit(lambda: publish(topic, event_type, data))
 
 

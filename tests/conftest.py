@@ -4,6 +4,7 @@ import os
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from ninja_jwt.tokens import RefreshToken
 
@@ -66,6 +67,24 @@ class ApiClient(Client):
             return send(path, **extra)
         data = "" if body is None else json.dumps(body)
         return send(path, data, content_type="application/json", **extra)
+
+    def request(self, **request):
+        return self._committed(lambda: super(ApiClient, self).request(**request))
+
+    @staticmethod
+    def _committed(send):
+        """Each request commits in production; the test transaction never does. Run the
+        request's on_commit callbacks (emails, tasks, broadcasts, cache invalidation) when it
+        returns, as a commit would, and take them off the pending list so they run once."""
+        pending = connection.run_on_commit
+        start = len(pending)
+        response = send()
+        while len(pending) > start:
+            callbacks = pending[start:]
+            del pending[start:]
+            for _, callback, _robust in callbacks:
+                callback()
+        return response
 
     def get_json(self, path, **kw):
         return self._call("get", path, **kw)

@@ -195,7 +195,7 @@ def get_standings(request: HttpRequest, tournament_id: int, round: int | None = 
     Battle royale: points, wins, placement points, kills, latest-match placement.
     Head to head: points (3/1/0), score difference, score for, wins."""
     tournament = _detail(request, tournament_id)
-    return list(selectors.standings_get(tournament=tournament, round_number=round, group=group))
+    return selectors.standings_rows(tournament=tournament, round_number=round, group=group)
 
 
 @router.post("/{tournament_id}/select-winner", auth=jwt_auth, response={202: TournamentDetailOut, **ERRORS})

@@ -288,11 +288,9 @@ class StandingOut(Schema):
     losses: int
     score_for: int
     score_against: int
-    decided_by: str | None = Field(None, description="the tie-breaker that separated this team from the one above")
-
-    @staticmethod
-    def resolve_decided_by(obj) -> str | None:
-        return obj.decided_by or None
+    decided_by: str | None = Field(
+        None, description='the tie-breaker that separated this team from the one above ("tied": none did)'
+    )
 
 
 class CareerStatsOut(Schema):

@@ -162,17 +162,26 @@ def test_swiss_with_eight_teams_for_three_rounds(api, host, play):
 
 
 def test_correcting_a_played_result_is_blocked_once_the_next_match_is_played(api, host):
-    tid, _seeds = _setup(api, host, "single_elimination", 4)
-    matches = api.get_json(f"/api/tournaments/{tid}/matches").json()
-    semis = [m for m in matches if m["key"].startswith("W1")]
-    for semi in semis:
-        api.put_json(f"/api/matches/{semi['id']}/results", {"home_score": 3, "away_score": 0}, user=host)
-    # A correction before the final is played moves the other team into the final.
-    corrected = api.put_json(f"/api/matches/{semis[0]['id']}/results", {"home_score": 0, "away_score": 3}, user=host)
-    assert corrected.status_code == 200
-    final = next(m for m in api.get_json(f"/api/tournaments/{tid}/matches").json() if m["key"] == "W2-1")
-    assert semis[0]["away_team"]["id"] in (final["home_team"]["id"], final["away_team"]["id"])
-    api.put_json(f"/api/matches/{final['id']}/results", {"home_score": 1, "away_score": 0}, user=host)
-    blocked = api.put_json(f"/api/matches/{semis[0]['id']}/results", {"home_score": 3, "away_score": 0}, user=host)
+    tid, _ = _setup(api, host, "single_elimination", 8)
+
+    def matches():
+        return {m["key"]: m for m in api.get_json(f"/api/tournaments/{tid}/matches").json()}
+
+    def post(key, home, away):
+        return api.put_json(
+            f"/api/matches/{matches()[key]['id']}/results", {"home_score": home, "away_score": away}, user=host
+        )
+
+    first = matches()["W1-1"]
+    post("W1-1", 3, 0)
+    post("W1-2", 3, 0)
+    semi = next(m for m in matches().values() if m["key"].startswith("W2") and m["home_team"] and m["away_team"])
+    # A correction before the semi is played moves the other team into it.
+    assert post("W1-1", 0, 3).status_code == 200
+    semi_now = matches()[semi["key"]]
+    assert first["away_team"]["id"] in (semi_now["home_team"]["id"], semi_now["away_team"]["id"])
+    assert first["home_team"]["id"] not in (semi_now["home_team"]["id"], semi_now["away_team"]["id"])
+    assert post(semi["key"], 1, 0).status_code == 200
+    blocked = post("W1-1", 3, 0)
     assert blocked.status_code == 409
     assert blocked.json()["code"] == "result_locked"

@@ -55,3 +55,28 @@ def test_career_stats_follow_results_corrections_and_wins(api, host, django_capt
         0,
         2.0,
     )
+
+
+def test_standings_are_cached_until_a_result_changes_them(api, host, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tournament = create_published(api, host, max_teams=2, group_size=2, rounds_count=1, matches_per_group=2)
+    alpha, bravo = make_team(4), make_team(4)
+    for team in (alpha, bravo):
+        register(api, tournament["id"], team)
+    api.post_json(f"/api/tournaments/{tournament['id']}/start", user=host)
+    url = f"/api/tournaments/{tournament['id']}/standings"
+    with CaptureQueriesContext(connection) as cold:
+        before = api.get_json(url).json()
+    with CaptureQueriesContext(connection) as warm:
+        assert api.get_json(url).json() == before
+    assert not any("competitions_standing" in q["sql"] for q in warm.captured_queries)
+    assert any("competitions_standing" in q["sql"] for q in cold.captured_queries)
+
+    match = api.get_json(f"/api/tournaments/{tournament['id']}/matches").json()[0]
+    body = [{"team_id": bravo.pk, "placement": 1, "kills": 3}, {"team_id": alpha.pk, "placement": 2, "kills": 0}]
+    assert api.put_json(f"/api/matches/{match['id']}/results", body, user=host).status_code == 200
+    after = api.get_json(url).json()
+    assert [row["team"]["id"] for row in after] == [bravo.pk, alpha.pk]
+    assert after[0]["points"] == 18
