@@ -36,9 +36,16 @@ def _open_image(upload: UploadedFile, *, max_pixels: int) -> Image.Image:
 
 
 def avatar_normalize(upload: UploadedFile) -> ContentFile:
-    """Re-encode an avatar: orientation applied, EXIF and other metadata dropped, resized."""
-    if upload.size > settings.AVATAR_MAX_BYTES:
-        raise PayloadTooLarge(f"Avatars can be at most {settings.AVATAR_MAX_BYTES // (1024 * 1024)} MiB.")
+    return image_normalize(
+        upload, max_bytes=settings.AVATAR_MAX_BYTES, box=(settings.AVATAR_SIZE, settings.AVATAR_SIZE), what="Avatars"
+    )
+
+
+def image_normalize(upload: UploadedFile, *, max_bytes: int, box: tuple[int, int], what: str) -> ContentFile:
+    """Re-encode an uploaded image: orientation applied, EXIF and other metadata dropped,
+    shrunk to fit `box`. Shared by avatars and tournament banners."""
+    if upload.size > max_bytes:
+        raise PayloadTooLarge(f"{what} can be at most {max_bytes // (1024 * 1024)} MiB.")
     image = _open_image(upload, max_pixels=settings.AVATAR_MAX_PIXELS)
     if image.format not in AVATAR_FORMATS:
         raise UnsupportedMediaType(f"{image.format} images are not accepted; use PNG, JPEG, WebP or GIF.")
@@ -49,7 +56,7 @@ def avatar_normalize(upload: UploadedFile) -> ContentFile:
         raise Invalid("The image is damaged and cannot be decoded.", code="image_corrupt") from None
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
     image = image.convert("RGBA" if has_alpha else "RGB")
-    image.thumbnail((settings.AVATAR_SIZE, settings.AVATAR_SIZE), Image.Resampling.LANCZOS)
+    image.thumbnail(box, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     # Saving without exif=/pnginfo= writes no metadata at all.
     if has_alpha:

@@ -4,6 +4,7 @@ import math
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -162,6 +163,21 @@ def tournament_update(*, tournament_id: int, user: User, data: dict) -> Tourname
     _validate_structure(tournament)
     tournament.full_clean()
     tournament.save()
+    return tournament
+
+
+def tournament_banner_set(*, tournament_id: int, user: User, image: UploadedFile) -> Tournament:
+    from accounts.uploads import image_normalize
+
+    content = image_normalize(image, max_bytes=5 * 1024 * 1024, box=(1600, 600), what="Banners")
+    with transaction.atomic():
+        tournament = _tournament_locked(tournament_id)
+        _require_owner(tournament, user)
+        old = tournament.banner.name if tournament.banner else None
+        tournament.banner.save(f"{tournament.pk}-{content.name}", content, save=False)
+        tournament.save(update_fields=["banner", "updated_at"])
+    if old:
+        tournament.banner.storage.delete(old)
     return tournament
 
 

@@ -1,7 +1,7 @@
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from api.auth import jwt_auth, optional_jwt
@@ -93,6 +93,18 @@ def delete_tournament(request: HttpRequest, tournament_id: int):
     """Its host. Deletes a draft; cancels a published tournament, releasing (and refunding) registrations."""
     services.tournament_cancel_or_delete(tournament_id=tournament_id, user=request.user)
     return Status(204, None)
+
+
+@router.post(
+    "/{tournament_id}/banner",
+    auth=jwt_auth,
+    response={200: TournamentDetailOut, 413: ErrorOut, 415: ErrorOut, **ERRORS},
+)
+def upload_banner(request: HttpRequest, tournament_id: int, image: File[UploadedFile]):
+    """Its host. Multipart `image` (PNG, JPEG, WebP, GIF ≤ 5 MiB), re-encoded to fit 1600×600.
+    Without one, the game's default banner is shown."""
+    services.tournament_banner_set(tournament_id=tournament_id, user=request.user, image=image)
+    return _detail(request, tournament_id)
 
 
 @router.post("/{tournament_id}/publish", auth=jwt_auth, response={200: TournamentDetailOut, **ERRORS})

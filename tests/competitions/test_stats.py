@@ -80,3 +80,28 @@ def test_standings_are_cached_until_a_result_changes_them(api, host, django_asse
     after = api.get_json(url).json()
     assert [row["team"]["id"] for row in after] == [bravo.pk, alpha.pk]
     assert after[0]["points"] == 18
+
+
+def test_banner_upload_replaces_the_game_default(api, host):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from tests.conftest import bearer
+
+    tournament = create_published(api, host)
+    assert tournament["banner_url"].endswith("/static/competitions/banners/bgmi.svg")
+    out = io.BytesIO()
+    Image.new("RGB", (3200, 1200), (10, 20, 30)).save(out, format="PNG")
+    upload = SimpleUploadedFile("banner.png", out.getvalue(), content_type="image/png")
+    response = api.post(f"/api/tournaments/{tournament['id']}/banner", {"image": upload}, **bearer(host))
+    assert response.status_code == 200, response.content
+    assert "/media/banners/" in response.json()["banner_url"]
+    fake = SimpleUploadedFile("banner.png", b"not an image at all", content_type="image/png")
+    assert api.post(f"/api/tournaments/{tournament['id']}/banner", {"image": fake}, **bearer(host)).status_code == 415
+    other = make_team(1).captain
+    upload.seek(0)
+    assert (
+        api.post(f"/api/tournaments/{tournament['id']}/banner", {"image": upload}, **bearer(other)).status_code == 403
+    )
