@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 
 class Game(models.Model):
@@ -98,6 +99,16 @@ class Tournament(models.Model):
     @property
     def is_battle_royale(self) -> bool:
         return self.format == self.BracketFormat.GROUPS
+
+    @property
+    def registration_open_now(self) -> bool:
+        """Published, not started, and inside the registration window (if one is set)."""
+        now = timezone.now()
+        return (
+            self.status == self.Status.REGISTRATION_OPEN
+            and (self.registration_opens_at is None or self.registration_opens_at <= now)
+            and (self.registration_closes_at is None or now <= self.registration_closes_at)
+        )
 
 
 class Registration(models.Model):

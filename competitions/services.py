@@ -82,6 +82,8 @@ def _validate_structure(tournament: Tournament) -> None:
     if tournament.max_teams < 2:
         error("max_teams", "At least 2 teams are needed.")
     opens, closes = tournament.registration_opens_at, tournament.registration_closes_at
+    if opens and opens >= tournament.starts_at:
+        error("registration_opens_at", "Registration must open before the tournament starts.")
     if opens and closes and opens >= closes:
         error("registration_closes_at", "Registration must close after it opens.")
     if tournament.registration_closes_at and tournament.registration_closes_at > tournament.starts_at:
@@ -114,6 +116,14 @@ def _validate_structure(tournament: Tournament) -> None:
         raise ValidationError(errors)
 
 
+def _ensure_future(data: dict) -> None:
+    now = timezone.now()
+    if data.get("starts_at") and data["starts_at"] <= now:
+        raise Invalid("starts_at must be in the future.", code="starts_in_past")
+    if data.get("registration_closes_at") and data["registration_closes_at"] <= now:
+        raise Invalid("registration_closes_at must be in the future.", code="closes_in_past")
+
+
 # --- lifecycle -----------------------------------------------------------------------------
 
 
@@ -135,8 +145,7 @@ def tournament_create(*, host: User, game_slug: str, mode: str, data: dict) -> T
             raise Invalid(f"{game.name} is head to head; pick an elimination, round-robin or Swiss format.")
     if mode == Tournament.Mode.SCRIM:
         data.setdefault("rounds_count", 1)
-    if data["starts_at"] <= timezone.now():
-        raise Invalid("starts_at must be in the future.", code="starts_in_past")
+    _ensure_future(data)
     tournament = Tournament(host=host, game=game, mode=mode, **data)
     _validate_structure(tournament)
     tournament.full_clean()
@@ -154,6 +163,7 @@ def tournament_update(*, tournament_id: int, user: User, data: dict) -> Tourname
     locked = sorted(set(data) - allowed)
     if locked:
         raise Conflict(f"Cannot change {', '.join(locked)} once the tournament is {tournament.status}.")
+    _ensure_future(data)
     for field, value in data.items():
         setattr(tournament, field, value)
     if "max_teams" in data:
@@ -236,13 +246,9 @@ def registration_create(
 ) -> Registration:
     # The tournament row lock serialises registrations, so capacity holds under concurrency.
     tournament = _tournament_locked(tournament_id)
-    if tournament.status != Tournament.Status.REGISTRATION_OPEN:
-        raise Conflict("Registration is not open for this tournament.", code="registration_closed")
-    now = timezone.now()
-    if tournament.registration_opens_at and now < tournament.registration_opens_at:
-        raise Conflict("Registration has not opened yet.", code="registration_closed")
-    if tournament.registration_closes_at and now > tournament.registration_closes_at:
-        raise Conflict("Registration has closed.", code="registration_closed")
+    if not tournament.registration_open_now:
+        window = (tournament.registration_opens_at, tournament.registration_closes_at)
+        raise Conflict(f"Registration is not open for this tournament (window: {window}).", code="registration_closed")
     if not user.is_email_verified:
         raise PermissionDenied("Verify your email address before registering a team.", code="email_unverified")
     team = Team.objects.filter(pk=team_id).first()

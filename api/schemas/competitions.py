@@ -1,9 +1,12 @@
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+# Times are UTC (API.md); a time sent without an offset is read as UTC.
+UtcDatetime = Annotated[datetime, AfterValidator(lambda value: value if value.tzinfo else value.replace(tzinfo=UTC))]
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)]
 Paise = Annotated[int, Field(ge=0, le=10_000_000_000, description="integer paise (₹1 = 100)")]
@@ -38,9 +41,9 @@ class TournamentIn(Schema):
     prize_pool: Paise = 0
     entry_fee: Paise = 0
     max_teams: int = Field(16, ge=2, le=1024)
-    registration_opens_at: datetime | None = None
-    registration_closes_at: datetime | None = None
-    starts_at: datetime
+    registration_opens_at: UtcDatetime | None = None
+    registration_closes_at: UtcDatetime | None = None
+    starts_at: UtcDatetime
     check_in_minutes: int = Field(0, ge=0, le=24 * 60)
     rounds_count: int = Field(1, ge=1, le=10)
     group_size: int = Field(16, ge=2, le=25, description="teams per battle-royale lobby")
@@ -53,6 +56,9 @@ class TournamentIn(Schema):
     swiss_rounds: int = Field(0, ge=0, le=20, description="0 = ceil(log2(teams))")
 
 
+NULLABLE = {"registration_opens_at", "registration_closes_at"}
+
+
 class TournamentPatchIn(Schema):
     title: Title | None = None
     description: LongText | None = None
@@ -61,9 +67,9 @@ class TournamentPatchIn(Schema):
     prize_pool: Paise | None = None
     entry_fee: Paise | None = None
     max_teams: int | None = Field(None, ge=2, le=1024)
-    registration_opens_at: datetime | None = None
-    registration_closes_at: datetime | None = None
-    starts_at: datetime | None = None
+    registration_opens_at: UtcDatetime | None = None
+    registration_closes_at: UtcDatetime | None = None
+    starts_at: UtcDatetime | None = None
     check_in_minutes: int | None = Field(None, ge=0, le=24 * 60)
     rounds_count: int | None = Field(None, ge=1, le=10)
     group_size: int | None = Field(None, ge=2, le=25)
@@ -72,6 +78,14 @@ class TournamentPatchIn(Schema):
     points_table: list[Annotated[int, Field(ge=0, le=1000)]] | None = Field(None, max_length=25)
     kill_points: int | None = Field(None, ge=0, le=100)
     swiss_rounds: int | None = Field(None, ge=0, le=20)
+
+    @model_validator(mode="after")
+    def _null_only_where_allowed(self):
+        # Leaving a field out keeps it; null clears it, which only the registration window allows.
+        nulls = sorted(f for f in self.model_fields_set if getattr(self, f) is None and f not in NULLABLE)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null; leave a field out to keep it")
+        return self
 
 
 class TeamRef(Schema):
@@ -99,6 +113,9 @@ class TournamentOut(Schema):
     registration_closes_at: datetime | None
     starts_at: datetime
     check_in_minutes: int
+    registration_open_now: bool = Field(
+        ..., description="status is registration_open and now is inside the registration window"
+    )
 
     @staticmethod
     def resolve_game(obj) -> str:
@@ -139,9 +156,9 @@ class TournamentDetailOut(TournamentOut):
 
 
 class RegistrationIn(Schema):
-    team_id: int
-    player_ids: list[int] = Field(..., min_length=1, max_length=10)
-    substitute_ids: list[int] = Field(default_factory=list, max_length=5)
+    team_id: Id
+    player_ids: list[Id] = Field(..., min_length=1, max_length=10)
+    substitute_ids: list[Id] = Field(default_factory=list, max_length=5)
 
 
 class RosterPlayerOut(Schema):
@@ -169,12 +186,12 @@ class RegistrationOut(Schema):
 
 
 class PlayerKillsIn(Schema):
-    user_id: int
+    user_id: Id
     kills: int = Field(..., ge=0, le=1000)
 
 
 class BRResultIn(Schema):
-    team_id: int
+    team_id: Id
     placement: int | None = Field(None, ge=1, le=100)
     kills: int | None = Field(None, ge=0, le=1000)
     absent: bool = False
@@ -239,7 +256,7 @@ class MatchOut(Schema):
 
 
 class MatchPatchIn(Schema):
-    scheduled_at: datetime | None = None
+    scheduled_at: UtcDatetime | None = None
     map_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
     status: Literal["scheduled", "ongoing", "cancelled"] | None = None
     room_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
@@ -247,8 +264,8 @@ class MatchPatchIn(Schema):
 
 
 class MatchCreateIn(Schema):
-    group_id: int
-    scheduled_at: datetime | None = None
+    group_id: Id
+    scheduled_at: UtcDatetime | None = None
 
 
 class GroupOut(Schema):

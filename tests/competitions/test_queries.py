@@ -1,0 +1,131 @@
+"""Public reads cost a fixed number of queries, however many tournaments, teams or matches they show."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.competitions.conftest import create_published, make_team, register
+
+pytestmark = pytest.mark.django_db
+
+# Generous absolute ceilings: a handful of queries per endpoint (auth, the tournament, the page count,
+# the rows and one query per prefetched relation). A per-row query would blow through them at once.
+MAX_LIST_QUERIES = 8
+MAX_DETAIL_QUERIES = 12
+
+
+def _queries(api, path: str, **kw) -> tuple[int, dict | list]:
+    with CaptureQueriesContext(connection) as context:
+        response = api.get_json(path, **kw)
+    assert response.status_code == 200, response.content
+    return len(context.captured_queries), response.json()
+
+
+def _diff(small: int, large: int, path: str) -> str:
+    return f"{path}: {small} queries for the small case, {large} for the large one (N+1?)"
+
+
+def _started(api, host, teams: int, **overrides) -> tuple[int, list]:
+    """A started one-round BGMI tournament with `teams` teams in lobbies of 8, two matches a lobby,
+    and results posted for its first match so result rows are part of every read."""
+    tournament = create_published(
+        api, host, max_teams=teams, group_size=8, rounds_count=1, qualify_per_group=0, **overrides
+    )
+    tid = tournament["id"]
+    entered = [make_team(4) for _ in range(teams)]
+    for team in entered:
+        assert register(api, tid, team).status_code == 201
+    assert api.post_json(f"/api/tournaments/{tid}/start", user=host).status_code == 200
+    rounds = api.get_json(f"/api/tournaments/{tid}/rounds").json()
+    lobby = [team["id"] for team in rounds[0]["groups"][0]["teams"]]
+    first = rounds[0]["matches"][0]
+    results = [{"team_id": t, "placement": i, "kills": i % 3} for i, t in enumerate(lobby, start=1)]
+    posted = api.put_json(f"/api/matches/{first['id']}/results", results, user=host)
+    assert posted.status_code == 200, posted.content
+    return tid, entered
+
+
+def test_tournament_list_queries_do_not_grow(api, host, django_assert_max_num_queries):
+    def publish(count: int) -> None:
+        for i in range(count):
+            plan = ("basic", "featured", "premium")[i % 3]
+            tid = create_published(api, host, rounds_count=1, qualify_per_group=0, listing_plan=plan)["id"]
+            if i % 2 == 0:
+                assert register(api, tid, make_team(4)).status_code == 201
+
+    publish(3)
+    small_anonymous, page = _queries(api, "/api/tournaments")
+    assert page["count"] == 3
+    small_host, _ = _queries(api, "/api/tournaments", user=host)
+    small_scrims, _ = _queries(api, "/api/scrims")
+
+    publish(12)
+    large_anonymous, page = _queries(api, "/api/tournaments")
+    assert page["count"] == 15
+    assert len(page["items"]) == 15
+    assert sum(item["registered_teams"] for item in page["items"]) == 8
+    large_host, _ = _queries(api, "/api/tournaments", user=host)
+    large_scrims, _ = _queries(api, "/api/scrims")
+
+    assert small_anonymous == large_anonymous, _diff(small_anonymous, large_anonymous, "/api/tournaments")
+    assert small_host == large_host, _diff(small_host, large_host, "/api/tournaments as host")
+    assert small_scrims == large_scrims, _diff(small_scrims, large_scrims, "/api/scrims")
+    with django_assert_max_num_queries(MAX_LIST_QUERIES):
+        assert api.get_json("/api/tournaments?game=bgmi&q=cup", user=host).status_code == 200
+
+
+def test_standings_queries_do_not_grow(api, host, django_assert_max_num_queries):
+    small, _ = _started(api, host, 4)
+    large, _ = _started(api, host, 16)
+    for suffix in ("", "?round=1", "?round=1&group=A"):
+        small_count, small_rows = _queries(api, f"/api/tournaments/{small}/standings{suffix}")
+        large_count, large_rows = _queries(api, f"/api/tournaments/{large}/standings{suffix}")
+        assert len(small_rows) == 4
+        assert len(large_rows) == (16 if suffix != "?round=1&group=A" else 8)
+        assert small_count == large_count, _diff(small_count, large_count, f"standings{suffix}")
+    with django_assert_max_num_queries(MAX_LIST_QUERIES):
+        api.get_json(f"/api/tournaments/{large}/standings")
+
+
+def test_rounds_and_matches_queries_do_not_grow(api, host, django_assert_max_num_queries):
+    small, small_teams = _started(api, host, 8)
+    large, large_teams = _started(api, host, 16)
+    # Anonymous spectators, the host and a rostered player (who may see room details).
+    viewers = {
+        "anonymous": ({}, {}),
+        "host": ({"user": host}, {"user": host}),
+        "player": ({"user": small_teams[0].captain}, {"user": large_teams[0].captain}),
+    }
+    for resource in ("rounds", "matches"):
+        for viewer, (small_kw, large_kw) in viewers.items():
+            small_count, small_body = _queries(api, f"/api/tournaments/{small}/{resource}", **small_kw)
+            large_count, large_body = _queries(api, f"/api/tournaments/{large}/{resource}", **large_kw)
+            if resource == "rounds":
+                assert [len(r["groups"]) for r in small_body] == [1]
+                assert [len(r["groups"]) for r in large_body] == [2]
+                assert sum(len(g["teams"]) for g in large_body[0]["groups"]) == 16
+            else:
+                assert len(small_body) == 2
+                assert len(large_body) == 4
+                assert len(large_body[0]["results"]) == 8
+            assert small_count == large_count, _diff(small_count, large_count, f"{resource} as {viewer}")
+        with django_assert_max_num_queries(MAX_DETAIL_QUERIES):
+            api.get_json(f"/api/tournaments/{large}/{resource}", user=large_teams[0].captain)
+
+
+def test_registration_list_queries_do_not_grow(api, host, django_assert_max_num_queries):
+    small = create_published(api, host, rounds_count=1, qualify_per_group=0)["id"]
+    large = create_published(api, host, rounds_count=1, qualify_per_group=0)["id"]
+    for tid, count in ((small, 2), (large, 8)):
+        for _ in range(count):
+            assert register(api, tid, make_team(4)).status_code == 201
+
+    for kw in ({}, {"user": host}):
+        small_count, small_page = _queries(api, f"/api/tournaments/{small}/registrations", **kw)
+        large_count, large_page = _queries(api, f"/api/tournaments/{large}/registrations", **kw)
+        assert small_page["count"] == 2
+        assert large_page["count"] == 8
+        assert all(len(item["players"]) == 4 for item in large_page["items"])
+        assert small_count == large_count, _diff(small_count, large_count, "registrations")
+    with django_assert_max_num_queries(MAX_LIST_QUERIES):
+        api.get_json(f"/api/tournaments/{large}/registrations")
