@@ -173,3 +173,56 @@ def standings_table(*, tournament_id: int) -> list[dict]:
         }
         for row in rows.select_related("team").order_by("rank", "team_id")
     ]
+
+
+def tournament_is_public(*, tournament_id: int) -> bool:
+    return Tournament.objects.filter(pk=tournament_id).exclude(status=Tournament.Status.DRAFT).exists()
+
+
+def _team(team) -> dict | None:
+    return {"id": team.id, "name": team.name, "tag": team.tag} if team else None
+
+
+def match_payload(match: Match) -> dict:
+    """What spectators see of a match (never the room details)."""
+    return {
+        "id": match.pk,
+        "number": match.number,
+        "round": match.round.number,
+        "group": match.group.name if match.group else None,
+        "key": match.key,
+        "status": match.status,
+        "scheduled_at": match.scheduled_at,
+        "map_name": match.map_name,
+        "home_team": _team(match.home_team),
+        "away_team": _team(match.away_team),
+        "home_score": match.home_score,
+        "away_score": match.away_score,
+        "winner": _team(match.winner),
+        "results": [
+            {"team": _team(r.team), "placement": r.placement, "kills": r.kills, "points": r.points}
+            for r in match.results.all()
+        ],
+    }
+
+
+def tournament_snapshot(*, tournament_id: int) -> dict:
+    tournament = Tournament.objects.select_related("game", "winner", "runner_up", "third_place").get(pk=tournament_id)
+    return {
+        "tournament": {
+            "id": tournament.pk,
+            "title": tournament.title,
+            "game": tournament.game.slug,
+            "status": tournament.status,
+            "format": tournament.format,
+            "starts_at": tournament.starts_at,
+            "podium": [_team(t) for t in (tournament.winner, tournament.runner_up, tournament.third_place) if t],
+        },
+        "standings": standings_table(tournament_id=tournament_id),
+        "matches": [match_payload(m) for m in match_list(tournament=tournament)],
+    }
+
+
+def match_snapshot(*, match_id: int) -> dict | None:
+    match = _matches().filter(pk=match_id).exclude(tournament__status=Tournament.Status.DRAFT).first()
+    return match_payload(match) if match else None

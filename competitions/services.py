@@ -54,13 +54,38 @@ def _require_owner(tournament: Tournament, user: User) -> None:
         raise PermissionDenied("Only this tournament's host can do this.", code="not_host")
 
 
-def _publish_after_commit(topic: str, event_type: str, data: dict) -> None:
-    """The one call site for live updates. Every tournament event also invalidates its cached reads."""
+def _publish_after_commit(tournament_id: int, event_type: str, data: dict) -> None:
+    """The one call site for tournament events: after commit, invalidate the tournament's
+    cached reads, then announce on its topic."""
     from realtime.publish import publish
 
-    tournament_id = int(topic.split(".")[1])
     transaction.on_commit(lambda: selectors.tournament_cache_invalidate(tournament_id=tournament_id))
-    transaction.on_commit(lambda: publish(topic, event_type, data))
+    transaction.on_commit(lambda: publish(f"tournament.{tournament_id}", event_type, data))
+
+
+def _publish_match_after_commit(match_id: int, event_type: str) -> None:
+    """The match topic carries the whole match as spectators see it, built once after commit."""
+    from realtime.publish import publish
+
+    def announce():
+        payload = selectors.match_snapshot(match_id=match_id)
+        if payload is not None:
+            publish(f"match.{match_id}", event_type, payload)
+
+    transaction.on_commit(announce)
+
+
+def _notify(user_ids, kind: str, title: str, body: str = "", data: dict | None = None) -> None:
+    from realtime.services import notification_create
+
+    notification_create(user_ids=user_ids, kind=kind, title=title, body=body, data=data)
+
+
+def _rostered_users(tournament: Tournament, team_ids=None) -> list[int]:
+    players = RegistrationPlayer.objects.filter(tournament=tournament)
+    if team_ids is not None:
+        players = players.filter(registration__team_id__in=team_ids)
+    return list(players.values_list("user_id", flat=True))
 
 
 def _publish_standings(tournament_id: int) -> None:
@@ -220,7 +245,7 @@ def tournament_cancel_or_delete(*, tournament_id: int, user: User) -> None:
         _registration_release(registration, status=Registration.Status.WITHDRAWN)
     tournament.status = Tournament.Status.CANCELLED
     tournament.save(update_fields=["status", "updated_at"])
-    _publish_after_commit(f"tournament.{tournament.pk}", "tournament.cancelled", {"id": tournament.pk})
+    _publish_after_commit(tournament.pk, "tournament.cancelled", {"id": tournament.pk})
 
 
 # --- registration --------------------------------------------------------------------------
@@ -291,8 +316,15 @@ def registration_create(
             for uid in substitute_ids
         ]
     )
+    if registration.status == Registration.Status.CONFIRMED:
+        _notify(
+            [*player_ids, *substitute_ids],
+            "registration_confirmed",
+            f"{team.name} is in {tournament.title}",
+            data={"tournament_id": tournament.pk, "registration_id": registration.pk},
+        )
     count = tournament.registrations.filter(status__in=Registration.ACTIVE).count()
-    _publish_after_commit(f"tournament.{tournament.pk}", "registrations.count", {"count": count})
+    _publish_after_commit(tournament.pk, "registrations.count", {"count": count})
     return registration
 
 
@@ -433,7 +465,7 @@ def tournament_start(*, tournament_id: int, user: User) -> Tournament:
     tournament.status = Tournament.Status.ONGOING
     tournament.started_at = timezone.now()
     tournament.save(update_fields=["status", "started_at", "updated_at"])
-    _publish_after_commit(f"tournament.{tournament.pk}", "tournament.started", {"id": tournament.pk})
+    _publish_after_commit(tournament.pk, "tournament.started", {"id": tournament.pk})
     return tournament
 
 
@@ -795,8 +827,20 @@ def _match_completed(match: Match, *, user: User, before: dict | None) -> None:
     tournament = match.tournament
     if tournament.format == Tournament.BracketFormat.SWISS:
         _swiss_next_round(tournament, match.round)
-    _publish_after_commit(f"tournament.{tournament.pk}", "match.result", {"match_id": match.pk, **_snapshot(match)})
+    _publish_after_commit(tournament.pk, "match.result", {"match_id": match.pk, **_snapshot(match)})
     transaction.on_commit(lambda: _publish_standings(tournament.pk))
+    _publish_match_after_commit(match.pk, "match.result")
+    result_teams = (
+        [match.home_team_id, match.away_team_id]
+        if not tournament.is_battle_royale
+        else list(match.results.values_list("team_id", flat=True))
+    )
+    _notify(
+        _rostered_users(tournament, result_teams),
+        "results_posted",
+        f"Results posted: {tournament.title}, match {match.number}",
+        data={"tournament_id": tournament.pk, "match_id": match.pk},
+    )
     if _tournament_finished(tournament):
         from competitions.tasks import select_winner
 
@@ -860,8 +904,17 @@ def match_update(*, match_id: int, user: User, data: dict) -> Match:
     match.full_clean()
     match.save()
     if "status" in data and data["status"] == Match.Status.ONGOING:
-        _publish_after_commit(
-            f"tournament.{match.tournament_id}", "match.status", {"match_id": match.pk, "status": "ongoing"}
+        _publish_after_commit(match.tournament_id, "match.status", {"match_id": match.pk, "status": "ongoing"})
+        _publish_match_after_commit(match.pk, "match.status")
+        teams = [t for t in (match.home_team_id, match.away_team_id) if t] or list(
+            match.group.teams.values_list("id", flat=True) if match.group else []
+        )
+        _notify(
+            _rostered_users(match.tournament, teams),
+            "match_starting",
+            f"Match {match.number} of {match.tournament.title} is starting",
+            "Room details are in the match and the lobby.",
+            {"tournament_id": match.tournament_id, "match_id": match.pk},
         )
     return match
 
@@ -925,9 +978,14 @@ def tournament_winner_select(*, tournament_id: int) -> Tournament:
     from competitions.tasks import send_winner_emails
 
     transaction.on_commit(lambda: send_winner_emails.delay(tournament.pk))
-    _publish_after_commit(
-        f"tournament.{tournament.pk}", "tournament.winner", {"podium": [t for t in podium[:3] if t is not None]}
+    _notify(
+        _rostered_users(tournament),
+        "tournament_winner",
+        f"{tournament.title} is over",
+        f"Champion: {tournament.winner.name}" if tournament.winner else "",
+        {"tournament_id": tournament.pk, "podium": [t for t in podium[:3] if t is not None]},
     )
+    _publish_after_commit(tournament.pk, "tournament.winner", {"podium": [t for t in podium[:3] if t is not None]})
     return tournament
 
 

@@ -1,7 +1,8 @@
 """The one way domain code announces a change to WebSocket clients.
 
-Called from transaction.on_commit callbacks only, so rolled-back changes never leak.
-The realtime issue adds per-topic sequence numbers and the replay buffer here.
+Call it from transaction.on_commit callbacks only, so rolled-back changes never leak.
+Each event is serialised once, numbered and buffered atomically, then broadcast once
+to the topic's group; consumers forward the same text to every client.
 """
 
 import json
@@ -11,13 +12,19 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from realtime.buffer import get_buffer
 
-def publish(topic: str, event_type: str, data: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    # Serialised once here, not once per connected client.
-    text = json.dumps(
+
+def group_name(topic: str) -> str:
+    return f"topic.{topic}"
+
+
+def publish(topic: str, event_type: str, data: dict) -> int:
+    body = json.dumps(
         {"type": event_type, "topic": topic, "ts": timezone.now().isoformat(), "data": data}, cls=DjangoJSONEncoder
     )
-    async_to_sync(layer.group_send)(topic, {"type": "broadcast", "text": text})
+    seq, text = get_buffer().append(topic, body)
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group_name(topic), {"type": "topic.event", "seq": seq, "text": text})
+    return seq

@@ -1,0 +1,26 @@
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from realtime.models import Notification
+from realtime.publish import publish
+from realtime.selectors import notification_payload
+
+
+def notification_create(
+    *, user_ids: Iterable[int], kind: str, title: str, body: str = "", data: dict | None = None
+) -> list[Notification]:
+    """Store one notification per user and push each to its owner after commit."""
+    notifications = Notification.objects.bulk_create(
+        [Notification(user_id=uid, kind=kind, title=title, body=body, data=data or {}) for uid in set(user_ids)]
+    )
+    for notification in notifications:
+        payload = notification_payload(notification)
+        transaction.on_commit(lambda n=notification, p=payload: publish(f"user.{n.user_id}", "notification", p))
+    return notifications
+
+
+@transaction.atomic
+def notifications_mark_read(*, user_id: int, ids: list[int]) -> int:
+    return Notification.objects.filter(user_id=user_id, pk__in=ids, read_at__isnull=True).update(read_at=timezone.now())
