@@ -492,9 +492,7 @@ def round_advance(*, tournament_id: int, number: int, user: User) -> Round:
     round_.status = Round.Status.COMPLETED
     round_.save(update_fields=["status"])
     next_round = _build_br_round(tournament, number + 1, [team_id for _, _, team_id in qualified])
-    _publish_after_commit(
-        f"tournament.{tournament.pk}", "round.advanced", {"round": number + 1, "teams": len(qualified)}
-    )
+    _publish_after_commit(tournament.pk, "round.advanced", {"round": number + 1, "teams": len(qualified)})
     return next_round
 
 
