@@ -4,9 +4,11 @@ from django.urls import path, re_path
 
 from api.api import api
 from api.errors import json_404_or_page, json_not_found
+from realtime.views import tournament_live
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("live/tournaments/<int:tournament_id>/", tournament_live, name="tournament-live"),
     path("api/", api.urls),
     # Unknown API paths answer in the API's error shape, in DEBUG too.
     re_path(r"^api/", json_not_found),
