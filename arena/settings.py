@@ -191,6 +191,7 @@ AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=25_000_000)
 AVATAR_SIZE = 512
 HOST_DOCUMENT_MAX_BYTES = env.int("HOST_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 TEAM_MAX_MEMBERS = env.int("TEAM_MAX_MEMBERS", default=10)
+REALTIME_TICKET_SECONDS = env.int("REALTIME_TICKET_SECONDS", default=30)
 
 # --- Email --------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -2,9 +2,8 @@
 
 import secrets
 
+from django.conf import settings
 from django.core.cache import cache
-
-TICKET_SECONDS = 30
 
 
 def _key(ticket: str) -> str:
@@ -13,7 +12,7 @@ def _key(ticket: str) -> str:
 
 def ticket_issue(*, user_id: int) -> str:
     ticket = secrets.token_urlsafe(32)
-    cache.set(_key(ticket), user_id, timeout=TICKET_SECONDS)
+    cache.set(_key(ticket), user_id, timeout=settings.REALTIME_TICKET_SECONDS)
     return ticket
 
 

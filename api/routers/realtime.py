@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
@@ -6,7 +7,7 @@ from pydantic import Field
 from api.auth import jwt_auth
 from api.schemas.accounts import ErrorOut
 from realtime import selectors, services
-from realtime.tickets import TICKET_SECONDS, ticket_issue
+from realtime.tickets import ticket_issue
 
 router = Router(tags=["realtime"], auth=jwt_auth)
 
@@ -45,7 +46,9 @@ class ReadOut(Schema):
 @router.post("/realtime/ticket", response={201: TicketOut, 401: ErrorOut})
 def create_ticket(request: HttpRequest):
     """A single-use ticket for `?ticket=` on WebSocket URLs, valid for 30 seconds."""
-    return Status(201, {"ticket": ticket_issue(user_id=request.user.pk), "expires_in": TICKET_SECONDS})
+    return Status(
+        201, {"ticket": ticket_issue(user_id=request.user.pk), "expires_in": settings.REALTIME_TICKET_SECONDS}
+    )
 
 
 @router.get("/notifications", response={200: list[NotificationOut], 401: ErrorOut})

@@ -1,0 +1,196 @@
+"""Pydantic schemas of every WebSocket message; /api/asyncapi.json is generated from them."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    """Documented shapes are exact: unknown keys fail validation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TeamRef(Strict):
+    id: int
+    name: str
+    tag: str
+
+
+class StandingRow(Strict):
+    rank: int
+    team_id: int
+    team: str
+    points: int
+    wins: int
+    kills: int
+    matches_played: int
+    decided_by: str | None
+
+
+class MatchState(Strict):
+    id: int
+    number: int
+    round: int
+    group: str | None
+    key: str
+    status: str
+    scheduled_at: datetime | None
+    map_name: str
+    home_team: TeamRef | None
+    away_team: TeamRef | None
+    home_score: int | None
+    away_score: int | None
+    winner: TeamRef | None
+    results: list[dict[str, Any]]
+
+
+class TournamentState(Strict):
+    id: int
+    title: str
+    game: str
+    status: str
+    format: str
+    starts_at: datetime
+    podium: list[TeamRef]
+
+
+class TournamentSnapshot(Strict):
+    tournament: TournamentState
+    standings: list[StandingRow]
+    matches: list[MatchState]
+
+
+class StandingsUpdated(Strict):
+    overall: list[StandingRow]
+
+
+class MatchResult(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    match_id: int
+
+
+class MatchStatus(Strict):
+    match_id: int
+    status: str
+
+
+class RoundAdvanced(Strict):
+    round: int
+    teams: int
+
+
+class RegistrationsCount(Strict):
+    count: int
+
+
+class TournamentLifecycle(Strict):
+    id: int
+
+
+class TournamentWinner(Strict):
+    podium: list[int]
+
+
+class NotificationData(Strict):
+    id: int
+    kind: str
+    title: str
+    body: str
+    data: dict[str, Any]
+    read_at: datetime | None
+    created_at: datetime
+
+
+class Inbox(Strict):
+    unread: int
+    notifications: list[NotificationData]
+
+
+class ChatUser(Strict):
+    id: int
+    username: str
+
+
+class ChatMessageData(Strict):
+    id: int
+    user: ChatUser
+    text: str
+    created_at: datetime
+
+
+class ChatHistory(Strict):
+    messages: list[ChatMessageData] = Field(..., max_length=50)
+
+
+class ChatDeleted(Strict):
+    message_id: int
+
+
+class ChatMuted(Strict):
+    user_id: int
+    until: datetime | None = None
+
+
+class ChatUnmuted(Strict):
+    user_id: int
+
+
+class ErrorData(Strict):
+    code: str
+    detail: str
+
+
+# (message type, data schema, topics it appears on, summary)
+SERVER_MESSAGES: list[tuple[str, type[BaseModel], tuple[str, ...], str]] = [
+    ("snapshot", TournamentSnapshot, ("tournament",), "Current state on connect (or when a client fell behind)."),
+    ("snapshot", MatchState, ("match",), "The match as spectators see it."),
+    ("snapshot", Inbox, ("user",), "Unread count and latest notifications."),
+    ("standings.updated", StandingsUpdated, ("tournament",), "The full overall table after a result."),
+    ("match.result", MatchResult, ("tournament",), "Results of one match (battle royale or head to head)."),
+    ("match.result", MatchState, ("match",), "The match after its results were posted."),
+    ("match.status", MatchStatus, ("tournament",), "A match started."),
+    ("match.status", MatchState, ("match",), "The match after its status changed."),
+    ("round.advanced", RoundAdvanced, ("tournament",), "The next battle-royale round was seeded."),
+    ("registrations.count", RegistrationsCount, ("tournament",), "Registered teams changed."),
+    ("tournament.started", TournamentLifecycle, ("tournament",), "Registration closed; round 1 is built."),
+    ("tournament.cancelled", TournamentLifecycle, ("tournament",), "The host cancelled the tournament."),
+    ("tournament.winner", TournamentWinner, ("tournament",), "Final podium (team ids, 1st first)."),
+    ("notification", NotificationData, ("user",), "A new notification for this user."),
+    ("chat.history", ChatHistory, ("chat", "lobby"), "The last 50 messages, oldest first, on connect."),
+    ("chat.message", ChatMessageData, ("chat", "lobby"), "A new message."),
+    ("chat.deleted", ChatDeleted, ("lobby",), "The host deleted a message."),
+    ("chat.muted", ChatMuted, ("lobby",), "The host muted a player."),
+    ("chat.unmuted", ChatUnmuted, ("lobby",), "The host unmuted a player."),
+    ("error", ErrorData, ("tournament", "match", "user", "chat", "lobby"), "A refused client frame."),
+]
+
+
+class ChatSend(Strict):
+    type: Literal["chat.send"]
+    text: str = Field(..., min_length=1, max_length=500)
+
+
+class ChatDelete(Strict):
+    type: Literal["chat.delete"]
+    message_id: int
+
+
+class ChatMute(Strict):
+    type: Literal["chat.mute"]
+    user_id: int
+    minutes: int | None = None
+
+
+class ChatUnmute(Strict):
+    type: Literal["chat.unmute"]
+    user_id: int
+
+
+CLIENT_MESSAGES: list[tuple[type[BaseModel], tuple[str, ...], str]] = [
+    (ChatSend, ("chat", "lobby"), "Send a message (1–500 characters)."),
+    (ChatDelete, ("lobby",), "Host: delete a message."),
+    (ChatMute, ("lobby",), "Host: mute a player, optionally for some minutes."),
+    (ChatUnmute, ("lobby",), "Host: unmute a player."),
+]

@@ -1,0 +1,248 @@
+"""Spectator, match and inbox topics through the real ASGI application."""
+
+import importlib
+import json
+import time
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.apps import apps
+
+from arena.asgi import application
+from realtime.tickets import ticket_issue
+from tests.competitions.conftest import create_published, make_team, register
+from tests.factories import UserFactory
+from tests.realtime.asyncapi import assert_valid_message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ORIGIN = [(b"origin", b"http://localhost")]
+
+
+@pytest.fixture(autouse=True)
+def games():
+    # Transactional tests flush tables, data-migration rows included.
+    importlib.import_module("competitions.migrations.0002_games_catalog").add_games(apps, None)
+
+
+@pytest.fixture
+def host():
+    return UserFactory(role="host", host_status="approved")
+
+
+async def _connect(path: str, headers=ORIGIN) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def _receive(communicator, channel: str) -> dict:
+    message = json.loads(await communicator.receive_from(timeout=5))
+    return assert_valid_message(channel, message)
+
+
+async def _closed_with(communicator) -> int:
+    output = await communicator.receive_output(timeout=5)
+    assert output["type"] == "websocket.close"
+    return output["code"]
+
+
+def _started_tournament(api, host, teams: int = 2) -> tuple[dict, list, list[dict]]:
+    tournament = create_published(api, host, max_teams=teams, group_size=teams, rounds_count=1, matches_per_group=3)
+    squads = [make_team(4) for _ in range(teams)]
+    for squad in squads:
+        register(api, tournament["id"], squad)
+    api.post_json(f"/api/tournaments/{tournament['id']}/start", user=host)
+    return tournament, squads, api.get_json(f"/api/tournaments/{tournament['id']}/matches").json()
+
+
+def _post_results(api, host, match: dict, order: list) -> None:
+    body = [{"team_id": team.pk, "placement": place, "kills": place} for place, team in enumerate(order, start=1)]
+    assert api.put_json(f"/api/matches/{match['id']}/results", body, user=host).status_code == 200
+
+
+def test_spectators_get_a_snapshot_then_numbered_events(api, host):
+    tournament, squads, matches = _started_tournament(api, host)
+
+    async def scenario():
+        spectator = await _connect(f"/ws/tournaments/{tournament['id']}/")
+        snapshot = await _receive(spectator, "tournament")
+        assert snapshot["type"] == "snapshot"
+        assert snapshot["topic"] == f"tournament.{tournament['id']}"
+        assert [row["points"] for row in snapshot["data"]["standings"]] == [0, 0]
+        await sync_to_async(_post_results)(api, host, matches[0], [squads[1], squads[0]])
+        result = await _receive(spectator, "tournament")
+        standings = await _receive(spectator, "tournament")
+        assert (result["type"], result["seq"]) == ("match.result", snapshot["seq"] + 1)
+        assert (standings["type"], standings["seq"]) == ("standings.updated", snapshot["seq"] + 2)
+        assert [row["team_id"] for row in standings["data"]["overall"]] == [squads[1].pk, squads[0].pk]
+        await spectator.send_to(text_data=json.dumps({"type": "chat.send", "text": "hi"}))
+        error = await _receive(spectator, "tournament")
+        assert error["data"]["code"] == "read_only"
+        await spectator.send_to(text_data="x" * 5000)
+        assert (await _receive(spectator, "tournament"))["data"]["code"] == "frame_too_large"
+        await spectator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_unknown_and_draft_tournaments_are_4404(api, host):
+    draft = api.post_json(
+        "/api/tournaments", {"game": "bgmi", "title": "Hidden", "starts_at": "2031-01-01T00:00:00Z"}, user=host
+    ).json()
+
+    async def scenario():
+        for path in ("/ws/tournaments/999999/", f"/ws/tournaments/{draft['id']}/", "/ws/matches/999999/"):
+            communicator = await _connect(path)
+            assert await _closed_with(communicator) == 4404
+            await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_resume_with_since_replays_missed_events_in_order(api, host):
+    tournament, squads, matches = _started_tournament(api, host)
+    path = f"/ws/tournaments/{tournament['id']}/"
+
+    async def scenario():
+        spectator = await _connect(path)
+        seen = (await _receive(spectator, "tournament"))["seq"]
+        await spectator.disconnect()
+        # Missed while away: two results, four events.
+        await sync_to_async(_post_results)(api, host, matches[0], squads)
+        await sync_to_async(_post_results)(api, host, matches[1], squads[::-1])
+        back = await _connect(f"{path}?since={seen}")
+        replayed = [await _receive(back, "tournament") for _ in range(4)]
+        assert [m["seq"] for m in replayed] == [seen + 1, seen + 2, seen + 3, seen + 4]
+        assert [m["type"] for m in replayed] == ["match.result", "standings.updated"] * 2
+        assert await back.receive_nothing(timeout=0.2)
+        await back.disconnect()
+        # Up to date: nothing to replay, and nothing else is sent.
+        current = await _connect(f"{path}?since={seen + 4}")
+        assert await current.receive_nothing(timeout=0.2)
+        await current.disconnect()
+        # Too old (or from the future): a fresh snapshot instead.
+        for since in (1, seen + 1000):
+            stale = await _connect(f"{path}?since={since}")
+            snapshot = await _receive(stale, "tournament")
+            assert (snapshot["type"], snapshot["seq"]) == ("snapshot", seen + 4)
+            await stale.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_match_topic_follows_one_match(api, host):
+    _, squads, matches = _started_tournament(api, host)
+
+    async def scenario():
+        watcher = await _connect(f"/ws/matches/{matches[0]['id']}/")
+        snapshot = await _receive(watcher, "match")
+        assert (snapshot["type"], snapshot["data"]["status"]) == ("snapshot", "scheduled")
+        await sync_to_async(api.patch_json)(f"/api/matches/{matches[0]['id']}", {"status": "ongoing"}, user=host)
+        status = await _receive(watcher, "match")
+        assert (status["type"], status["data"]["status"], status["seq"]) == (
+            "match.status",
+            "ongoing",
+            snapshot["seq"] + 1,
+        )
+        await sync_to_async(_post_results)(api, host, matches[0], squads)
+        result = await _receive(watcher, "match")
+        assert result["type"] == "match.result"
+        assert [r["team"]["id"] for r in result["data"]["results"]] == [squads[0].pk, squads[1].pk]
+        assert "room_password" not in result["data"]
+        await watcher.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_inbox_needs_a_valid_single_use_ticket(api, settings):
+    user = UserFactory()
+
+    async def scenario():
+        no_ticket = await _connect("/ws/me/")
+        assert await _closed_with(no_ticket) == 4401
+        await no_ticket.disconnect()
+        bogus = await _connect("/ws/me/?ticket=not-a-ticket")
+        assert await _closed_with(bogus) == 4401
+        await bogus.disconnect()
+
+        ticket = (await sync_to_async(api.post_json)("/api/realtime/ticket", user=user)).json()["ticket"]
+        inbox = await _connect(f"/ws/me/?ticket={ticket}")
+        snapshot = await _receive(inbox, "user")
+        assert (snapshot["topic"], snapshot["data"]["unread"]) == (f"user.{user.pk}", 0)
+        await inbox.disconnect()
+        reused = await _connect(f"/ws/me/?ticket={ticket}")
+        assert await _closed_with(reused) == 4401
+        await reused.disconnect()
+
+    async_to_sync(scenario)()
+    assert api.post_json("/api/realtime/ticket").status_code == 401
+
+
+def test_expired_ticket_is_rejected(settings):
+    settings.REALTIME_TICKET_SECONDS = 1
+    ticket = ticket_issue(user_id=UserFactory().pk)
+    time.sleep(1.5)
+
+    async def scenario():
+        communicator = await _connect(f"/ws/me/?ticket={ticket}")
+        assert await _closed_with(communicator) == 4401
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_clients_without_origin_need_a_ticket(api, host):
+    tournament, _, _ = _started_tournament(api, host)
+    user = UserFactory()
+
+    async def scenario():
+        refused = WebsocketCommunicator(application, f"/ws/tournaments/{tournament['id']}/")
+        connected, _ = await refused.connect()
+        assert not connected
+        ticket = await sync_to_async(ticket_issue)(user_id=user.pk)
+        app_client = await _connect(f"/ws/tournaments/{tournament['id']}/?ticket={ticket}", headers=[])
+        assert (await _receive(app_client, "tournament"))["type"] == "snapshot"
+        await app_client.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_notifications_are_pushed_and_listed(api, host):
+    tournament = create_published(api, host, max_teams=2, group_size=2, rounds_count=1)
+    squad = make_team(4)
+    player = squad.memberships.exclude(user=squad.captain).first().user
+
+    async def scenario():
+        ticket = await sync_to_async(ticket_issue)(user_id=player.pk)
+        inbox = await _connect(f"/ws/me/?ticket={ticket}")
+        await _receive(inbox, "user")
+        await sync_to_async(register)(api, tournament["id"], squad)
+        pushed = await _receive(inbox, "user")
+        assert (pushed["type"], pushed["data"]["kind"]) == ("notification", "registration_confirmed")
+        await inbox.disconnect()
+        return pushed["data"]["id"]
+
+    notification_id = async_to_sync(scenario)()
+    listed = api.get_json("/api/notifications?unread=true", user=player).json()
+    assert [n["id"] for n in listed["items"]] == [notification_id]
+    assert api.post_json("/api/notifications/read", {"ids": [notification_id, 999999]}, user=player).json() == {
+        "marked": 1
+    }
+    assert api.get_json("/api/notifications?unread=true", user=player).json()["count"] == 0
+    # Someone else's ids are ignored.
+    assert api.post_json("/api/notifications/read", {"ids": [notification_id]}, user=host).json() == {"marked": 0}
+
+
+def test_asyncapi_document_lists_every_route(api):
+    document = api.get("/api/asyncapi.json").json()
+    assert document["asyncapi"].startswith("3.")
+    addresses = {channel["address"] for channel in document["channels"].values()}
+    assert addresses == {
+        "/ws/tournaments/{tournament_id}/",
+        "/ws/matches/{match_id}/",
+        "/ws/chat/",
+        "/ws/lobbies/{tournament_id}/",
+        "/ws/me/",
+    }
