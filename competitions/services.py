@@ -59,7 +59,8 @@ def _publish_after_commit(tournament_id: int, event_type: str, data: dict) -> No
     cached reads, then announce on its topic."""
     from realtime.publish import publish
 
-    transaction.on_commit(lambda: selectors.tournament_cache_invalidate(tournament_id=tournament_id))
+    # robust: a cache outage must not turn a committed change into a 500.
+    transaction.on_commit(lambda: selectors.tournament_cache_invalidate(tournament_id=tournament_id), robust=True)
     transaction.on_commit(lambda: publish(f"tournament.{tournament_id}", event_type, data))
 
 
