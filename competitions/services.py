@@ -64,6 +64,23 @@ def _publish_after_commit(tournament_id: int, event_type: str, data: dict) -> No
     transaction.on_commit(lambda: publish(f"tournament.{tournament_id}", event_type, data))
 
 
+def _publish(topic: str, event_type: str, data: dict) -> None:
+    from realtime.publish import publish
+
+    publish(topic, event_type, data)
+
+
+@transaction.atomic
+def tournament_announce(*, tournament_id: int, user: User, text: str) -> dict:
+    tournament = _tournament_locked(tournament_id)
+    _require_owner(tournament, user)
+    if tournament.status == Tournament.Status.DRAFT:
+        raise Conflict("Publish the tournament before announcing anything.", code="not_published")
+    announcement = {"text": text, "by": user.username, "at": timezone.now()}
+    _publish_after_commit(tournament.pk, "announcement", announcement)
+    return announcement
+
+
 def _publish_match_after_commit(match_id: int, event_type: str) -> None:
     """The match topic carries the whole match as spectators see it, built once after commit."""
     from realtime.publish import publish
@@ -902,6 +919,11 @@ def match_update(*, match_id: int, user: User, data: dict) -> Match:
         setattr(match, field, value)
     match.full_clean()
     match.save()
+    if {"room_id", "room_password"} & set(data) and (match.room_id or match.room_password):
+        # Released to the lobby only: the host and the rostered players.
+        room = {"match_id": match.pk, "number": match.number, "room_id": match.room_id,
+                "room_password": match.room_password, "map_name": match.map_name}  # fmt: skip
+        transaction.on_commit(lambda: _publish(f"lobby.{match.tournament_id}", "lobby.room", room))
     if "status" in data and data["status"] == Match.Status.ONGOING:
         _publish_after_commit(match.tournament_id, "match.status", {"match_id": match.pk, "status": "ongoing"})
         _publish_match_after_commit(match.pk, "match.status")

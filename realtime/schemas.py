@@ -137,6 +137,20 @@ class ChatUnmuted(Strict):
     user_id: int
 
 
+class Announcement(Strict):
+    text: str
+    by: str
+    at: datetime
+
+
+class LobbyRoom(Strict):
+    match_id: int
+    number: int
+    room_id: str
+    room_password: str
+    map_name: str
+
+
 class ErrorData(Strict):
     code: str
     detail: str
@@ -157,6 +171,8 @@ SERVER_MESSAGES: list[tuple[str, type[BaseModel], tuple[str, ...], str]] = [
     ("tournament.started", TournamentLifecycle, ("tournament",), "Registration closed; round 1 is built."),
     ("tournament.cancelled", TournamentLifecycle, ("tournament",), "The host cancelled the tournament."),
     ("tournament.winner", TournamentWinner, ("tournament",), "Final podium (team ids, 1st first)."),
+    ("announcement", Announcement, ("tournament",), "A message from the host to every spectator."),
+    ("lobby.room", LobbyRoom, ("lobby",), "The host released a match's room id and password."),
     ("notification", NotificationData, ("user",), "A new notification for this user."),
     ("chat.history", ChatHistory, ("chat", "lobby"), "The last 50 messages, oldest first, on connect."),
     ("chat.message", ChatMessageData, ("chat", "lobby"), "A new message."),

@@ -246,3 +246,29 @@ def test_asyncapi_document_lists_every_route(api):
         "/ws/lobbies/{tournament_id}/",
         "/ws/me/",
     }
+
+
+def test_host_announcements_reach_spectators(api, host):
+    tournament, squads, _ = _started_tournament(api, host)
+
+    async def scenario():
+        spectator = await _connect(f"/ws/tournaments/{tournament['id']}/")
+        snapshot = await _receive(spectator, "tournament")
+        response = await sync_to_async(api.post_json)(
+            f"/api/tournaments/{tournament['id']}/announcements", {"text": "  Lobby opens in 5 minutes "}, user=host
+        )
+        assert response.status_code == 202
+        announcement = await _receive(spectator, "tournament")
+        assert (announcement["type"], announcement["seq"]) == ("announcement", snapshot["seq"] + 1)
+        assert announcement["data"]["text"] == "Lobby opens in 5 minutes"
+        await spectator.disconnect()
+
+    async_to_sync(scenario)()
+    outsider = squads[0].captain
+    assert (
+        api.post_json(f"/api/tournaments/{tournament['id']}/announcements", {"text": "x"}, user=outsider).status_code
+        == 403
+    )
+    assert (
+        api.post_json(f"/api/tournaments/{tournament['id']}/announcements", {"text": ""}, user=host).status_code == 422
+    )
