@@ -120,6 +120,9 @@ if REDIS_URL:
                 # max_connections: the default pool of 100 is too small for mass connects.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 1000}],
                 "prefix": "arena",
+                # A slow client's overflow is dropped here; its consumer sees the hole by seq and
+                # refills it from the replay buffer (realtime/consumers.py), or sends a snapshot.
+                "capacity": 500,
             },
         }
     }

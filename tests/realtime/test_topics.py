@@ -272,3 +272,36 @@ def test_host_announcements_reach_spectators(api, host):
     assert (
         api.post_json(f"/api/tournaments/{tournament['id']}/announcements", {"text": ""}, user=host).status_code == 422
     )
+
+
+def test_dropped_events_are_refilled_in_order(api, host):
+    """A full channel drops messages silently (channels' capacity). Leave events in the buffer
+    without broadcasting them, as a drop would: the next event reveals the hole by seq and the
+    consumer refills it from the replay buffer, so the client still sees every event, in order."""
+    import json as _json
+
+    from realtime.buffer import get_buffer
+    from realtime.publish import publish
+
+    tournament, _, _ = _started_tournament(api, host)
+    topic = f"tournament.{tournament['id']}"
+
+    def dropped(n: int) -> None:
+        body = _json.dumps(
+            {"type": "registrations.count", "topic": topic, "ts": "2026-11-22T00:00:00+00:00", "data": {"count": n}}
+        )
+        get_buffer().append(topic, body)
+
+    async def scenario():
+        spectator = await _connect(f"/ws/tournaments/{tournament['id']}/")
+        start = (await _receive(spectator, "tournament"))["seq"]
+        await sync_to_async(lambda: [dropped(n) for n in range(29)])()
+        assert await spectator.receive_nothing(timeout=0.2)
+        await sync_to_async(publish)(topic, "registrations.count", {"count": 29})
+        received = [await _receive(spectator, "tournament") for _ in range(30)]
+        assert [m["seq"] for m in received] == list(range(start + 1, start + 31))
+        assert [m["data"]["count"] for m in received] == list(range(30))
+        assert await spectator.receive_nothing(timeout=0.3)
+        await spectator.disconnect()
+
+    async_to_sync(scenario)()
