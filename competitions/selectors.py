@@ -53,7 +53,12 @@ def tournament_list(
 
 
 def tournament_get(*, tournament_id: int, user: User | None, mode: str | None = None) -> Tournament:
-    tournament = tournament_list(user=user, mode=mode).filter(pk=tournament_id).first()
+    tournament = (
+        tournament_list(user=user, mode=mode)
+        .select_related("winner", "runner_up", "third_place")
+        .filter(pk=tournament_id)
+        .first()
+    )
     if tournament is None:
         raise NotFound("No such tournament.")
     return tournament
