@@ -176,7 +176,7 @@ SERVER_MESSAGES: list[tuple[str, type[BaseModel], tuple[str, ...], str]] = [
     ("notification", NotificationData, ("user",), "A new notification for this user."),
     ("chat.history", ChatHistory, ("chat", "lobby"), "The last 50 messages, oldest first, on connect."),
     ("chat.message", ChatMessageData, ("chat", "lobby"), "A new message."),
-    ("chat.deleted", ChatDeleted, ("lobby",), "The host deleted a message."),
+    ("chat.deleted", ChatDeleted, ("chat", "lobby"), "A moderator (the host, or an admin) deleted a message."),
     ("chat.muted", ChatMuted, ("lobby",), "The host muted a player."),
     ("chat.unmuted", ChatUnmuted, ("lobby",), "The host unmuted a player."),
     ("error", ErrorData, ("tournament", "match", "user", "chat", "lobby"), "A refused client frame."),
@@ -206,7 +206,7 @@ class ChatUnmute(Strict):
 
 CLIENT_MESSAGES: list[tuple[type[BaseModel], tuple[str, ...], str]] = [
     (ChatSend, ("chat", "lobby"), "Send a message (1–500 characters)."),
-    (ChatDelete, ("lobby",), "Host: delete a message."),
+    (ChatDelete, ("chat", "lobby"), "Moderators (lobby host, admins): delete a message."),
     (ChatMute, ("lobby",), "Host: mute a player, optionally for some minutes."),
     (ChatUnmute, ("lobby",), "Host: unmute a player."),
 ]

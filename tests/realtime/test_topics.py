@@ -305,3 +305,28 @@ def test_dropped_events_are_refilled_in_order(api, host):
         await spectator.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_room_details_are_released_to_the_lobby_only(api, host):
+    tournament, squads, matches = _started_tournament(api, host)
+    player = squads[0].memberships.exclude(user=squads[0].captain).first().user
+
+    async def scenario():
+        lobby = await _connect(
+            f"/ws/lobbies/{tournament['id']}/?ticket={await sync_to_async(ticket_issue)(user_id=player.pk)}"
+        )
+        history = await _receive(lobby, "lobby")
+        spectator = await _connect(f"/ws/tournaments/{tournament['id']}/")
+        await _receive(spectator, "tournament")
+        body = {"room_id": "4455", "room_password": "arena", "map_name": "Erangel"}
+        assert (
+            await sync_to_async(api.patch_json)(f"/api/matches/{matches[0]['id']}", body, user=host)
+        ).status_code == 200
+        room = await _receive(lobby, "lobby")
+        assert (room["type"], room["seq"]) == ("lobby.room", history["seq"] + 1)
+        assert (room["data"]["room_id"], room["data"]["room_password"]) == ("4455", "arena")
+        assert await spectator.receive_nothing(timeout=0.3)
+        await lobby.disconnect()
+        await spectator.disconnect()
+
+    async_to_sync(scenario)()
