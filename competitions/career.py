@@ -19,7 +19,7 @@ def _bump(model, key: str, ids: Iterable[int], **deltas: int) -> None:
     model.objects.filter(**{f"{key}_id__in": ids}).update(**{f: F(f) + d for f, d in deltas.items() if d})
 
 
-def _starters(tournament: Tournament, team_ids: Iterable[int]) -> dict[int, list[int]]:
+def starters(tournament: Tournament, team_ids: Iterable[int]) -> dict[int, list[int]]:
     rows = RegistrationPlayer.objects.filter(tournament=tournament, registration__team_id__in=list(team_ids))
     starters: dict[int, list[int]] = {}
     for team_id, user_id in rows.filter(is_substitute=False).values_list("registration__team_id", "user_id"):
@@ -29,19 +29,19 @@ def _starters(tournament: Tournament, team_ids: Iterable[int]) -> dict[int, list
 
 def tournament_started(*, tournament: Tournament, team_ids: list[int]) -> None:
     _bump(TeamStats, "team", team_ids, tournaments_played=1)
-    for players in _starters(tournament, team_ids).values():
+    for players in starters(tournament, team_ids).values():
         _bump(PlayerStats, "user", players, tournaments_played=1)
 
 
 def tournament_won(*, tournament: Tournament, team_id: int) -> None:
     _bump(TeamStats, "team", [team_id], tournaments_won=1)
-    _bump(PlayerStats, "user", _starters(tournament, [team_id]).get(team_id, []), tournaments_won=1)
+    _bump(PlayerStats, "user", starters(tournament, [team_id]).get(team_id, []), tournaments_won=1)
 
 
 def br_results_applied(*, tournament: Tournament, results: Iterable[MatchResult], sign: int) -> None:
     """sign=-1 takes back a result being corrected."""
     results = list(results)
-    starters = _starters(tournament, [r.team_id for r in results])
+    rostered = starters(tournament, [r.team_id for r in results])
     for result in results:
         win = int(result.placement == 1)
         _bump(
@@ -50,7 +50,7 @@ def br_results_applied(*, tournament: Tournament, results: Iterable[MatchResult]
             placement_total=sign * result.placement, placements_counted=sign,
         )  # fmt: skip
         # Who played: the players credited with kills, else the rostered starters.
-        players = [int(uid) for uid in result.player_kills] or starters.get(result.team_id, [])
+        players = [int(uid) for uid in result.player_kills] or rostered.get(result.team_id, [])
         _bump(
             PlayerStats, "user", players,
             matches_played=sign, wins=sign * win, placement_total=sign * result.placement, placements_counted=sign,
@@ -61,8 +61,8 @@ def br_results_applied(*, tournament: Tournament, results: Iterable[MatchResult]
 
 def h2h_result_applied(*, match: Match, sign: int) -> None:
     teams = [match.home_team_id, match.away_team_id]
-    starters = _starters(match.tournament, teams)
+    rostered = starters(match.tournament, teams)
     for team_id in teams:
         win = int(match.winner_id == team_id)
         _bump(TeamStats, "team", [team_id], matches_played=sign, wins=sign * win)
-        _bump(PlayerStats, "user", starters.get(team_id, []), matches_played=sign, wins=sign * win)
+        _bump(PlayerStats, "user", rostered.get(team_id, []), matches_played=sign, wins=sign * win)

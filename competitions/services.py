@@ -1035,7 +1035,13 @@ def _podium(tournament: Tournament) -> list[int | None]:
 
 
 def _award_prizes(tournament: Tournament) -> None:
-    """The one call site for winner XP: wallet.services.xp_credit once the wallet issue lands."""
+    """Podium XP for every rostered starter of the top three teams, through the wallet."""
+    from wallet.services import tournament_prizes_award
+
+    podium = [tournament.winner_id, tournament.runner_up_id, tournament.third_place_id]
+    starters = career.starters(tournament, [t for t in podium if t])
+    placings = [(place, starters.get(team_id, [])) for place, team_id in enumerate(podium, start=1) if team_id]
+    tournament_prizes_award(tournament_id=tournament.pk, placings=placings)
 
 
 def tournament_is_visible(*, tournament: Tournament, user: User | None) -> bool:

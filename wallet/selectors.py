@@ -1,0 +1,32 @@
+from django.db.models import QuerySet
+
+from wallet import streaks
+from wallet.models import LedgerEntry, Wallet
+
+
+def wallet_summary(*, user) -> dict:
+    from wallet.services import local_today
+
+    wallet = Wallet.objects.filter(user=user).first() or Wallet(user=user)
+    today = local_today(user)
+    checked_in_today = wallet.last_check_in == today
+    if checked_in_today:
+        next_xp = None
+    else:
+        try:
+            state = streaks.StreakState(wallet.streak, wallet.streak_freezes, wallet.last_check_in)
+            next_xp = streaks.check_in(state, today).xp
+        except streaks.AlreadyCheckedIn:
+            next_xp = None
+    return {
+        "xp": wallet.xp_balance,
+        "streak": wallet.streak,
+        "streak_freezes": wallet.streak_freezes,
+        "last_check_in": wallet.last_check_in,
+        "checked_in_today": checked_in_today,
+        "next_check_in_xp": next_xp,
+    }
+
+
+def ledger_list(*, user) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(user=user)
