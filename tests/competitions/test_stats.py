@@ -48,6 +48,12 @@ def test_career_stats_follow_results_corrections_and_wins(api, host, django_capt
     }
     profile = api.get_json(f"/api/users/{User.objects.get(pk=star).username}").json()["stats"]
     assert (profile["kills"], profile["matches_played"], profile["wins"], profile["tournaments_won"]) == (5, 2, 2, 1)
+    # Podium XP through the wallet: 500 for each winning starter, 250 for the runner-up's.
+    star_user = User.objects.get(pk=star)
+    assert api.get_json("/api/wallet", user=star_user).json()["xp"] == 500
+    ledger = api.get_json("/api/wallet/ledger", user=star_user).json()["items"]
+    assert [(e["source_kind"], e["amount"]) for e in ledger] == [("tournament_prize", 500)]
+    assert api.get_json("/api/wallet", user=bravo.captain).json()["xp"] == 250
     loser = api.get_json(f"/api/teams/{bravo.pk}").json()["stats"]
     assert (loser["tournaments_played"], loser["tournaments_won"], loser["wins"], loser["average_placement"]) == (
         1,
