@@ -196,6 +196,14 @@ HOST_DOCUMENT_MAX_BYTES = env.int("HOST_DOCUMENT_MAX_BYTES", default=10 * 1024 *
 TEAM_MAX_MEMBERS = env.int("TEAM_MAX_MEMBERS", default=10)
 REALTIME_TICKET_SECONDS = env.int("REALTIME_TICKET_SECONDS", default=30)
 
+# --- Payments -----------------------------------------------------------------------
+# The sandbox gateway (a local checkout page) is for development only.
+PAYMENT_GATEWAYS = env.list("PAYMENT_GATEWAYS", default=[] if PRODUCTION else ["sandbox"])
+PAYMENT_DEFAULT_GATEWAY = env.str("PAYMENT_DEFAULT_GATEWAY", default=(PAYMENT_GATEWAYS or [""])[0])
+if PRODUCTION and "sandbox" in PAYMENT_GATEWAYS:
+    raise ImproperlyConfigured("The sandbox payment gateway cannot be enabled in production.")
+SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", default=f"sandbox:{SECRET_KEY}")
+
 # --- Email --------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

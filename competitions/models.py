@@ -59,6 +59,7 @@ class Tournament(models.Model):
     banner = models.ImageField(upload_to="banners/", blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     listing_plan = models.CharField(max_length=10, choices=ListingPlan.choices, default=ListingPlan.BASIC)
+    listing_paid_at = models.DateTimeField(null=True, blank=True, help_text="set by the wallet when the plan is paid")
     format = models.CharField(max_length=20, choices=BracketFormat.choices)
     prize_pool = models.PositiveBigIntegerField(default=0, help_text="paise")
     entry_fee = models.PositiveBigIntegerField(default=0, help_text="paise; 0 = free")

@@ -203,6 +203,8 @@ def tournament_update(*, tournament_id: int, user: User, data: dict) -> Tourname
     allowed = EDITABLE_BEFORE_START if tournament.status in (
         Tournament.Status.DRAFT, Tournament.Status.REGISTRATION_OPEN
     ) else ALWAYS_EDITABLE  # fmt: skip
+    if tournament.listing_paid_at and data.get("listing_plan", tournament.listing_plan) != tournament.listing_plan:
+        raise Conflict("The listing plan is paid; it cannot change now.", code="listing_plan_paid")
     locked = sorted(set(data) - allowed)
     if locked:
         raise Conflict(f"Cannot change {', '.join(locked)} once the tournament is {tournament.status}.")
@@ -242,7 +244,12 @@ def tournament_publish(*, tournament_id: int, user: User) -> Tournament:
         raise Conflict(f"Only drafts can be published; this one is {tournament.status}.", code="not_draft")
     if tournament.starts_at <= timezone.now():
         raise Conflict("starts_at has passed; move it before publishing.", code="starts_in_past")
-    # Listing-plan payment is checked here once the wallet issue lands (wallet.services).
+    if tournament.listing_paid_at is None:
+        raise Conflict(
+            f"Pay the {tournament.listing_plan} listing plan first: POST /api/payments "
+            f'{{"purpose": "listing_plan", "ref": "{tournament.pk}"}}.',
+            code="listing_plan_unpaid",
+        )
     tournament.status = Tournament.Status.REGISTRATION_OPEN
     tournament.published_at = timezone.now()
     tournament.save(update_fields=["status", "published_at", "updated_at"])
@@ -276,6 +283,32 @@ def _registration_release(registration: Registration, *, status: str) -> None:
     registration.players.all().delete()
     if was_paid:
         registration_refund(registration=registration)
+
+
+@transaction.atomic
+def tournament_listing_paid(*, tournament_id: int) -> None:
+    """Called by the wallet inside the payment's transition to succeeded."""
+    Tournament.objects.filter(pk=tournament_id, listing_paid_at__isnull=True).update(listing_paid_at=timezone.now())
+
+
+@transaction.atomic
+def registration_confirm_paid(*, registration_id: int) -> None:
+    """Called by the wallet inside the payment's transition to succeeded."""
+    registration = (
+        Registration.objects.select_for_update(of=("self",)).select_related("tournament", "team")
+        .filter(pk=registration_id).first()
+    )  # fmt: skip
+    if registration is None or registration.status != Registration.Status.PENDING_PAYMENT:
+        # Withdrawn before the money arrived: refunding it is the refunds work (wallet issue).
+        return
+    registration.status = Registration.Status.CONFIRMED
+    registration.save(update_fields=["status"])
+    _notify(
+        registration.players.values_list("user_id", flat=True),
+        "registration_confirmed",
+        f"{registration.team.name} is in {registration.tournament.title}",
+        data={"tournament_id": registration.tournament_id, "registration_id": registration.pk},
+    )
 
 
 def registration_refund(*, registration: Registration) -> None:

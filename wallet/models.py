@@ -48,3 +48,72 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.amount:+d} XP ({self.source_kind})"
+
+
+class Payment(models.Model):
+    class Purpose(models.TextChoices):
+        REGISTRATION = "registration"
+        LISTING_PLAN = "listing_plan"
+        XP_PACK = "xp_pack"
+
+    class Gateway(models.TextChoices):
+        SANDBOX = "sandbox"
+        RAZORPAY = "razorpay"
+        PHONEPE = "phonepe"
+
+    class State(models.TextChoices):
+        CREATED = "created"
+        PENDING = "pending"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        EXPIRED = "expired"
+        PARTIALLY_REFUNDED = "partially_refunded"
+        REFUNDED = "refunded"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    ref = models.CharField(max_length=64, help_text="registration id, tournament id or XP pack slug")
+    amount = models.PositiveBigIntegerField(help_text="paise")
+    currency = models.CharField(max_length=3, default="INR")
+    gateway = models.CharField(max_length=10, choices=Gateway.choices)
+    gateway_order_id = models.CharField(max_length=100, blank=True, db_index=True)
+    gateway_payment_id = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.CREATED)
+    amount_refunded = models.PositiveBigIntegerField(default=0)
+    # Every gateway payload that touched this payment, oldest first.
+    payloads = models.JSONField(default=list, blank=True)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "created_at"]), models.Index(fields=["purpose", "ref"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_refunded__lte=models.F("amount")), name="refund_le_paid")
+        ]
+
+    def __str__(self) -> str:
+        return f"payment {self.pk} {self.purpose}:{self.ref} {self.amount} paise ({self.state})"
+
+    @property
+    def amount_display(self) -> str:
+        return f"₹{self.amount / 100:,.2f}"
+
+
+class PaymentEvent(models.Model):
+    """A gateway callback, stored once per provider event id (duplicates are acknowledged, not reprocessed)."""
+
+    gateway = models.CharField(max_length=10, choices=Payment.Gateway.choices)
+    event_id = models.CharField(max_length=150)
+    payment = models.ForeignKey(Payment, null=True, on_delete=models.SET_NULL, related_name="events")
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["gateway", "event_id"], name="one_event_per_provider_id")]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} event {self.event_id}"

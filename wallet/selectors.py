@@ -1,7 +1,8 @@
 from django.db.models import QuerySet
 
+from arena.exceptions import NotFound
 from wallet import streaks
-from wallet.models import LedgerEntry, Wallet
+from wallet.models import LedgerEntry, Payment, Wallet
 
 
 def wallet_summary(*, user) -> dict:
@@ -30,3 +31,15 @@ def wallet_summary(*, user) -> dict:
 
 def ledger_list(*, user) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(user=user)
+
+
+def payment_list(*, user) -> QuerySet[Payment]:
+    payments = Payment.objects.all()
+    return payments if user.is_admin else payments.filter(user=user)
+
+
+def payment_get(*, user, payment_id: int) -> Payment:
+    payment = payment_list(user=user).filter(pk=payment_id).first()
+    if payment is None:
+        raise NotFound("No such payment.")
+    return payment

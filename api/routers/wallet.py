@@ -1,6 +1,6 @@
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from ninja import Header, Router, Schema, Status
@@ -9,9 +9,11 @@ from pydantic import Field, StringConstraints
 
 from api.auth import jwt_auth, require_admin
 from api.schemas.accounts import ErrorOut
-from wallet import catalog, selectors, services
+from wallet import catalog, payments, selectors, services
 
 router = Router(tags=["wallet"])
+
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)]
 
@@ -133,3 +135,62 @@ def adjust_xp(
         request_id=idempotency_key or uuid.uuid4().hex,
     )  # fmt: skip
     return Status(201, entry)
+
+
+class PaymentIn(Schema):
+    purpose: Literal["registration", "listing_plan", "xp_pack"]
+    ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
+        ..., description="registration id, tournament id (listing plan) or XP pack slug"
+    )
+    gateway: Literal["sandbox", "razorpay", "phonepe"] | None = None
+
+
+class PaymentOut(Schema):
+    id: int
+    purpose: str
+    ref: str
+    amount: int = Field(..., description="paise, decided by the server")
+    currency: str
+    gateway: str
+    state: str
+    amount_refunded: int
+    created_at: datetime
+    succeeded_at: datetime | None
+    checkout: dict | None = Field(None, description="what the client needs to pay (while the payment is open)")
+
+    @staticmethod
+    def resolve_checkout(obj) -> dict | None:
+        return payments.checkout(obj) if obj.state in payments.OPEN else None
+
+
+@router.post("/payments", auth=jwt_auth, response={201: PaymentOut, **ERRORS})
+def create_payment(request: HttpRequest, payload: PaymentIn):
+    """Start paying for a registration, a listing plan or an XP pack. The amount comes from the
+    server; an unfinished payment for the same thing is returned instead of a second one."""
+    return Status(201, payments.payment_create(user=request.user, **payload.dict()))
+
+
+@router.get("/payments", auth=jwt_auth, response={200: list[PaymentOut], 401: ErrorOut})
+@paginate
+def list_payments(request: HttpRequest):
+    """Your payments, newest first (admins: everyone's)."""
+    return selectors.payment_list(user=request.user)
+
+
+@router.get("/payments/{payment_id}", auth=jwt_auth, response={200: PaymentOut, 401: ErrorOut, 404: ErrorOut})
+def get_payment(request: HttpRequest, payment_id: int):
+    return selectors.payment_get(user=request.user, payment_id=payment_id)
+
+
+class WebhookOut(Schema):
+    detail: str
+
+
+@router.post("/payments/webhooks/sandbox", response={200: WebhookOut, 400: ErrorOut, 401: ErrorOut})
+def sandbox_webhook(request: HttpRequest):
+    """The sandbox gateway's signed callback (`X-Sandbox-Signature`: HMAC-SHA256 of the raw body).
+    Stored once per event id and answered at once; processing runs in a task."""
+    _, created = payments.webhook_receive_sandbox(
+        body=request.body, signature=request.headers.get("X-Sandbox-Signature", "")
+    )
+    return {"detail": "accepted" if created else "duplicate"}

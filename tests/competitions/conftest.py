@@ -43,6 +43,7 @@ def create_published(api, host, **overrides) -> dict:
     response = api.post_json("/api/tournaments", tournament_body(**overrides), user=host)
     assert response.status_code == 201, response.content
     tournament = response.json()
+    pay(api, host, "listing_plan", tournament["id"])
     published = api.post_json(f"/api/tournaments/{tournament['id']}/publish", user=host)
     assert published.status_code == 200, published.content
     return published.json()
@@ -54,3 +55,12 @@ def register(api, tournament_id: int, team, *, path: str = "tournaments"):
         {"team_id": team.pk, "player_ids": roster(team)},
         user=team.captain,
     )
+
+
+def pay(api, user, purpose: str, ref, *, outcome: str = "succeed") -> dict:
+    """Pay through the sandbox gateway: create the payment, click the outcome on its checkout page."""
+    payment = api.post_json("/api/payments", {"purpose": purpose, "ref": str(ref)}, user=user)
+    assert payment.status_code == 201, payment.content
+    page = api.post(payment.json()["checkout"]["url"], {"outcome": outcome})
+    assert page.status_code == 200
+    return api.get_json(f"/api/payments/{payment.json()['id']}", user=user).json()

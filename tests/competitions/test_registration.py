@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import TeamMembership
 from competitions.models import Game, Registration, RegistrationPlayer, Tournament
-from tests.competitions.conftest import create_published, make_team, register, roster, tournament_body
+from tests.competitions.conftest import create_published, make_team, pay, register, roster, tournament_body
 from tests.conftest import ApiClient, bearer
 from tests.factories import TeamFactory, UserFactory
 
@@ -433,6 +433,7 @@ def test_scrims_are_their_own_listing(api, host):
     assert scrim["mode"] == "scrim"
     assert scrim["status"] == "draft"
     assert scrim["rounds_count"] == 1
+    pay(api, host, "listing_plan", scrim["id"])
     assert api.post_json(f"/api/tournaments/{scrim['id']}/publish", user=host).status_code == 200
     tournament = create_published(api, host, **ONE_ROUND)
 
@@ -462,6 +463,7 @@ def test_scrims_are_their_own_listing(api, host):
 def test_a_scrim_group_holds_at_most_six_matches(api, host):
     scrim = api.post_json("/api/scrims", tournament_body(**{**SCRIM, "matches_per_group": 5}), user=host).json()
     sid = scrim["id"]
+    pay(api, host, "listing_plan", sid)
     assert api.post_json(f"/api/tournaments/{sid}/publish", user=host).status_code == 200
     for _ in range(3):
         assert register(api, sid, make_team(4), path="scrims").status_code == 201
