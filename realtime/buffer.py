@@ -7,13 +7,13 @@ restarts and loses it, numbering resumes above every seq handed out before, so c
 see a gap (and resync) instead of numbers running backwards.
 """
 
-import asyncio
 import threading
 import time
-import weakref
 from collections import deque
 
 from django.conf import settings
+
+from realtime.aioredis import async_redis
 
 KEEP_EVENTS = 500
 KEEP_SECONDS = 600
@@ -74,28 +74,17 @@ class RedisBuffer:
         import redis
 
         self._sync = redis.Redis.from_url(url)
-        self._async_url = url
         self._append = self._sync.register_script(_APPEND)
-        self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def _client(self):
-        # An asyncio client belongs to one event loop: daphne has one, tests make several.
-        import redis.asyncio
-
-        loop = asyncio.get_running_loop()
-        if loop not in self._clients:
-            self._clients[loop] = redis.asyncio.Redis.from_url(self._async_url)
-        return self._clients[loop]
 
     def append(self, topic: str, body: str) -> tuple[int, str]:
         seq, text = self._append(keys=list(_keys(topic)), args=[body, _base(), KEEP_EVENTS, KEEP_SECONDS])
         return int(seq), text.decode()
 
     async def current(self, topic: str) -> int:
-        return int(await self._client().eval(_CURRENT, 1, _keys(topic)[0], _base()))
+        return int(await async_redis().eval(_CURRENT, 1, _keys(topic)[0], _base()))
 
     async def since(self, topic: str, seq: int) -> list[tuple[int, str]]:
-        rows = await self._client().zrangebyscore(_keys(topic)[1], f"({seq}", "+inf", withscores=True)
+        rows = await async_redis().zrangebyscore(_keys(topic)[1], f"({seq}", "+inf", withscores=True)
         return [(int(score), text.decode()) for text, score in rows]
 
 

@@ -11,14 +11,14 @@ reads Redis' own clock, so processes with skewed clocks agree. Without Redis (em
 mode, one process) the same step runs on a dict under a lock.
 """
 
-import asyncio
 import math
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 
 from django.conf import settings
+
+from realtime.aioredis import async_redis
 
 CAPACITY = 10
 REFILL_PER_SECOND = 1.0
@@ -113,21 +113,8 @@ class MemoryLimiter:
 
 
 class RedisLimiter:
-    def __init__(self, url: str) -> None:
-        self._url = url
-        self._scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def _script(self):
-        # An asyncio client belongs to one event loop (see realtime/buffer.py).
-        import redis.asyncio
-
-        loop = asyncio.get_running_loop()
-        if loop not in self._scripts:
-            self._scripts[loop] = redis.asyncio.Redis.from_url(self._url).register_script(_TAKE)
-        return self._scripts[loop]
-
     async def take(self, user_id: int) -> Verdict:
-        allowed, strikes = await self._script()(
+        allowed, strikes = await async_redis().register_script(_TAKE)(
             keys=[_key(user_id)], args=[CAPACITY, REFILL_PER_SECOND, STRIKE_WINDOW, STATE_SECONDS]
         )
         return Verdict(bool(allowed), int(strikes))
@@ -139,7 +126,7 @@ _limiter: MemoryLimiter | RedisLimiter | None = None
 def get_limiter() -> MemoryLimiter | RedisLimiter:
     global _limiter
     if _limiter is None:
-        _limiter = RedisLimiter(settings.REDIS_URL) if settings.REDIS_URL else MemoryLimiter()
+        _limiter = RedisLimiter() if settings.REDIS_URL else MemoryLimiter()
     return _limiter
 
 

@@ -408,7 +408,7 @@ async def test_the_bucket_is_per_user_across_connections():
 @pytest.mark.requires_redis
 async def test_redis_bucket_is_shared_by_every_process_and_matches_the_reference():
     """Two limiters stand for two server processes: one bucket, numbered strikes."""
-    first, second = flood.RedisLimiter(settings.REDIS_URL), flood.RedisLimiter(settings.REDIS_URL)
+    first, second = flood.RedisLimiter(), flood.RedisLimiter()
     client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
     user_id = 987_654_321
     await client.delete(flood._key(user_id))
