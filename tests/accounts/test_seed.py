@@ -13,5 +13,8 @@ def test_seed_demo_is_idempotent_and_usable(api):
     assert (User.objects.count(), Team.objects.count(), TeamMembership.objects.count()) == counts == (10, 2, 8)
     host = User.objects.get(username="host")
     assert host.is_verified_host
+    listed = api.get_json("/api/tournaments").json()
+    assert listed["count"] == 1
+    assert (listed["items"][0]["status"], listed["items"][0]["registered_teams"]) == ("registration_open", 2)
     login = api.post_json("/api/auth/login", {"email": "host@arena.local", "password": "arena-demo-pass"})
     assert login.status_code == 200

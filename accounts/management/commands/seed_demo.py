@@ -18,6 +18,7 @@ USERS = [
         for n in range(1, 9)
     ],
 ]
+DEMO_TOURNAMENT = "Arena Weekly BGMI (demo)"
 TEAMS = [
     ("Team Soul", "SOUL", ["player1", "player2", "player3", "player4"]),
     ("GodLike Esports", "GDLK", ["player5", "player6", "player7", "player8"]),
@@ -54,9 +55,52 @@ class Command(BaseCommand):
             team, _ = Team.objects.get_or_create(name=name, defaults={"tag": tag, "captain": users[members[0]]})
             for username in members:
                 TeamMembership.objects.get_or_create(team=team, user=users[username])
+        tournament = self._demo_tournament(host=User.objects.get(username="host"))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready ({created} new accounts). Log in as host@arena.local, admin@arena.local "
-                f"or player1..8@arena.local with password {DEMO_PASSWORD!r}."
+                f"or player1..8@arena.local with password {DEMO_PASSWORD!r}. "
+                f"Watch /live/tournaments/{tournament.pk}/."
             )
         )
+
+    def _demo_tournament(self, *, host):
+        """A published BGMI tournament with both demo teams registered, made through the same
+        services as the API (listing plan paid through the sandbox payment state machine)."""
+        from datetime import timedelta
+
+        from competitions import services as competitions
+        from competitions.models import Tournament
+        from wallet import payments
+
+        existing = Tournament.objects.filter(host=host, title=DEMO_TOURNAMENT).first()
+        if existing is not None:
+            return existing
+        tournament = competitions.tournament_create(
+            host=host,
+            game_slug="bgmi",
+            mode=Tournament.Mode.TOURNAMENT,
+            data={
+                "title": DEMO_TOURNAMENT,
+                "description": "Demo data from seed_demo.",
+                "starts_at": timezone.now() + timedelta(days=7),
+                "max_teams": 16,
+                "group_size": 16,
+                "rounds_count": 1,
+                "matches_per_group": 3,
+            },
+        )
+        payment = payments.payment_create(user=host, purpose="listing_plan", ref=str(tournament.pk))
+        payments.payment_transition(payment_id=payment.pk, target="succeeded", payload={"source": "seed_demo"})
+        competitions.tournament_publish(tournament_id=tournament.pk, user=host)
+        for name, _, members in TEAMS:
+            team = Team.objects.get(name=name)
+            player_ids = list(User.objects.filter(username__in=members).values_list("id", flat=True))
+            competitions.registration_create(
+                tournament_id=tournament.pk,
+                user=team.captain,
+                team_id=team.pk,
+                player_ids=player_ids,
+                substitute_ids=[],
+            )
+        return tournament
