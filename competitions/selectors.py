@@ -184,6 +184,10 @@ def tournament_is_public(*, tournament_id: int) -> bool:
     return Tournament.objects.filter(pk=tournament_id).exclude(status=Tournament.Status.DRAFT).exists()
 
 
+def match_is_public(*, match_id: int) -> bool:
+    return Match.objects.filter(pk=match_id).exclude(tournament__status=Tournament.Status.DRAFT).exists()
+
+
 def _team(team) -> dict | None:
     return {"id": team.id, "name": team.name, "tag": team.tag} if team else None
 

@@ -1077,12 +1077,6 @@ def _award_prizes(tournament: Tournament) -> None:
     tournament_prizes_award(tournament_id=tournament.pk, placings=placings)
 
 
-def tournament_is_visible(*, tournament: Tournament, user: User | None) -> bool:
-    if tournament.status != Tournament.Status.DRAFT:
-        return True
-    return user is not None and user.is_authenticated and (tournament.host_id == user.pk or user.is_admin)
-
-
 # --- scheduled jobs ------------------------------------------------------------------------
 
 # label → (flag field, window start, window end) relative to now: a tournament created less than an

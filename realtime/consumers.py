@@ -185,10 +185,10 @@ class TournamentConsumer(TopicConsumer):
 
 class MatchConsumer(TopicConsumer):
     async def resolve_topic(self) -> str:
-        from competitions.selectors import match_snapshot
+        from competitions.selectors import match_is_public
 
         match_id = self.scope["url_route"]["kwargs"]["match_id"]
-        if await database_sync_to_async(match_snapshot)(match_id=match_id) is None:
+        if not await database_sync_to_async(match_is_public)(match_id=match_id):
             raise Deny(NO_SUCH_TOPIC)
         return f"match.{match_id}"
 

@@ -1,13 +1,20 @@
+import zoneinfo
+from datetime import date
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from arena.exceptions import NotFound
 from wallet import streaks
 from wallet.models import LedgerEntry, Payment, Wallet
 
 
-def wallet_summary(*, user) -> dict:
-    from wallet.services import local_today
+def local_today(user) -> date:
+    """Today in the user's profile time zone: check-ins count local days."""
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(user.timezone or "UTC")).date()
 
+
+def wallet_summary(*, user) -> dict:
     wallet = Wallet.objects.filter(user=user).first() or Wallet(user=user)
     today = local_today(user)
     checked_in_today = wallet.last_check_in == today

@@ -1,15 +1,12 @@
 """The only way XP moves: xp_credit and xp_debit, each a ledger row plus the balance it
 leaves, written under the wallet's row lock in one transaction."""
 
-import zoneinfo
-from datetime import date
-
 from django.db import transaction
-from django.utils import timezone
 
 from arena.exceptions import Conflict, Invalid
 from wallet import catalog, streaks
 from wallet.models import LedgerEntry, Wallet
+from wallet.selectors import local_today
 
 
 def _wallet_locked(user_id: int) -> Wallet:
@@ -77,10 +74,6 @@ def xp_admin_adjust(*, user_id: int, amount: int, reason: str, admin_id: int, re
         user_id=user_id, amount=abs(amount), source_kind=LedgerEntry.Source.ADMIN_ADJUSTMENT, source_id=admin_id,
         idempotency_key=f"admin:{request_id}", reason=reason,
     )  # fmt: skip
-
-
-def local_today(user) -> date:
-    return timezone.now().astimezone(zoneinfo.ZoneInfo(user.timezone or "UTC")).date()
 
 
 @transaction.atomic

@@ -1,14 +1,14 @@
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from django.http import HttpRequest
 from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
-from pydantic import StringConstraints
 
 from api.auth import jwt_auth, optional_jwt
 from api.schemas.accounts import ErrorOut
 from api.schemas.competitions import (
+    AnnouncementIn,
+    AnnouncementOut,
     BRResultIn,
     GameOut,
     H2HResultIn,
@@ -107,16 +107,6 @@ def upload_banner(request: HttpRequest, tournament_id: int, image: File[Uploaded
     Without one, the game's default banner is shown."""
     services.tournament_banner_set(tournament_id=tournament_id, user=request.user, image=image)
     return _detail(request, tournament_id)
-
-
-class AnnouncementIn(Schema):
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-
-
-class AnnouncementOut(Schema):
-    text: str
-    by: str
-    at: datetime
 
 
 @router.post("/{tournament_id}/announcements", auth=jwt_auth, response={202: AnnouncementOut, **ERRORS})

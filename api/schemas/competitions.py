@@ -317,3 +317,13 @@ class CareerStatsOut(Schema):
     wins: int = 0
     kills: int = 0
     average_placement: float | None = Field(None, description="battle royale matches only")
+
+
+class AnnouncementIn(Schema):
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class AnnouncementOut(Schema):
+    text: str
+    by: str
+    at: datetime

@@ -7,23 +7,21 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from websockets.sync.client import connect
 
 from accounts.models import TeamMembership
 from competitions.models import Game
 from tests.competitions.conftest import create_published, register, tournament_body
 from tests.conftest import REQUIRE_SERVICES
+from tests.e2e.cluster import database_url, free_port
 from tests.factories import TeamFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,18 +48,6 @@ PAGE_STATE = """(() => {
     url: window.arenaLive ? window.arenaLive.state.url : null,
   };
 })()"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -173,9 +159,9 @@ def _stop(process: subprocess.Popen) -> None:
 @pytest.fixture
 def daphne(transactional_db, tmp_path):
     """daphne on a free port, reading the test database this process writes to."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "daphne.log"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1"}
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own server
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "arena.asgi:application"],

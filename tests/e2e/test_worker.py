@@ -7,18 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from arena.celery import app as celery_app
+from tests.e2e.cluster import database_url
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.mark.e2e
@@ -29,7 +23,7 @@ def test_password_reset_email_goes_through_broker_and_worker(api, tmp_path):
     user = UserFactory(email="racer@example.com")
     outbox = tmp_path / "outbox"
     # django-environ drops one leading slash of the path, hence four in filemail:////tmp/...
-    env = {**os.environ, "DATABASE_URL": _database_url(), "EMAIL_URL": f"filemail:///{outbox}"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "EMAIL_URL": f"filemail:///{outbox}"}
     worker = subprocess.Popen(
         [
             sys.executable,
