@@ -151,6 +151,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "tournament-reminders": {"task": "competitions.tasks.send_due_reminders", "schedule": 300.0},
+    "payments-reconcile": {"task": "wallet.tasks.reconcile_payments", "schedule": 300.0},
 }
 
 # --- Auth -------------------------------------------------------------------------
@@ -203,6 +204,30 @@ PAYMENT_DEFAULT_GATEWAY = env.str("PAYMENT_DEFAULT_GATEWAY", default=(PAYMENT_GA
 if PRODUCTION and "sandbox" in PAYMENT_GATEWAYS:
     raise ImproperlyConfigured("The sandbox payment gateway cannot be enabled in production.")
 SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", default=f"sandbox:{SECRET_KEY}")
+# Razorpay: API keys from the dashboard, and the secret set on the webhook.
+RAZORPAY_KEY_ID = env.str("RAZORPAY_KEY_ID", default="")
+RAZORPAY_KEY_SECRET = env.str("RAZORPAY_KEY_SECRET", default="")
+RAZORPAY_WEBHOOK_SECRET = env.str("RAZORPAY_WEBHOOK_SECRET", default="")
+# PhonePe Standard Checkout v2: OAuth client credentials, and the username/password set for callbacks.
+PHONEPE_ENV = env.str("PHONEPE_ENV", default="sandbox")  # sandbox | production
+PHONEPE_CLIENT_ID = env.str("PHONEPE_CLIENT_ID", default="")
+PHONEPE_CLIENT_SECRET = env.str("PHONEPE_CLIENT_SECRET", default="")
+PHONEPE_CLIENT_VERSION = env.int("PHONEPE_CLIENT_VERSION", default=1)
+PHONEPE_CALLBACK_USERNAME = env.str("PHONEPE_CALLBACK_USERNAME", default="")
+PHONEPE_CALLBACK_PASSWORD = env.str("PHONEPE_CALLBACK_PASSWORD", default="")
+_GATEWAY_SETTINGS = {
+    "razorpay": ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET"),
+    "phonepe": ("PHONEPE_CLIENT_ID", "PHONEPE_CLIENT_SECRET", "PHONEPE_CALLBACK_USERNAME", "PHONEPE_CALLBACK_PASSWORD"),
+}
+for _gateway, _names in _GATEWAY_SETTINGS.items():
+    if _gateway in PAYMENT_GATEWAYS and not all(vars()[name] for name in _names):
+        raise ImproperlyConfigured(f"PAYMENT_GATEWAYS includes {_gateway}: set {', '.join(_names)}.")
+# Where a gateway's hosted page sends the payer back (the frontend's payment status page).
+PAYMENT_RETURN_URL = env.str("PAYMENT_RETURN_URL", default="")
+# Open payments are checked with the gateway after this long, and expired after the second.
+PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=10)
+PAYMENT_EXPIRE_AFTER_MINUTES = env.int("PAYMENT_EXPIRE_AFTER_MINUTES", default=60)
+GATEWAY_TIMEOUT_SECONDS = env.float("GATEWAY_TIMEOUT_SECONDS", default=10.0)
 
 # --- Email --------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

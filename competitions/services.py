@@ -286,21 +286,24 @@ def _registration_release(registration: Registration, *, status: str) -> None:
 
 
 @transaction.atomic
-def tournament_listing_paid(*, tournament_id: int) -> None:
-    """Called by the wallet inside the payment's transition to succeeded."""
-    Tournament.objects.filter(pk=tournament_id, listing_paid_at__isnull=True).update(listing_paid_at=timezone.now())
+def tournament_listing_paid(*, tournament_id: int) -> bool:
+    """Called by the wallet inside the payment's transition to succeeded. False when there is
+    nothing to deliver (already paid, or gone), so the wallet refunds it."""
+    return bool(
+        Tournament.objects.filter(pk=tournament_id, listing_paid_at__isnull=True).update(listing_paid_at=timezone.now())
+    )
 
 
 @transaction.atomic
-def registration_confirm_paid(*, registration_id: int) -> None:
-    """Called by the wallet inside the payment's transition to succeeded."""
+def registration_confirm_paid(*, registration_id: int) -> bool:
+    """Called by the wallet inside the payment's transition to succeeded. False when the
+    registration no longer waits for this money (withdrawn meanwhile), so the wallet refunds it."""
     registration = (
         Registration.objects.select_for_update(of=("self",)).select_related("tournament", "team")
         .filter(pk=registration_id).first()
     )  # fmt: skip
     if registration is None or registration.status != Registration.Status.PENDING_PAYMENT:
-        # Withdrawn before the money arrived: refunding it is the refunds work (wallet issue).
-        return
+        return False
     registration.status = Registration.Status.CONFIRMED
     registration.save(update_fields=["status"])
     _notify(
@@ -309,11 +312,14 @@ def registration_confirm_paid(*, registration_id: int) -> None:
         f"{registration.team.name} is in {registration.tournament.title}",
         data={"tournament_id": registration.tournament_id, "registration_id": registration.pk},
     )
+    return True
 
 
 def registration_refund(*, registration: Registration) -> None:
-    """The one call site for refunding a paid entry fee: wallet.services.payment_refund once the
-    wallet issue lands. Until then no entry fee can have been paid, so nothing is owed."""
+    """The one call site for refunding a paid entry fee (withdrawal, cancellation)."""
+    from wallet.refunds import registration_payment_refund
+
+    registration_payment_refund(registration_id=registration.pk)
 
 
 @transaction.atomic

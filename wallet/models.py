@@ -79,10 +79,13 @@ class Payment(models.Model):
     gateway_order_id = models.CharField(max_length=100, blank=True, db_index=True)
     gateway_payment_id = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=20, choices=State.choices, default=State.CREATED)
-    amount_refunded = models.PositiveBigIntegerField(default=0)
+    amount_refunded = models.PositiveBigIntegerField(default=0, help_text="paise, refunds the gateway completed")
+    # What the client needs to pay, as the gateway returned it (e.g. PhonePe's redirect URL).
+    checkout_data = models.JSONField(default=dict, blank=True)
     # Every gateway payload that touched this payment, oldest first.
     payloads = models.JSONField(default=list, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
+    receipt_sent_at = models.DateTimeField(null=True, blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -96,6 +99,52 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"payment {self.pk} {self.purpose}:{self.ref} {self.amount} paise ({self.state})"
+
+    @property
+    def amount_display(self) -> str:
+        return f"₹{self.amount / 100:,.2f}"
+
+
+class Refund(models.Model):
+    """Money going back for a payment. Created `pending` (the amount is reserved at once, so
+    concurrent refunds can never exceed what was paid), submitted to the gateway with its own
+    idempotency key, then `processed` or `failed`."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        PROCESSED = "processed"
+        FAILED = "failed"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.PositiveBigIntegerField(help_text="paise")
+    reason = models.CharField(max_length=300, blank=True)
+    # Scoped to the payment ("<payment id>:<key>"): a retried request finds its refund.
+    idempotency_key = models.CharField(max_length=150, unique=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    gateway_refund_id = models.CharField(max_length=100, blank=True, db_index=True)
+    xp_debited = models.PositiveIntegerField(default=0, help_text="XP taken back for a refunded XP pack")
+    failure_reason = models.CharField(max_length=300, blank=True)
+    payloads = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"refund {self.pk} of payment {self.payment_id}: {self.amount} paise ({self.state})"
+
+    @property
+    def merchant_refund_id(self) -> str:
+        """The id gateways know this refund by; also their idempotency key (≥ 10 characters)."""
+        return f"arena-refund-{self.pk}"
 
     @property
     def amount_display(self) -> str:

@@ -1,18 +1,18 @@
-"""Payments: one state machine, fed by gateway callbacks (and later verify calls and the
-reconciler). Every transition happens under the payment's row lock; fulfilment happens in
+"""Payments: one state machine, fed by the client's verify call, gateway callbacks and the
+reconciler. Every transition happens under the payment's row lock; fulfilment happens in
 the same transaction as the move to `succeeded`, so it runs exactly once."""
 
-import hashlib
-import hmac
 import json
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from arena.exceptions import Conflict, Invalid, NotAuthenticated, NotFound, PermissionDenied
+from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
 from wallet import catalog
+from wallet.gateways import GatewayUnavailable, GatewayUpdate, gateway_get
 from wallet.models import LedgerEntry, Payment, PaymentEvent
 
 OPEN = (Payment.State.CREATED, Payment.State.PENDING)
@@ -71,39 +71,44 @@ def _price(*, user, purpose: str, ref: str) -> int:
     return registration.tournament.entry_fee
 
 
-@transaction.atomic
 def payment_create(*, user, purpose: str, ref: str, gateway: str | None = None) -> Payment:
     if not user.is_email_verified:
         raise PermissionDenied("Verify your email address before paying.", code="email_unverified")
     gateway = gateway or settings.PAYMENT_DEFAULT_GATEWAY
     if gateway not in settings.PAYMENT_GATEWAYS:
         raise Invalid(f"Gateway {gateway!r} is not available; use one of {settings.PAYMENT_GATEWAYS}.", code="gateway")
-    amount = _price(user=user, purpose=purpose, ref=ref)
-    # An unfinished payment for the same thing is reused rather than duplicated.
-    existing = (
-        Payment.objects.select_for_update()
-        .filter(user=user, purpose=purpose, ref=ref, gateway=gateway, state__in=OPEN, amount=amount)
-        .first()
-    )
-    if existing is not None:
-        return existing
-    payment = Payment.objects.create(user=user, purpose=purpose, ref=ref, amount=amount, gateway=gateway)
-    payment.gateway_order_id = f"{gateway}_order_{payment.pk}_{uuid.uuid4().hex[:12]}"
-    payment.state = Payment.State.PENDING
-    payment.save(update_fields=["gateway_order_id", "state", "updated_at"])
+    with transaction.atomic():
+        amount = _price(user=user, purpose=purpose, ref=ref)
+        # An unfinished payment for the same thing is reused rather than duplicated.
+        payment = (
+            Payment.objects.select_for_update()
+            .filter(user=user, purpose=purpose, ref=ref, gateway=gateway, state__in=OPEN, amount=amount)
+            .first()
+        )
+        if payment is None:
+            payment = Payment.objects.create(user=user, purpose=purpose, ref=ref, amount=amount, gateway=gateway)
+    if not payment.gateway_order_id:
+        # Outside the transaction: no row lock is held while the gateway answers. If it fails,
+        # the payment stays `created` and the next attempt retries the order.
+        order = gateway_get(gateway).order_create(payment)
+        Payment.objects.filter(pk=payment.pk, gateway_order_id="").update(
+            gateway_order_id=order.order_id, checkout_data=order.checkout, state=Payment.State.PENDING,
+            updated_at=timezone.now(),
+        )  # fmt: skip
+        payment.refresh_from_db()
     return payment
 
 
 def checkout(payment: Payment) -> dict:
-    """What the client needs to pay: for the sandbox, the local checkout page."""
-    return {"gateway": payment.gateway, "order_id": payment.gateway_order_id, "url": f"/payments/sandbox/{payment.pk}/"}
+    """What the client needs to pay: the sandbox page, Razorpay Checkout options or PhonePe's page."""
+    return gateway_get(payment.gateway).checkout(payment)
 
 
 # --- callbacks --------------------------------------------------------------------------------
 
 
 def sandbox_signature(body: bytes) -> str:
-    return hmac.new(settings.SANDBOX_WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return gateway_get(Payment.Gateway.SANDBOX).signature(body)
 
 
 def sandbox_callback_body(*, payment: Payment, outcome: str) -> bytes:
@@ -120,24 +125,21 @@ def sandbox_callback_body(*, payment: Payment, outcome: str) -> bytes:
     ).encode()
 
 
-def webhook_receive_sandbox(*, body: bytes, signature: str) -> tuple[PaymentEvent, bool]:
-    """Verify and store; processing runs in a task. Returns (event, created)."""
-    if not signature or not hmac.compare_digest(sandbox_signature(body), signature):
-        raise NotAuthenticated("Bad signature.", code="bad_signature")
-    try:
-        payload = json.loads(body)
-        event_id, order_id = str(payload["event_id"]), str(payload["order_id"])
-    except (ValueError, KeyError, TypeError):
-        raise Invalid("Malformed callback.", code="bad_payload") from None
-    payment = Payment.objects.filter(gateway=Payment.Gateway.SANDBOX, gateway_order_id=order_id).first()
+def webhook_receive(*, gateway: str, body: bytes, headers) -> tuple[PaymentEvent, bool]:
+    """Verify and store; processing runs in a task, so the gateway gets its 2xx at once.
+    Returns (event, created): the same event delivered again is acknowledged, not reprocessed."""
+    if gateway not in settings.PAYMENT_GATEWAYS:
+        raise NotFound(f"The {gateway} gateway is not enabled.")
+    adapter = gateway_get(gateway)
+    event_id, payload = adapter.webhook_verify(body=body, headers=headers)
     try:
         with transaction.atomic():
             event = PaymentEvent.objects.create(
-                gateway=Payment.Gateway.SANDBOX, event_id=event_id, payment=payment, payload=payload
+                gateway=gateway, event_id=event_id, payment=adapter.event_payment(payload), payload=payload
             )
     except IntegrityError:
-        # The same event again (a retry, or a duplicate delivered concurrently): acknowledged once.
-        return PaymentEvent.objects.get(gateway=Payment.Gateway.SANDBOX, event_id=event_id), False
+        # A retry, or a duplicate delivered concurrently: the unique constraint picked one.
+        return PaymentEvent.objects.get(gateway=gateway, event_id=event_id), False
 
     def process():
         from wallet.tasks import process_payment_event
@@ -148,23 +150,52 @@ def webhook_receive_sandbox(*, body: bytes, signature: str) -> tuple[PaymentEven
     return event, True
 
 
-@transaction.atomic
 def payment_event_process(*, event_id: int) -> None:
-    event = PaymentEvent.objects.select_for_update().filter(pk=event_id).first()
+    event = PaymentEvent.objects.select_related("payment").filter(pk=event_id).first()
     if event is None or event.processed_at is not None:
         return
-    if event.payment_id is not None:
-        status = event.payload.get("status")
-        target = {"captured": Payment.State.SUCCEEDED, "failed": Payment.State.FAILED}.get(status)
-        if target is not None:
-            payment_transition(
-                payment_id=event.payment_id,
-                target=target,
-                gateway_payment_id=str(event.payload.get("payment_id", "")),
-                payload=event.payload,
-            )
-    event.processed_at = timezone.now()
-    event.save(update_fields=["processed_at"])
+    # Asking the gateway (PhonePe's Order Status) happens before any lock is taken.
+    update = gateway_get(event.gateway).event_update(event.payload, event.payment) if event.payment else None
+    with transaction.atomic():
+        event = PaymentEvent.objects.select_for_update().get(pk=event_id)
+        if event.processed_at is not None:
+            return
+        if update is not None:
+            gateway_update_apply(payment_id=event.payment_id, update=update)
+        event.processed_at = timezone.now()
+        event.save(update_fields=["processed_at"])
+
+
+def gateway_update_apply(*, payment_id: int, update: GatewayUpdate) -> None:
+    """The one place a gateway's word moves our state, whoever brought it (verify call,
+    webhook, reconciler)."""
+    from wallet.refunds import refund_apply
+
+    if update.payment_state is not None:
+        payment_transition(
+            payment_id=payment_id,
+            target=update.payment_state,
+            gateway_payment_id=update.gateway_payment_id,
+            payload=update.payload,
+        )
+    if update.refund_state is not None:
+        refund_apply(payment_id=payment_id, update=update)
+
+
+def razorpay_verify(*, user, order_id: str, razorpay_payment_id: str, signature: str) -> Payment:
+    """Razorpay Checkout's success handler result, checked against the order id we stored."""
+    payment = Payment.objects.filter(gateway=Payment.Gateway.RAZORPAY, gateway_order_id=order_id, user=user).first()
+    if payment is None:
+        raise NotFound("No Razorpay payment of yours has this order id.")
+    update = gateway_get(Payment.Gateway.RAZORPAY).checkout_verify(
+        payment=payment, razorpay_payment_id=razorpay_payment_id, signature=signature
+    )
+    return payment_transition(
+        payment_id=payment.pk,
+        target=update.payment_state,
+        gateway_payment_id=update.gateway_payment_id,
+        payload=update.payload,
+    )
 
 
 @transaction.atomic
@@ -190,6 +221,7 @@ def _fulfil(payment: Payment) -> None:
     """Runs once: only the transition into `succeeded` calls it, under the payment lock."""
     from competitions.services import registration_confirm_paid, tournament_listing_paid
     from wallet.services import xp_credit
+    from wallet.tasks import refund_undeliverable, send_payment_receipt
 
     if payment.purpose == Payment.Purpose.XP_PACK:
         xp_credit(
@@ -200,10 +232,17 @@ def _fulfil(payment: Payment) -> None:
             idempotency_key=f"payment:{payment.pk}",
             reason=catalog.XP_PACKS[payment.ref].name,
         )
+        delivered = True
     elif payment.purpose == Payment.Purpose.LISTING_PLAN:
-        tournament_listing_paid(tournament_id=int(payment.ref))
+        delivered = tournament_listing_paid(tournament_id=int(payment.ref))
     else:
-        registration_confirm_paid(registration_id=int(payment.ref))
+        delivered = registration_confirm_paid(registration_id=int(payment.ref))
+    if delivered:
+        transaction.on_commit(lambda: send_payment_receipt.delay(payment.pk))
+    else:
+        # Money arrived for something no longer there (a withdrawn registration, a listing
+        # paid twice through two gateways): it goes back in full.
+        transaction.on_commit(lambda: refund_undeliverable.delay(payment.pk))
 
 
 def _notify_payment(payment: Payment) -> None:
@@ -215,5 +254,40 @@ def _notify_payment(payment: Payment) -> None:
             user_ids=[payment.user_id],
             kind="payment_succeeded" if succeeded else "payment_failed",
             title=f"Payment of {payment.amount_display} {'succeeded' if succeeded else 'failed'}",
-            data={"payment_id": payment.pk, "purpose": payment.purpose, "ref": payment.ref},
+            data={"payment_id": payment.pk, "purpose": payment.purpose, "ref": payment.ref, "state": payment.state},
         )
+
+
+# --- reconciler -------------------------------------------------------------------------------
+
+
+def payments_reconcile(*, now=None) -> dict[str, int]:
+    """Ask the gateways about payments and refunds still open after a while (a lost webhook,
+    a closed browser tab), and expire payments abandoned for longer. Idempotent: it only
+    feeds the same state machine."""
+    from wallet.refunds import refunds_reconcile
+
+    now = now or timezone.now()
+    counts = {"checked": 0, "expired": 0, "unavailable": 0}
+    stale = now - timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
+    expire_before = now - timedelta(minutes=settings.PAYMENT_EXPIRE_AFTER_MINUTES)
+    for payment in Payment.objects.filter(state__in=OPEN, created_at__lt=stale).order_by("created_at")[:500]:
+        counts["checked"] += 1
+        update = GatewayUpdate()
+        if payment.gateway_order_id:
+            try:
+                update = gateway_get(payment.gateway).order_status(payment)
+            except GatewayUnavailable:
+                counts["unavailable"] += 1
+                continue
+        if update.payment_state is not None:
+            gateway_update_apply(payment_id=payment.pk, update=update)
+        elif payment.created_at < expire_before:
+            expired = payment_transition(
+                payment_id=payment.pk,
+                target=Payment.State.EXPIRED,
+                payload={"source": "reconciler", "expired_at": str(now)},
+            )
+            counts["expired"] += expired.state == Payment.State.EXPIRED
+    counts.update(refunds_reconcile(now=now))
+    return counts

@@ -27,6 +27,10 @@ def sandbox_checkout(request: HttpRequest, payment_id: int) -> HttpResponse:
     if request.method == "POST":
         outcome = "succeed" if request.POST.get("outcome") == "succeed" else "fail"
         body = payments.sandbox_callback_body(payment=payment, outcome=outcome)
-        payments.webhook_receive_sandbox(body=body, signature=payments.sandbox_signature(body))
+        payments.webhook_receive(
+            gateway=Payment.Gateway.SANDBOX,
+            body=body,
+            headers={"X-Sandbox-Signature": payments.sandbox_signature(body)},
+        )
         payment.refresh_from_db()
     return render(request, "payments/sandbox_checkout.html", {"payment": payment, "outcome": outcome})

@@ -9,11 +9,11 @@ from pydantic import Field, StringConstraints
 
 from api.auth import jwt_auth, require_admin
 from api.schemas.accounts import ErrorOut
-from wallet import catalog, payments, selectors, services
+from wallet import catalog, payments, refunds, selectors, services
 
 router = Router(tags=["wallet"])
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 503: ErrorOut}
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)]
 
@@ -183,14 +183,107 @@ def get_payment(request: HttpRequest, payment_id: int):
 
 
 class WebhookOut(Schema):
-    detail: str
+    detail: str = Field(..., description="`accepted`, or `duplicate` for an event already received")
 
 
-@router.post("/payments/webhooks/sandbox", response={200: WebhookOut, 400: ErrorOut, 401: ErrorOut})
+WEBHOOK_RESPONSES = {200: WebhookOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def _webhook(request: HttpRequest, gateway: str) -> dict:
+    _, created = payments.webhook_receive(gateway=gateway, body=request.body, headers=request.headers)
+    return {"detail": "accepted" if created else "duplicate"}
+
+
+@router.post("/payments/webhooks/sandbox", response=WEBHOOK_RESPONSES)
 def sandbox_webhook(request: HttpRequest):
     """The sandbox gateway's signed callback (`X-Sandbox-Signature`: HMAC-SHA256 of the raw body).
     Stored once per event id and answered at once; processing runs in a task."""
-    _, created = payments.webhook_receive_sandbox(
-        body=request.body, signature=request.headers.get("X-Sandbox-Signature", "")
+    return _webhook(request, "sandbox")
+
+
+@router.post("/payments/webhooks/razorpay", response=WEBHOOK_RESPONSES)
+def razorpay_webhook(request: HttpRequest):
+    """Razorpay webhooks (`payment.captured`, `payment.failed`, `order.paid`, `refund.processed`,
+    `refund.failed`). `X-Razorpay-Signature` is checked over the raw body with the webhook secret
+    (401 otherwise); deliveries are deduplicated by `X-Razorpay-Event-Id`."""
+    return _webhook(request, "razorpay")
+
+
+@router.post("/payments/webhooks/phonepe", response=WEBHOOK_RESPONSES)
+def phonepe_webhook(request: HttpRequest):
+    """PhonePe Standard Checkout v2 callbacks. `Authorization` must be SHA256(username:password)
+    as configured on PhonePe's dashboard (401 otherwise). A callback only triggers a check: the
+    payment moves on what PhonePe's Order Status API says, never on the callback's body."""
+    return _webhook(request, "phonepe")
+
+
+class RazorpayVerifyIn(Schema):
+    razorpay_order_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    razorpay_payment_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    razorpay_signature: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+@router.post(
+    "/payments/razorpay/verify",
+    auth=jwt_auth,
+    response={200: PaymentOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+def razorpay_verify(request: HttpRequest, payload: RazorpayVerifyIn):
+    """What Razorpay Checkout's success handler returns. The signature must be HMAC-SHA256 of
+    `<our stored order id>|<payment id>` with our key secret (422 `bad_signature` otherwise).
+    Safe to race the webhook: the payment is fulfilled once, whichever arrives first."""
+    return payments.razorpay_verify(
+        user=request.user,
+        order_id=payload.razorpay_order_id,
+        razorpay_payment_id=payload.razorpay_payment_id,
+        signature=payload.razorpay_signature,
     )
-    return {"detail": "accepted" if created else "duplicate"}
+
+
+class RefundIn(Schema):
+    amount: int | None = Field(
+        None, gt=0, description="paise; omit to refund everything not yet refunded", examples=[5000]
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+
+
+class RefundOut(Schema):
+    id: int
+    payment_id: int
+    amount: int = Field(..., description="paise")
+    state: str = Field(..., description="pending → processed | failed")
+    reason: str
+    xp_debited: int = Field(..., description="XP taken back (XP packs)")
+    failure_reason: str
+    created_at: datetime
+    processed_at: datetime | None
+
+
+RequiredIdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=64)]
+
+
+@router.post(
+    "/payments/{payment_id}/refund",
+    auth=jwt_auth,
+    response={202: RefundOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+)
+def refund_payment(request: HttpRequest, payment_id: int, payload: RefundIn, idempotency_key: RequiredIdempotencyKey):
+    """Admins, or the tournament's host for an entry fee: refund all or part of a succeeded payment.
+    The `Idempotency-Key` header is required: a retry with the same key returns the same refund
+    and never pays out twice. Refunds never exceed what was paid (422 `refund_too_large`).
+    An XP pack refund takes back the XP that share bought; if it has been spent, 409 `xp_already_spent`.
+    The refund is sent to the gateway in the background; its `state` moves pending → processed."""
+    refund = refunds.payment_refund(
+        payment_id=payment_id, actor=request.user, idempotency_key=idempotency_key,
+        amount=payload.amount, reason=payload.reason,
+    )  # fmt: skip
+    refund.refresh_from_db()
+    return Status(202, refund)
+
+
+@router.get(
+    "/payments/{payment_id}/refunds", auth=jwt_auth, response={200: list[RefundOut], 401: ErrorOut, 404: ErrorOut}
+)
+def list_refunds(request: HttpRequest, payment_id: int):
+    """The refunds of one of your payments (admins: any payment)."""
+    return selectors.payment_get(user=request.user, payment_id=payment_id).refunds.all()
