@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from wallet.models import Wallet
+from wallet.models import LedgerEntry, Payment, PaymentEvent, Refund, Wallet
 
 
 @admin.register(Wallet)
@@ -11,3 +11,77 @@ class WalletAdmin(admin.ModelAdmin):
     raw_id_fields = ("user",)
     # Balances move only through the wallet services, never by hand.
     readonly_fields = ("xp_balance", "streak", "streak_freezes", "updated_at")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Money and XP rows change only through the wallet services (API, webhooks, reconciler),
+    so the admin shows them but never edits them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "amount", "source_kind", "source_id", "balance_after", "reason")
+    list_filter = ("source_kind",)
+    search_fields = ("user__username", "user__email", "idempotency_key", "source_id")
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    extra = 0
+    fields = ("created_at", "amount", "state", "reason", "gateway_refund_id", "xp_debited", "failure_reason")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "created_at",
+        "user",
+        "purpose",
+        "ref",
+        "amount_display",
+        "gateway",
+        "state",
+        "amount_refunded",
+    )
+    list_filter = ("state", "gateway", "purpose")
+    search_fields = ("=id", "user__username", "user__email", "gateway_order_id", "gateway_payment_id")
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)
+    inlines = [RefundInline]
+    actions = ["reconcile_now"]
+
+    @admin.action(description="Ask the gateway about the selected open payments now")
+    def reconcile_now(self, request, queryset):
+        from wallet.gateways import GatewayUnavailable, gateway_get
+        from wallet.payments import OPEN, gateway_update_apply
+
+        for payment in queryset.filter(state__in=OPEN).exclude(gateway_order_id=""):
+            try:
+                gateway_update_apply(payment_id=payment.pk, update=gateway_get(payment.gateway).order_status(payment))
+            except GatewayUnavailable as error:
+                self.message_user(request, f"Payment {payment.pk}: {error}", level="warning")
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "gateway", "event_id", "payment", "processed_at")
+    list_filter = ("gateway",)
+    search_fields = ("event_id",)
+    raw_id_fields = ("payment",)
