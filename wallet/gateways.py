@@ -154,7 +154,7 @@ class RazorpayGateway:
                 }
             )
         except SignatureVerificationError:
-            raise Invalid("The payment signature does not match this order.", code="bad_signature") from None
+            raise ApplicationError("The payment signature does not match this order.", code="bad_signature") from None
         return GatewayUpdate(
             payment_state=Payment.State.SUCCEEDED,
             gateway_payment_id=razorpay_payment_id,

@@ -230,7 +230,7 @@ class RazorpayVerifyIn(Schema):
 )
 def razorpay_verify(request: HttpRequest, payload: RazorpayVerifyIn):
     """What Razorpay Checkout's success handler returns. The signature must be HMAC-SHA256 of
-    `<our stored order id>|<payment id>` with our key secret (422 `bad_signature` otherwise).
+    `<our stored order id>|<payment id>` with our key secret (400 `bad_signature` otherwise).
     Safe to race the webhook: the payment is fulfilled once, whichever arrives first."""
     return payments.razorpay_verify(
         user=request.user,
