@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts import services
-from accounts.models import HostApplication, Team, TeamJoinRequest, TeamMembership, User
+from accounts.models import HostApplication, SocialAccount, Team, TeamJoinRequest, TeamMembership, User
 from arena.exceptions import ApplicationError
 
 
@@ -79,3 +79,16 @@ class TeamMembershipAdmin(admin.ModelAdmin):
     list_display = ("team", "user", "joined_at")
     search_fields = ("team__name", "user__username")
     raw_id_fields = ("team", "user")
+
+
+@admin.register(SocialAccount)
+class SocialAccountAdmin(admin.ModelAdmin):
+    list_display = ("user", "provider", "handle", "email", "email_verified", "created_at", "last_login_at")
+    list_filter = ("provider", "email_verified")
+    search_fields = ("user__username", "user__email", "uid", "handle", "email")
+    raw_id_fields = ("user",)
+    # What the provider said is a record, not something to edit.
+    readonly_fields = ("provider", "uid", "handle", "email", "email_verified", "data", "created_at", "last_login_at")
+
+    def has_add_permission(self, request):
+        return False

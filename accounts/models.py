@@ -167,3 +167,35 @@ class TeamJoinRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.team} ({self.status})"
+
+
+class SocialAccount(models.Model):
+    """A Google, Discord or GitHub identity that logs in as `user` (accounts/oauth.py)."""
+
+    class Provider(models.TextChoices):
+        GOOGLE = "google", "Google"
+        DISCORD = "discord", "Discord"
+        GITHUB = "github", "GitHub"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="social_accounts")
+    provider = models.CharField(max_length=20, choices=Provider.choices)
+    # The provider's stable account id (Google `sub`, Discord and GitHub `id`), never the email.
+    uid = models.CharField(max_length=255)
+    # As the provider last reported them; the user's own email may differ.
+    handle = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    email_verified = models.BooleanField(default=False)
+    # The provider's last profile response, as returned.
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["provider"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "uid"], name="social_account_provider_uid_unique"),
+            models.UniqueConstraint(fields=["user", "provider"], name="one_social_account_per_provider"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} via {self.get_provider_display()} ({self.uid})"

@@ -3,7 +3,7 @@
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Value, Window
 from django.db.models.functions import Coalesce, Lower, Rank
 
-from accounts.models import HostApplication, Team, TeamJoinRequest, TeamMembership, User
+from accounts.models import HostApplication, SocialAccount, Team, TeamJoinRequest, TeamMembership, User
 from arena.exceptions import NotFound, PermissionDenied
 
 
@@ -16,6 +16,10 @@ def user_get_by_username(*, username: str) -> User:
     if user is None:
         raise NotFound(f"No player named {username!r}.")
     return user
+
+
+def social_account_list(*, user: User) -> QuerySet[SocialAccount]:
+    return SocialAccount.objects.filter(user=user).order_by("provider")
 
 
 def leaderboard() -> QuerySet[User]:

@@ -185,6 +185,8 @@ ARENA_THROTTLES = {
     "register": env.str("THROTTLE_REGISTER", default="10/h"),
     "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/h"),
     "verify_email": env.str("THROTTLE_VERIFY_EMAIL", default="20/h"),
+    # Social login: both starting a flow (it stores a state) and finishing one (code exchange).
+    "oauth": env.str("THROTTLE_OAUTH", default="20/m"),
 }
 # Behind a proxy, set this to the header that carries the real client address.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
@@ -234,6 +236,22 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Arena <no-reply@arena.local>")
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# --- Social login -------------------------------------------------------------------
+# accounts/oauth.py. A provider is offered only when both its client id and
+# secret are set. The provider sends the browser back to OAUTH_REDIRECT_URI ("{provider}" is
+# replaced), a frontend page that posts the code and state to /api/auth/oauth/{provider}/callback;
+# register that exact URI with each provider.
+OAUTH_PROVIDERS = {
+    name: {
+        "client_id": env.str(f"OAUTH_{name.upper()}_CLIENT_ID", default=""),
+        "client_secret": env.str(f"OAUTH_{name.upper()}_CLIENT_SECRET", default=""),
+    }
+    for name in ("google", "discord", "github")
+}
+OAUTH_REDIRECT_URI = env.str("OAUTH_REDIRECT_URI", default=f"{FRONTEND_URL}/oauth/{{provider}}/callback")
+OAUTH_STATE_TTL = env.int("OAUTH_STATE_TTL", default=600)
+OAUTH_HTTP_TIMEOUT = env.float("OAUTH_HTTP_TIMEOUT", default=10.0)
 
 # --- Storage ------------------------------------------------------------------------
 MEDIA_URL = "/media/"

@@ -7,6 +7,7 @@ from ninja.pagination import paginate
 from accounts import selectors, services
 from accounts.models import User
 from api.auth import jwt_auth
+from api.routers import oauth
 from api.schemas.accounts import (
     ErrorOut,
     HostApplicationOut,
@@ -17,6 +18,9 @@ from api.schemas.accounts import (
 )
 
 router = Router(tags=["accounts"])
+
+# Linked social accounts: /api/me/social, /{provider}/url, /{provider}/callback, DELETE /{provider}.
+router.add_router("/me/social", oauth.me_router)
 
 
 def _me(user: User) -> User:

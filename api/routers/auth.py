@@ -3,6 +3,7 @@ from ninja import Router, Status
 
 from accounts import services
 from api.auth import jwt_auth
+from api.routers import oauth
 from api.schemas.accounts import (
     EmailIn,
     ErrorOut,
@@ -20,6 +21,9 @@ from api.throttle import throttle
 router = Router(tags=["auth"])
 
 THROTTLED = {429: ErrorOut}
+
+# Social login: /api/auth/oauth/providers, /{provider}/url, /{provider}/callback.
+router.add_router("/oauth", oauth.router)
 
 
 @router.post("/register", response={201: UserOut, 409: ErrorOut, 422: ErrorOut, **THROTTLED})

@@ -55,6 +55,39 @@ class PasswordResetConfirmIn(Schema):
     password: Password
 
 
+OAuthCode = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+OAuthState = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class OAuthProviderOut(Schema):
+    name: str
+    label: str
+
+
+class OAuthUrlOut(Schema):
+    url: str = Field(..., description="the provider's authorization page; send the browser there")
+    state: str = Field(..., description="keep it; the callback must bring back exactly this value")
+
+
+class OAuthCallbackIn(Schema):
+    code: OAuthCode
+    state: OAuthState
+
+
+class OAuthLoginOut(TokenPairOut):
+    created: bool = Field(..., description="true when this login created a new Arena account")
+
+
+class SocialAccountOut(Schema):
+    provider: str
+    uid: str = Field(..., description="the account id at the provider")
+    handle: str = Field(..., description="the name the account goes by at the provider")
+    email: str
+    email_verified: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
 class MessageOut(Schema):
     detail: str
 
