@@ -379,6 +379,10 @@ def password_reset_confirm(*, token: str, password: str) -> User:
         raise invalid
     _validate_password(password, user)
     user.set_password(password)
+    if user.email_verified_at is None:
+        # Until now nobody had proved this mailbox: whoever created the account through a
+        # provider that had not verified the address either must not keep a way in.
+        user.social_accounts.filter(email_verified=False).delete()
     # The reset link proved control of the mailbox.
     user.email_verified_at = user.email_verified_at or timezone.now()
     user.save(update_fields=["password", "email_verified_at"])

@@ -207,6 +207,25 @@ def test_password_reset_confirm_validates_the_new_password(api, user, django_cap
     assert user.check_password(PASSWORD)
 
 
+def test_password_reset_of_an_unproven_account_drops_unverified_social_logins(api, django_capture_on_commit_callbacks):
+    """Someone signs up through a provider with an address they do not own (the provider had
+    not verified it); the owner takes the account over with a password reset: the squatter's
+    social login goes, social logins with a provider-verified address stay."""
+    from accounts.models import SocialAccount
+    from tests.factories import UserFactory
+
+    owner_email = "real.owner@example.com"
+    squatted = UserFactory(email=owner_email, email_verified_at=None)
+    SocialAccount.objects.create(user=squatted, provider="discord", uid="80351110224678912", email=owner_email)
+    SocialAccount.objects.create(user=squatted, provider="github", uid="583231", email=owner_email, email_verified=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post_json("/api/auth/password-reset", {"email": owner_email})
+    token = _link_token(mail.outbox[-1])
+    response = api.post_json("/api/auth/password-reset/confirm", {"token": token, "password": "a-long-new-pass-42"})
+    assert response.status_code == 200, response.content
+    assert list(SocialAccount.objects.filter(user=squatted).values_list("provider", flat=True)) == ["github"]
+
+
 @pytest.mark.requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_refreshes_of_one_token_yield_one_new_pair(user):
