@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 
 from accounts.models import User
 from arena.exceptions import ApplicationError, NotAuthenticated
-from realtime import chat_services
+from realtime import chat_services, selectors
 from realtime.consumers import FLOODING, FORBIDDEN, NO_SUCH_TOPIC, NOT_AUTHENTICATED, Deny, TopicConsumer
 from realtime.flood import REFILL_PER_SECOND, flood_take
 
@@ -40,7 +40,7 @@ class ChatConsumer(TopicConsumer):
 
     # --- topic and snapshot -----------------------------------------------------------------
     async def snapshot(self) -> dict:
-        return await database_sync_to_async(chat_services.chat_history)(tournament_id=self.tournament_id)
+        return await database_sync_to_async(selectors.chat_history)(tournament_id=self.tournament_id)
 
     async def send_snapshot(self, event_type: str = "chat.history") -> None:
         # Also on a resync after a hole: a chat client's state is its history.
@@ -103,7 +103,7 @@ class GlobalChatConsumer(ChatConsumer):
 class LobbyConsumer(ChatConsumer):
     async def resolve_topic(self) -> str:
         self.tournament_id = self.scope["url_route"]["kwargs"]["tournament_id"]
-        allowed = await database_sync_to_async(chat_services.lobby_can_join)(
+        allowed = await database_sync_to_async(selectors.lobby_can_join)(
             tournament_id=self.tournament_id, user=self.user
         )
         if allowed is None:

@@ -1,8 +1,8 @@
 """Chat: global chat and tournament lobbies.
 
-Writes (services) run in one transaction and announce themselves on the room's topic only
-after commit; the reads the consumers need (history, membership) sit at the top. Rules
-live here, not in realtime/chat.py: the consumer only validates shapes and maps errors.
+Writes run in one transaction and announce themselves on the room's topic only after
+commit; the reads the consumers need (history, membership) are in realtime/selectors.py.
+Rules live here, not in realtime/chat.py: the consumer only validates shapes and maps errors.
 """
 
 import unicodedata
@@ -16,9 +16,9 @@ from arena.exceptions import Invalid, NotFound, PermissionDenied
 from competitions.models import RegistrationPlayer, Tournament
 from realtime.models import ChatMessage, ChatMute
 from realtime.publish import publish
+from realtime.selectors import chat_message_payload, chat_mute_active, is_lobby_moderator, lobby_get, lobby_is_member
 
 GLOBAL_TOPIC = "chat.global"
-HISTORY_SIZE = 50
 TEXT_MAX = 500
 MUTE_MAX_MINUTES = 30 * 24 * 60
 
@@ -49,60 +49,6 @@ def _visible(text: str) -> bool:
     return any(unicodedata.category(char)[0] not in "ZC" for char in text)
 
 
-# --- reads ------------------------------------------------------------------------------------
-
-
-def chat_message_payload(message: ChatMessage) -> dict:
-    return {
-        "id": message.pk,
-        "user": {"id": message.user_id, "username": message.user.username},
-        "text": message.text,
-        "created_at": message.created_at,
-    }
-
-
-def chat_history(*, tournament_id: int | None) -> dict:
-    """The snapshot of a room: its last HISTORY_SIZE visible messages, oldest first."""
-    latest = (
-        ChatMessage.objects.filter(tournament_id=tournament_id, deleted_at__isnull=True)
-        .select_related("user")
-        .order_by("-created_at", "-id")[:HISTORY_SIZE]
-    )
-    return {"messages": [chat_message_payload(m) for m in reversed(latest)]}
-
-
-def lobby_get(*, tournament_id: int) -> Tournament | None:
-    """A lobby exists for every tournament past its draft."""
-    return Tournament.objects.filter(pk=tournament_id).exclude(status=Tournament.Status.DRAFT).first()
-
-
-def _is_moderator(tournament: Tournament, user: User) -> bool:
-    return tournament.host_id == user.pk or user.is_admin
-
-
-def lobby_is_member(*, tournament: Tournament, user: User) -> bool:
-    """The host, admins (who moderate every lobby) and the tournament's rostered players;
-    a withdrawn registration has no roster rows left, so its players are out."""
-    return (
-        _is_moderator(tournament, user) or RegistrationPlayer.objects.filter(tournament=tournament, user=user).exists()
-    )
-
-
-def lobby_can_join(*, tournament_id: int, user: User) -> bool | None:
-    """None when there is no such lobby, else whether `user` may join it."""
-    tournament = lobby_get(tournament_id=tournament_id)
-    if tournament is None:
-        return None
-    return lobby_is_member(tournament=tournament, user=user)
-
-
-def chat_mute_active(*, tournament: Tournament, user: User) -> ChatMute | None:
-    mute = ChatMute.objects.filter(tournament=tournament, user=user).first()
-    if mute is None or (mute.until is not None and mute.until <= timezone.now()):
-        return None
-    return mute
-
-
 # --- writes -----------------------------------------------------------------------------------
 
 
@@ -115,7 +61,7 @@ def _lobby_member(tournament_id: int, user: User) -> Tournament:
 
 def _moderated_lobby(tournament_id: int, user: User) -> Tournament:
     tournament = lobby_get(tournament_id=tournament_id)
-    if tournament is None or not _is_moderator(tournament, user):
+    if tournament is None or not is_lobby_moderator(tournament, user):
         raise PermissionDenied("Only the tournament's host can do this.", code="forbidden")
     return tournament
 

@@ -1,8 +1,12 @@
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from realtime.models import Notification
+from accounts.models import User
+from competitions.models import RegistrationPlayer, Tournament
+from realtime.models import ChatMessage, ChatMute, Notification
 
 INBOX_SIZE = 20
+HISTORY_SIZE = 50
 
 
 def notification_list(*, user_id: int, unread: bool = False) -> QuerySet[Notification]:
@@ -29,3 +33,58 @@ def notification_inbox(*, user_id: int) -> dict:
         "unread": notification_list(user_id=user_id, unread=True).count(),
         "notifications": [notification_payload(n) for n in latest],
     }
+
+
+# --- chat -------------------------------------------------------------------------------------
+
+
+def chat_message_payload(message: ChatMessage) -> dict:
+    return {
+        "id": message.pk,
+        "user": {"id": message.user_id, "username": message.user.username},
+        "text": message.text,
+        "created_at": message.created_at,
+    }
+
+
+def chat_history(*, tournament_id: int | None) -> dict:
+    """The snapshot of a room: its last HISTORY_SIZE visible messages, oldest first."""
+    latest = (
+        ChatMessage.objects.filter(tournament_id=tournament_id, deleted_at__isnull=True)
+        .select_related("user")
+        .order_by("-created_at", "-id")[:HISTORY_SIZE]
+    )
+    return {"messages": [chat_message_payload(m) for m in reversed(latest)]}
+
+
+def lobby_get(*, tournament_id: int) -> Tournament | None:
+    """A lobby exists for every tournament past its draft."""
+    return Tournament.objects.filter(pk=tournament_id).exclude(status=Tournament.Status.DRAFT).first()
+
+
+def is_lobby_moderator(tournament: Tournament, user: User) -> bool:
+    return tournament.host_id == user.pk or user.is_admin
+
+
+def lobby_is_member(*, tournament: Tournament, user: User) -> bool:
+    """The host, admins (who moderate every lobby) and the tournament's rostered players;
+    a withdrawn registration has no roster rows left, so its players are out."""
+    return (
+        is_lobby_moderator(tournament, user)
+        or RegistrationPlayer.objects.filter(tournament=tournament, user=user).exists()
+    )
+
+
+def lobby_can_join(*, tournament_id: int, user: User) -> bool | None:
+    """None when there is no such lobby, else whether `user` may join it."""
+    tournament = lobby_get(tournament_id=tournament_id)
+    if tournament is None:
+        return None
+    return lobby_is_member(tournament=tournament, user=user)
+
+
+def chat_mute_active(*, tournament: Tournament, user: User) -> ChatMute | None:
+    mute = ChatMute.objects.filter(tournament=tournament, user=user).first()
+    if mute is None or (mute.until is not None and mute.until <= timezone.now()):
+        return None
+    return mute
