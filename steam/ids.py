@@ -14,7 +14,8 @@ ID64_MAX = ID64_BASE + 2**32 - 1
 # Dota 2 reports players who hide their data as this account id.
 ANONYMOUS_ACCOUNT_ID = 4294967295
 
-_ID64 = re.compile(r"7656119\d{10}")
+# Individual accounts run from 76561197960265729 up; ids past 7656119999… will exist one day.
+_ID64 = re.compile(r"7656\d{13}")
 # Steam custom URLs: letters, digits, "_" and "-"; Steam asks for 3–32, older ones may be shorter.
 _VANITY = re.compile(r"[A-Za-z0-9_-]{2,32}")
 _PROFILE_URL = re.compile(
@@ -38,12 +39,9 @@ def _invalid(message: str) -> Invalid:
 
 
 def _id64(text: str) -> int:
-    if not _ID64.fullmatch(text):
-        raise _invalid(f"{text!r} is not a SteamID64 (17 digits starting with 7656119).")
-    value = int(text)
-    if not ID64_BASE < value <= ID64_MAX:
-        raise _invalid(f"{text!r} is not the SteamID64 of a Steam account.")
-    return value
+    if not _ID64.fullmatch(text) or not ID64_BASE < int(text) <= ID64_MAX:
+        raise _invalid(f"{text!r} is not the SteamID64 of a Steam account (17 digits, like 76561197960287930).")
+    return int(text)
 
 
 def _vanity(text: str) -> str:
