@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -64,10 +65,9 @@ def steam_summaries_refresh(*, stale_after: timedelta | None = None, limit: int 
     stale_after = timedelta(seconds=settings.STEAM_SUMMARY_STALE_SECONDS) if stale_after is None else stale_after
     limit = settings.STEAM_REFRESH_MAX_PER_RUN if limit is None else limit
     cutoff = timezone.now() - stale_after
-    accounts = (
-        SteamAccount.objects.filter(summary_fetched_at__isnull=True)
-        | SteamAccount.objects.filter(summary_fetched_at__lt=cutoff)
-    ).order_by("summary_fetched_at", "pk")[:limit]
+    accounts = SteamAccount.objects.filter(
+        Q(summary_fetched_at__isnull=True) | Q(summary_fetched_at__lt=cutoff)
+    ).order_by(F("summary_fetched_at").asc(nulls_first=True), "pk")[:limit]
     ids = list(accounts.values_list("steam_id", flat=True))
     refreshed = 0
     for start in range(0, len(ids), client.SUMMARIES_PER_CALL):

@@ -111,3 +111,15 @@ def test_the_beat_job_refreshes(steam_api):
     assert SteamAccount.objects.filter(summary_fetched_at__isnull=True).count() == 0
     schedule = settings.CELERY_BEAT_SCHEDULE["steam-refresh-summaries"]
     assert schedule["task"] == refresh_steam_summaries.name
+
+
+def test_a_limited_run_takes_the_never_fetched_then_the_oldest(steam_api):
+    older = linked(1, fetched_ago=timedelta(days=9), first=10)
+    linked(2, fetched_ago=timedelta(days=2), first=20)
+    never = linked(1, fetched_ago=None, first=30)
+    route = steam_api.get(SUMMARIES).mock(side_effect=renamed)
+
+    call_command("steam_refresh", "--limit", "2", stdout=StringIO())
+
+    asked = {int(s) for s in route.calls.last.request.url.params["steamids"].split(",")}
+    assert asked == {never[0].steam_id, older[0].steam_id}
