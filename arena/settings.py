@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "competitions",
     "wallet",
     "realtime",
+    "steam",
     "api",
 ]
 
@@ -328,3 +329,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Steam Web API ------------------------------------------------------------------
+# Without a key, Steam linking and Dota 2 imports answer 503 steam_not_configured.
+STEAM_API_KEY = env.str("STEAM_API_KEY", default="")
+STEAM_API_URL = env.str("STEAM_API_URL", default="https://api.steampowered.com").rstrip("/")
+STEAM_HTTP_TIMEOUT = env.float("STEAM_HTTP_TIMEOUT", default=5.0)
+# One budget for every process sharing the cache; Valve allows 100,000 calls a day (~69/min) per key.
+STEAM_RATE_LIMIT = env.str("STEAM_RATE_LIMIT", default="60/m")
+STEAM_CACHE_SECONDS = {
+    "vanity": 7 * 24 * 3600,  # a custom URL name rarely moves to another account
+    "summary": 6 * 3600,
+    "match": 30 * 24 * 3600,  # a finished Dota 2 match never changes
+    "history": 120,
+    "miss": 300,  # "no such name / profile / match", so repeated misses cost no call either
+}
+STEAM_SUMMARY_STALE_SECONDS = env.int("STEAM_SUMMARY_STALE_SECONDS", default=24 * 3600)
+STEAM_REFRESH_MAX_PER_RUN = env.int("STEAM_REFRESH_MAX_PER_RUN", default=2000)
+STEAM_DOTA_GAME_SLUG = "dota-2"
+STEAM_RECENT_MATCHES = 20
+STEAM_RECENT_LOOKUPS_PER_TEAM = 2
+ARENA_THROTTLES["steam_link"] = env.str("THROTTLE_STEAM_LINK", default="20/h")
+CELERY_BEAT_SCHEDULE["steam-refresh-summaries"] = {"task": "steam.tasks.refresh_steam_summaries", "schedule": 3600.0}

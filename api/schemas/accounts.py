@@ -100,6 +100,22 @@ def _avatar_url(user, context) -> str | None:
     return request.build_absolute_uri(url) if request else url
 
 
+class SteamProfileOut(Schema):
+    steam_id: str = Field(..., description="SteamID64, as a string (beyond JavaScript's exact integers)")
+    persona_name: str
+    avatar_url: str
+    profile_url: str
+
+    @staticmethod
+    def resolve_steam_id(obj) -> str:
+        return str(obj.steam_id)
+
+
+def steam_profile(user) -> object | None:
+    """The linked Steam account (steam app), or None; a missing reverse one-to-one raises AttributeError."""
+    return getattr(user, "steam_account", None)
+
+
 class UserOut(Schema):
     id: int
     email: str
@@ -126,6 +142,11 @@ class MeOut(Schema):
     streak: int
     streak_freezes: int
     date_joined: datetime
+    steam: SteamProfileOut | None = None
+
+    @staticmethod
+    def resolve_steam(obj):
+        return steam_profile(obj)
 
     @staticmethod
     def resolve_avatar_url(obj, context) -> str | None:
@@ -187,6 +208,11 @@ class PublicProfileOut(Schema):
     teams_count: int
     stats: CareerStatsOut
     date_joined: datetime
+    steam: SteamProfileOut | None = None
+
+    @staticmethod
+    def resolve_steam(obj):
+        return steam_profile(obj)
 
     @staticmethod
     def resolve_avatar_url(obj, context) -> str | None:

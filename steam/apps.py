@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SteamConfig(AppConfig):
+    name = "steam"
+    verbose_name = "Steam and Dota 2"

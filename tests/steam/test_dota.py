@@ -1,0 +1,321 @@
+"""Dota 2 result import: a host links a Dota 2 match to a head-to-head match; a Celery task
+fetches it from the (faked) Steam Web API, places the teams on Radiant and Dire through their
+players' linked Steam ids, and records the winner and kills through the results service."""
+
+from types import SimpleNamespace
+
+import httpx
+import pytest
+
+from competitions.models import ResultAudit
+from steam.ids import ID64_BASE
+from steam.models import DotaMatchLink, SteamAccount
+from steam.tasks import import_dota_match
+from tests.competitions.conftest import create_published, make_team, register, roster
+from tests.factories import UserFactory
+from tests.steam.conftest import DETAILS, HISTORY, details, details_missing, history, history_match, history_private
+
+pytestmark = pytest.mark.django_db
+
+DOTA_MATCH = 8123456789
+
+
+def steam_ids_for(team, *, first: int) -> list[int]:
+    """Link a Steam account to every rostered player of `team` (as POST /api/me/steam would)."""
+    ids = []
+    for offset, user_id in enumerate(roster(team)):
+        steam_id = ID64_BASE + first + offset
+        SteamAccount.objects.create(user_id=user_id, steam_id=steam_id, persona_name=f"p{user_id}")
+        ids.append(steam_id)
+    return ids
+
+
+@pytest.fixture
+def dota(api, host):
+    """An ongoing Dota 2 round-robin of three 5-player teams; `match` is the first one with two teams."""
+    tournament = create_published(
+        api, host, game="dota-2", format="round_robin", max_teams=3, rounds_count=1, qualify_per_group=0
+    )
+    teams = [make_team(5) for _ in range(3)]
+    for team in teams:
+        assert register(api, tournament["id"], team).status_code == 201
+    assert api.post_json(f"/api/tournaments/{tournament['id']}/start", user=host).status_code == 200
+    matches = api.get_json(f"/api/tournaments/{tournament['id']}/matches").json()
+    match = next(m for m in matches if m["home_team"] and m["away_team"])
+    by_id = {team.pk: team for team in teams}
+    home, away = by_id[match["home_team"]["id"]], by_id[match["away_team"]["id"]]
+    return SimpleNamespace(
+        tournament=tournament,
+        match=match,
+        matches=matches,
+        home=home,
+        away=away,
+        home_ids=steam_ids_for(home, first=1000),
+        away_ids=steam_ids_for(away, first=2000),
+    )
+
+
+def import_(api, host, match_id: int, dota_match_id: int = DOTA_MATCH):
+    return api.post_json(f"/api/matches/{match_id}/dota", {"dota_match_id": dota_match_id}, user=host)
+
+
+def test_import_records_the_winner_and_kills(api, host, dota, steam_api):
+    # Home played Dire and won with more kills.
+    route = steam_api.get(DETAILS).mock(
+        return_value=details(
+            DOTA_MATCH, radiant=dota.away_ids, dire=dota.home_ids, radiant_win=False, radiant_score=21, dire_score=38
+        )
+    )
+
+    response = import_(api, host, dota.match["id"])
+
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "queued"
+    assert route.calls.last.request.url.params["match_id"] == str(DOTA_MATCH)
+    link = api.get_json(f"/api/matches/{dota.match['id']}/dota", user=host).json()
+    assert link["status"] == "imported", link
+    assert link["radiant_team"]["id"] == dota.away.pk
+    assert link["dire_team"]["id"] == dota.home.pk
+    assert (link["radiant_win"], link["radiant_kills"], link["dire_kills"]) == (False, 21, 38)
+    assert link["reason"] == link["note"] == ""
+    match = api.get_json(f"/api/matches/{dota.match['id']}").json()
+    assert (match["status"], match["home_score"], match["away_score"]) == ("completed", 38, 21)
+    assert match["winner"]["id"] == dota.home.pk
+    # Recorded through the results service: audited, standings updated.
+    audit = ResultAudit.objects.get(match_id=dota.match["id"])
+    assert audit.actor_id == host.pk
+    assert audit.after == {"home_score": 38, "away_score": 21}
+    standings = api.get_json(f"/api/tournaments/{dota.tournament['id']}/standings").json()
+    top = standings[0] if isinstance(standings, list) else standings["items"][0]
+    assert top["team"]["id"] == dota.home.pk
+
+
+def test_the_host_can_still_correct_an_imported_result(api, host, dota, steam_api):
+    steam_api.get(DETAILS).mock(
+        return_value=details(
+            DOTA_MATCH, radiant=dota.home_ids, dire=dota.away_ids, radiant_win=True, radiant_score=30, dire_score=12
+        )
+    )
+    assert import_(api, host, dota.match["id"]).status_code == 202
+
+    corrected = api.put_json(
+        f"/api/matches/{dota.match['id']}/results", {"home_score": 29, "away_score": 12}, user=host
+    )
+
+    assert corrected.status_code == 200
+    assert (corrected.json()["home_score"], corrected.json()["away_score"]) == (29, 12)
+    assert ResultAudit.objects.filter(match_id=dota.match["id"]).count() == 2
+
+
+def test_a_win_with_fewer_kills_keeps_the_right_winner(api, host, dota, steam_api):
+    steam_api.get(DETAILS).mock(
+        return_value=details(
+            DOTA_MATCH, radiant=dota.home_ids, dire=dota.away_ids, radiant_win=True, radiant_score=17, dire_score=25
+        )
+    )
+
+    import_(api, host, dota.match["id"])
+
+    link = api.get_json(f"/api/matches/{dota.match['id']}/dota", user=host).json()
+    assert link["status"] == "imported"
+    assert "1–0" in link["note"]
+    assert (link["radiant_kills"], link["dire_kills"]) == (17, 25)
+    match = api.get_json(f"/api/matches/{dota.match['id']}").json()
+    assert (match["home_score"], match["away_score"], match["winner"]["id"]) == (1, 0, dota.home.pk)
+
+
+def test_a_stand_in_and_anonymous_players_do_not_stop_the_mapping(api, host, dota, steam_api):
+    # Three of the home team's linked players on Radiant, a stranger and an anonymous player too;
+    # the away team on Dire with one of its players missing.
+    radiant = [*dota.home_ids[:3], ID64_BASE + 999_999, None]
+    dire = [*dota.away_ids[:4], dota.home_ids[4]]
+    steam_api.get(DETAILS).mock(
+        return_value=details(DOTA_MATCH, radiant=radiant, dire=dire, radiant_win=False, radiant_score=10, dire_score=40)
+    )
+
+    import_(api, host, dota.match["id"])
+
+    link = DotaMatchLink.objects.get(match_id=dota.match["id"])
+    assert link.status == "imported"
+    assert (link.radiant_team_id, link.dire_team_id) == (dota.home.pk, dota.away.pk)
+    match = api.get_json(f"/api/matches/{dota.match['id']}").json()
+    assert (match["home_score"], match["away_score"], match["winner"]["id"]) == (10, 40, dota.away.pk)
+
+
+@pytest.mark.parametrize(
+    ("sides", "reason"),
+    [
+        (lambda d, other: ([*d.home_ids], [*other]), "None of"),  # the away team is not in that match
+        (lambda d, other: ([*d.home_ids[:3], *d.away_ids[:2]], [*d.home_ids[3:], d.away_ids[2], *other[:2]]), "Most"),
+        (lambda d, other: ([*d.home_ids[:2], *d.away_ids[:3]], [*d.home_ids[2:4], *d.away_ids[3:]]), "split evenly"),
+    ],
+    ids=["team-missing", "same-side", "split"],
+)
+def test_an_unmappable_match_fails_with_a_reason(api, host, dota, steam_api, sides, reason):
+    strangers = [ID64_BASE + 500_000 + n for n in range(5)]
+    radiant, dire = sides(dota, strangers)
+    steam_api.get(DETAILS).mock(
+        return_value=details(DOTA_MATCH, radiant=radiant, dire=dire, radiant_win=True, radiant_score=30, dire_score=20)
+    )
+
+    import_(api, host, dota.match["id"])
+
+    link = api.get_json(f"/api/matches/{dota.match['id']}/dota", user=host).json()
+    assert link["status"] == "failed"
+    assert reason in link["reason"]
+    assert link["radiant_kills"] == 30  # what Steam said is kept for the host
+    assert api.get_json(f"/api/matches/{dota.match['id']}").json()["status"] == "scheduled"
+    assert not ResultAudit.objects.filter(match_id=dota.match["id"]).exists()
+
+
+def test_a_team_without_linked_steam_accounts_cannot_be_mapped(api, host, dota, steam_api):
+    SteamAccount.objects.filter(user_id__in=roster(dota.away)).delete()
+    steam_api.get(DETAILS).mock(
+        return_value=details(
+            DOTA_MATCH, radiant=dota.home_ids, dire=dota.away_ids, radiant_win=True, radiant_score=30, dire_score=20
+        )
+    )
+
+    import_(api, host, dota.match["id"])
+
+    link = api.get_json(f"/api/matches/{dota.match['id']}/dota", user=host).json()
+    assert link["status"] == "failed"
+    assert dota.away.name in link["reason"]
+    assert "linked a Steam account" in link["reason"]
+
+
+def test_an_unknown_dota_match_fails_with_a_reason(api, host, dota, steam_api):
+    steam_api.get(DETAILS).mock(return_value=details_missing())
+
+    import_(api, host, dota.match["id"])
+
+    link = api.get_json(f"/api/matches/{dota.match['id']}/dota", user=host).json()
+    assert link["status"] == "failed"
+    assert str(DOTA_MATCH) in link["reason"]
+
+
+def test_steam_down_during_the_import_fails_with_a_reason(api, host, dota, steam_api):
+    steam_api.get(DETAILS).mock(return_value=httpx.Response(503))
+
+    import_(api, host, dota.match["id"])
+
+    link = api.get_json(f"/api/matches/{dota.match['id']}/dota", user=host).json()
+    assert link["status"] == "failed"
+    assert "Steam" in link["reason"]
+
+
+def test_posting_again_re_imports_and_match_details_come_from_the_cache(api, host, dota, steam_api):
+    route = steam_api.get(DETAILS).mock(
+        side_effect=[
+            httpx.Response(500),
+            details(
+                DOTA_MATCH, radiant=dota.home_ids, dire=dota.away_ids, radiant_win=True, radiant_score=30, dire_score=20
+            ),
+        ]
+    )
+    import_(api, host, dota.match["id"])
+    assert DotaMatchLink.objects.get(match_id=dota.match["id"]).status == "failed"
+
+    import_(api, host, dota.match["id"])
+    assert DotaMatchLink.objects.get(match_id=dota.match["id"]).status == "imported"
+
+    # The task delivered twice (acks_late) does nothing the second time, and Steam is not asked again.
+    link = DotaMatchLink.objects.get(match_id=dota.match["id"])
+    import_dota_match.delay(link.pk, DOTA_MATCH)
+    assert route.call_count == 2
+    assert ResultAudit.objects.filter(match_id=dota.match["id"]).count() == 1
+
+
+def test_a_dota_match_can_be_linked_to_one_match_only(api, host, dota, steam_api):
+    steam_api.get(DETAILS).mock(return_value=details_missing())
+    other = next(m for m in dota.matches if m["home_team"] and m["away_team"] and m["id"] != dota.match["id"])
+    assert import_(api, host, dota.match["id"]).status_code == 202
+
+    response = import_(api, host, other["id"])
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "dota_match_already_linked"
+    # Unlinking frees it.
+    assert api.delete_json(f"/api/matches/{dota.match['id']}/dota", user=host).status_code == 204
+    assert import_(api, host, other["id"]).status_code == 202
+    assert api.get_json(f"/api/matches/{dota.match['id']}/dota", user=host).status_code == 404
+
+
+def test_only_the_host_may_import_or_look(api, host, dota, steam_api):
+    player = dota.home.captain
+    match_id = dota.match["id"]
+
+    for user in (player, UserFactory(role="host", host_status="approved")):
+        assert import_(api, user, match_id).status_code == 403
+        assert api.get_json(f"/api/matches/{match_id}/dota", user=user).status_code == 403
+        assert api.get_json(f"/api/matches/{match_id}/dota/recent", user=user).status_code == 403
+        assert api.delete_json(f"/api/matches/{match_id}/dota", user=user).status_code == 403
+    assert import_(api, None, match_id).status_code == 401
+    assert import_(api, host, 999_999).status_code == 404
+    assert not DotaMatchLink.objects.exists()
+    assert not steam_api.calls
+
+
+def test_only_dota_head_to_head_matches_take_imports(api, host, steam_api):
+    tournament = create_published(
+        api, host, game="efootball", format="round_robin", max_teams=2, rounds_count=1, qualify_per_group=0
+    )
+    for _ in range(2):
+        assert register(api, tournament["id"], make_team(1)).status_code == 201
+    assert api.post_json(f"/api/tournaments/{tournament['id']}/start", user=host).status_code == 200
+    match = api.get_json(f"/api/tournaments/{tournament['id']}/matches").json()[0]
+
+    response = import_(api, host, match["id"])
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "not_dota"
+
+
+def test_bad_dota_match_ids_are_422(api, host, dota, steam_api):
+    for bad in (0, -5, "abc", None):
+        response = api.post_json(f"/api/matches/{dota.match['id']}/dota", {"dota_match_id": bad}, user=host)
+        assert response.status_code == 422
+    assert not steam_api.calls
+
+
+def test_recent_matches_of_the_teams_linked_players(api, host, dota, steam_api):
+    home_first, away_first, away_second = dota.home_ids[0], dota.away_ids[0], dota.away_ids[1]
+    together = history_match(DOTA_MATCH, 1763800000, radiant=dota.away_ids, dire=dota.home_ids)
+    pub = history_match(DOTA_MATCH - 7, 1763700000, radiant=[home_first], dire=[], lobby_type=7)
+    scrim = history_match(DOTA_MATCH + 5, 1763900000, radiant=dota.home_ids[:3], dire=dota.away_ids[:3])
+    by_account = {
+        home_first - ID64_BASE: history(together, pub),
+        away_first - ID64_BASE: history_private(),
+        away_second - ID64_BASE: history(scrim, together),
+    }
+    route = steam_api.get(HISTORY).mock(side_effect=lambda request: by_account[int(request.url.params["account_id"])])
+    url = f"/api/matches/{dota.match['id']}/dota/recent"
+
+    response = api.get_json(url, user=host)
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [m["dota_match_id"] for m in body["matches"]] == [DOTA_MATCH + 5, DOTA_MATCH, DOTA_MATCH - 7]
+    newest, ours, solo = body["matches"]
+    assert (newest["mappable"], newest["home_side"]) == (True, "radiant")
+    assert (ours["mappable"], ours["home_side"]) == (True, "dire")
+    assert (ours["home_players_dire"], ours["away_players_radiant"]) == (5, 5)
+    assert solo["mappable"] is False
+    assert solo["reason"]
+    assert solo["lobby_type"] == 7
+    histories = {(p["team_id"], p["history"]) for p in body["players"]}
+    assert (dota.away.pk, "private") in histories
+    assert sum(1 for p in body["players"] if p["history"] != "not_checked") == 3
+    assert route.call_count == 3
+    # Asked again, the histories come from the cache.
+    assert api.get_json(url, user=host).json() == body
+    assert route.call_count == 3
+
+
+def test_recent_matches_when_steam_is_down(api, host, dota, steam_api):
+    steam_api.get(HISTORY).mock(side_effect=httpx.ConnectError("refused"))
+
+    response = api.get_json(f"/api/matches/{dota.match['id']}/dota/recent", user=host)
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "steam_unavailable"
