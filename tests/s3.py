@@ -135,10 +135,9 @@ class MediaStorage:
         path = url.removeprefix("http://testserver")
         assert path.startswith("/"), url
         response = Client().get(path)
-        try:
-            body = b"".join(response.streaming_content) if response.streaming else response.content
-        finally:
-            response.close()
+        # Consuming a streamed body closes the response (and its file); closing it again would fire
+        # request_finished outside the test client, and close the test's database connection.
+        body = b"".join(response.streaming_content) if response.streaming else response.content
         return response.status_code, body
 
 

@@ -121,7 +121,6 @@ def test_local_public_media_is_served_but_not_private_files(tmp_path, settings):
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"jpeg"
     assert response["Content-Type"] == "image/jpeg"
-    response.close()
     assert client.get(f"/media/{private}").status_code == 404
     assert client.get(f"/media/../private/{private}").status_code == 404
     assert client.get("/media/avatars/").status_code == 404

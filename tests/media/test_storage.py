@@ -186,3 +186,17 @@ def test_private_alias_round_trip(media_storage):
     media_storage.private.delete(name)
     assert not media_storage.private.exists(name)
     assert media_storage.fetch(absolute)[0] in (403, 404)
+
+
+def test_every_game_ships_its_default_banner(api):
+    from django.contrib.staticfiles import finders
+
+    from competitions.models import Game
+
+    games = list(Game.objects.all())
+    assert games
+    for game in games:
+        assert finders.find(game.banner), f"{game.slug}: {game.banner} is not a static file"
+    for game in api.get_json("/api/games").json():
+        assert game["banner_url"].startswith("http://testserver/static/competitions/banners/")
+        assert api.get(game["banner_url"].removeprefix("http://testserver")).status_code == 200
