@@ -196,6 +196,10 @@ RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=5 * 1024 * 1024)
 AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=25_000_000)
 AVATAR_SIZE = 512
+BANNER_MAX_BYTES = env.int("BANNER_MAX_BYTES", default=5 * 1024 * 1024)
+BANNER_MAX_PIXELS = env.int("BANNER_MAX_PIXELS", default=25_000_000)
+BANNER_SIZE = (1600, 600)  # fitted inside, aspect kept
+BANNER_THUMBNAIL_SIZE = (480, 270)  # cropped to fill: the cards in lists
 HOST_DOCUMENT_MAX_BYTES = env.int("HOST_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 TEAM_MAX_MEMBERS = env.int("TEAM_MAX_MEMBERS", default=10)
 REALTIME_TICKET_SECONDS = env.int("REALTIME_TICKET_SECONDS", default=30)
@@ -255,38 +259,62 @@ OAUTH_STATE_TTL = env.int("OAUTH_STATE_TTL", default=600)
 OAUTH_HTTP_TIMEOUT = env.float("OAUTH_HTTP_TIMEOUT", default=10.0)
 
 # --- Storage ------------------------------------------------------------------------
+# Two media storages: "default" (banners, avatars: public) and "private" (identity documents,
+# result screenshots: only through short-lived signed URLs). Local files by default; USE_S3=true
+# puts both on S3 or an S3-compatible store. Credentials come from boto's default chain
+# (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, an instance role, ~/.aws), never from here.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+PRIVATE_MEDIA_URL = "/private-media/"
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private_media")
+# Lifetime of a signed URL to a private file, local or on S3.
+PRIVATE_MEDIA_URL_EXPIRE = env.int("PRIVATE_MEDIA_URL_EXPIRE", default=300)
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+
+USE_S3 = env.bool("USE_S3", default=False)
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 
-if AWS_STORAGE_BUCKET_NAME:
+if USE_S3:
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured(
+            "USE_S3=true needs AWS_STORAGE_BUCKET_NAME (the bucket for public media: banners and avatars)."
+        )
     AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default=None)
+    # For S3-compatible stores (MinIO, R2, Spaces, …): their API endpoint, e.g. https://minio.internal:9000.
     AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default=None)
+    AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default=None)
+    AWS_S3_SIGNATURE_VERSION = "s3v4"
     AWS_S3_FILE_OVERWRITE = False
+    # Off for buckets whose Object Ownership disables ACLs: a bucket policy then grants public reads.
+    _acls = env.bool("AWS_S3_USE_ACLS", default=True)
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {"default_acl": "public-read", "querystring_auth": False},
+        "OPTIONS": {
+            "default_acl": "public-read" if _acls else None,
+            "querystring_auth": False,
+            # A CDN in front of the public bucket, e.g. media.arena.example.com.
+            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default=None),
+        },
     }
-    # Identity documents: a private bucket (or prefix), only reachable through signed URLs.
     _private_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": env.str("AWS_PRIVATE_BUCKET_NAME", default=AWS_STORAGE_BUCKET_NAME),
+            # Without a bucket of its own, a "private/" prefix of the public bucket, with private ACLs.
+            "bucket_name": env.str("AWS_PRIVATE_BUCKET_NAME", default="") or AWS_STORAGE_BUCKET_NAME,
             "location": "private",
-            "default_acl": "private",
+            "default_acl": "private" if _acls else None,
             "querystring_auth": True,
-            "querystring_expire": 300,
+            "querystring_expire": PRIVATE_MEDIA_URL_EXPIRE,
+            "custom_domain": None,
         },
     }
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-    # Outside MEDIA_ROOT, so nothing serves it.
+    # Outside MEDIA_ROOT; served only through signed, expiring URLs (arena/storage.py).
     _private_storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+        "BACKEND": "arena.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
     }
 
 STORAGES = {

@@ -4,6 +4,7 @@ from django.urls import path, re_path
 
 from api.api import api
 from api.errors import json_404_or_page, json_not_found
+from arena.storage import private_media, public_media
 from realtime.views import tournament_live
 from wallet.views import sandbox_checkout
 
@@ -14,11 +15,10 @@ urlpatterns = [
     path("api/", api.urls),
     # Unknown API paths answer in the API's error shape, in DEBUG too.
     re_path(r"^api/", json_not_found),
+    # Local media; with USE_S3=true both answer 404 and clients read from the bucket. A proxy in
+    # front may serve MEDIA_URL itself; PRIVATE_MEDIA_URL must stay here, where signatures are checked.
+    re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<name>.+)$", public_media, name="media"),
+    re_path(rf"^{settings.PRIVATE_MEDIA_URL.strip('/')}/(?P<name>.+)$", private_media, name="private-media"),
 ]
-
-if settings.DEBUG and not settings.AWS_STORAGE_BUCKET_NAME:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = json_404_or_page

@@ -14,7 +14,8 @@ class Game(models.Model):
     format = models.CharField(max_length=20, choices=Format.choices)
     team_size = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(10)])
     max_substitutes = models.PositiveSmallIntegerField(default=2)
-    # Path under STATIC_URL of the banner shipped with the repo.
+    # Path under STATIC_URL of the banner shipped with the repo (competitions/static/): the
+    # tournament's banner and thumbnail until its host uploads one.
     banner = models.CharField(max_length=200)
     points_table = models.JSONField(default=list, blank=True, help_text="battle royale: points for 1st, 2nd, …")
     kill_points = models.PositiveSmallIntegerField(default=0)
@@ -56,7 +57,9 @@ class Tournament(models.Model):
     title = models.CharField(max_length=120)
     description = models.TextField(blank=True, max_length=5000)
     rules = models.TextField(blank=True, max_length=20000)
+    # Uploaded through tournament_banner_set, which writes both; empty = the game's banner.
     banner = models.ImageField(upload_to="banners/", blank=True)
+    banner_thumbnail = models.ImageField(upload_to="banners/thumbnails/", blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     listing_plan = models.CharField(max_length=10, choices=ListingPlan.choices, default=ListingPlan.BASIC)
     listing_paid_at = models.DateTimeField(null=True, blank=True, help_text="set by the wallet when the plan is paid")

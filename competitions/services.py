@@ -3,6 +3,7 @@
 import math
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Team, TeamMembership, User
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
+from arena.storage import files_delete
 from competitions import brackets, career, selectors, standings
 from competitions.models import (
     Game,
@@ -222,18 +224,51 @@ def tournament_update(*, tournament_id: int, user: User, data: dict) -> Tourname
 
 
 def tournament_banner_set(*, tournament_id: int, user: User, image: UploadedFile) -> Tournament:
-    from accounts.uploads import image_normalize
+    """Store a new banner and its thumbnail; the old pair is deleted once the change commits.
+    The image is checked and re-encoded (accounts.uploads.banner_normalize) and both files are
+    uploaded before the row lock is taken, so a slow store never holds it."""
+    from accounts.uploads import banner_normalize
 
-    content = image_normalize(image, max_bytes=5 * 1024 * 1024, box=(1600, 600), what="Banners")
-    with transaction.atomic():
-        tournament = _tournament_locked(tournament_id)
-        _require_owner(tournament, user)
-        old = tournament.banner.name if tournament.banner else None
-        tournament.banner.save(f"{tournament.pk}-{content.name}", content, save=False)
-        tournament.save(update_fields=["banner", "updated_at"])
-    if old:
-        tournament.banner.storage.delete(old)
+    tournament = Tournament.objects.filter(pk=tournament_id).first()
+    if tournament is None:
+        raise NotFound("No such tournament.")
+    _require_owner(tournament, user)
+    banner, thumbnail = banner_normalize(image)
+    storage = tournament.banner.storage
+    names = [
+        storage.save(tournament.banner.field.generate_filename(tournament, f"{tournament.pk}-{banner.name}"), banner),
+        storage.save(
+            tournament.banner_thumbnail.field.generate_filename(tournament, f"{tournament.pk}-{thumbnail.name}"),
+            thumbnail,
+        ),
+    ]
+    try:
+        with transaction.atomic():
+            tournament = _tournament_locked(tournament_id)
+            _require_owner(tournament, user)
+            _banner_files_delete_on_commit(tournament)
+            tournament.banner.name, tournament.banner_thumbnail.name = names
+            tournament.save(update_fields=["banner", "banner_thumbnail", "updated_at"])
+    except BaseException:
+        files_delete(storage, *names)
+        raise
     return tournament
+
+
+@transaction.atomic
+def tournament_banner_delete(*, tournament_id: int, user: User) -> Tournament:
+    """Back to the game's default banner; the uploaded files are deleted once this commits."""
+    tournament = _tournament_locked(tournament_id)
+    _require_owner(tournament, user)
+    _banner_files_delete_on_commit(tournament)
+    tournament.banner = tournament.banner_thumbnail = ""
+    tournament.save(update_fields=["banner", "banner_thumbnail", "updated_at"])
+    return tournament
+
+
+def _banner_files_delete_on_commit(tournament: Tournament) -> None:
+    names = [tournament.banner.name, tournament.banner_thumbnail.name]
+    transaction.on_commit(partial(files_delete, tournament.banner.storage, *names), robust=True)
 
 
 @transaction.atomic
@@ -262,6 +297,7 @@ def tournament_cancel_or_delete(*, tournament_id: int, user: User) -> None:
     tournament = _tournament_locked(tournament_id)
     _require_owner(tournament, user)
     if tournament.status == Tournament.Status.DRAFT:
+        _banner_files_delete_on_commit(tournament)
         tournament.delete()
         return
     if tournament.status in (Tournament.Status.COMPLETED, Tournament.Status.CANCELLED):

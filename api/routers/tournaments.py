@@ -103,9 +103,17 @@ def delete_tournament(request: HttpRequest, tournament_id: int):
     response={200: TournamentDetailOut, 413: ErrorOut, 415: ErrorOut, **ERRORS},
 )
 def upload_banner(request: HttpRequest, tournament_id: int, image: File[UploadedFile]):
-    """Its host. Multipart `image` (PNG, JPEG, WebP, GIF ≤ 5 MiB), re-encoded to fit 1600×600.
-    Without one, the game's default banner is shown."""
+    """Its host. Multipart `image` (PNG, JPEG or WebP ≤ 5 MiB, ≤ 25 megapixels), re-encoded without
+    metadata to fit 1600×600, plus a 480×270 thumbnail (`banner_thumbnail_url`). Replaces (and
+    deletes) the previous one. Without one, the game's default banner is shown."""
     services.tournament_banner_set(tournament_id=tournament_id, user=request.user, image=image)
+    return _detail(request, tournament_id)
+
+
+@router.delete("/{tournament_id}/banner", auth=jwt_auth, response={200: TournamentDetailOut, **ERRORS})
+def delete_banner(request: HttpRequest, tournament_id: int):
+    """Its host. Deletes the uploaded banner and thumbnail; the game's default banner is shown again."""
+    services.tournament_banner_delete(tournament_id=tournament_id, user=request.user)
     return _detail(request, tournament_id)
 
 

@@ -5,6 +5,7 @@ from ninja import Schema
 from pydantic import Field, StringConstraints
 
 from api.schemas.competitions import CareerStatsOut
+from api.schemas.media import file_url
 
 Username = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_]{3,30}$")]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
@@ -93,11 +94,7 @@ class MessageOut(Schema):
 
 
 def _avatar_url(user, context) -> str | None:
-    if not user.avatar:
-        return None
-    request = context["request"] if context else None
-    url = user.avatar.url
-    return request.build_absolute_uri(url) if request else url
+    return file_url(context, user.avatar)
 
 
 class SteamProfileOut(Schema):

@@ -4,6 +4,8 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from api.schemas.media import file_url, static_url
+
 # Times are UTC (API.md); a time sent without an offset is read as UTC.
 UtcDatetime = Annotated[datetime, AfterValidator(lambda value: value if value.tzinfo else value.replace(tzinfo=UTC))]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -26,9 +28,7 @@ class GameOut(Schema):
 
     @staticmethod
     def resolve_banner_url(obj, context) -> str:
-        from django.templatetags.static import static
-
-        return context["request"].build_absolute_uri(static(obj.banner))
+        return static_url(context, obj.banner)
 
 
 class TournamentIn(Schema):
@@ -102,7 +102,11 @@ class TournamentOut(Schema):
     format: str
     status: str
     listing_plan: str
-    banner_url: str
+    banner_url: str = Field(..., description="absolute URL; the game's default banner until one is uploaded")
+    banner_thumbnail_url: str = Field(
+        ...,
+        description="absolute URL of a 480×270 thumbnail for lists; the game's default banner until one is uploaded",
+    )
     host: str
     prize_pool: int
     entry_fee: int
@@ -131,10 +135,16 @@ class TournamentOut(Schema):
 
     @staticmethod
     def resolve_banner_url(obj, context) -> str:
-        from django.templatetags.static import static
+        return file_url(context, obj.banner) or static_url(context, obj.game.banner)
 
-        request = context["request"]
-        return request.build_absolute_uri(obj.banner.url if obj.banner else static(obj.game.banner))
+    @staticmethod
+    def resolve_banner_thumbnail_url(obj, context) -> str:
+        # A banner uploaded before thumbnails existed stands in for its own thumbnail.
+        return (
+            file_url(context, obj.banner_thumbnail)
+            or file_url(context, obj.banner)
+            or static_url(context, obj.game.banner)
+        )
 
 
 class TournamentDetailOut(TournamentOut):
