@@ -1,7 +1,7 @@
 from ninja import NinjaAPI
 
 from api.errors import install_error_handlers
-from api.routers import accounts, admin, asyncapi, auth, ops, realtime, steam, teams, tournaments, wallet
+from api.routers import accounts, admin, asyncapi, auth, matchlog, ops, realtime, steam, teams, tournaments, wallet
 
 api = NinjaAPI(
     title="Arena API",
@@ -25,7 +25,9 @@ api.add_router("/", tournaments.games_router)
 api.add_router("/tournaments", tournaments.router)
 api.add_router("/scrims", tournaments.scrims_router)
 api.add_router("/matches", tournaments.matches_router)
+api.add_router("/matches", matchlog.screenshots_router)
 api.add_router("/", realtime.router)
 api.add_router("/", asyncapi.router)
 api.add_router("/", wallet.router)
 api.add_router("/", steam.router)
+api.add_router("/", matchlog.router)

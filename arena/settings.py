@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "competitions",
     "wallet",
+    "matchlog",
     "realtime",
     "steam",
     "api",
@@ -203,6 +204,13 @@ BANNER_THUMBNAIL_SIZE = (480, 270)  # cropped to fill: the cards in lists
 HOST_DOCUMENT_MAX_BYTES = env.int("HOST_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 TEAM_MAX_MEMBERS = env.int("TEAM_MAX_MEMBERS", default=10)
 REALTIME_TICKET_SECONDS = env.int("REALTIME_TICKET_SECONDS", default=30)
+
+# --- OCR of result screenshots ----------------------------------------------------------
+SCREENSHOT_MAX_BYTES = env.int("SCREENSHOT_MAX_BYTES", default=10 * 1024 * 1024)
+# An engine class implementing matchlog.ocr.OcrEngine, and its keyword arguments. The default
+# runs the tesseract binary (apt: tesseract-ocr); matchlog.ocr.StaticTextEngine returns canned text.
+OCR_ENGINE = env.str("OCR_ENGINE", default="matchlog.ocr.TesseractEngine")
+OCR_ENGINE_OPTIONS = env.json("OCR_ENGINE_OPTIONS", default={})
 
 # --- Payments -----------------------------------------------------------------------
 # The sandbox gateway (a local checkout page) is for development only.

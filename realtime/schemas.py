@@ -151,6 +151,22 @@ class LobbyRoom(Strict):
     map_name: str
 
 
+OcrStatus = Literal["processing", "extracted", "failed", "confirmed"]
+
+
+class ScreenshotStatus(Strict):
+    match_id: int
+    screenshot_id: int
+    status: OcrStatus
+    reason: str = Field(..., description="why reading failed; empty otherwise")
+
+
+class MatchRecordStatus(Strict):
+    record_id: int
+    status: OcrStatus
+    reason: str = Field(..., description="why reading failed; empty otherwise")
+
+
 class ErrorData(Strict):
     code: str
     detail: str
@@ -174,6 +190,14 @@ SERVER_MESSAGES: list[tuple[str, type[BaseModel], tuple[str, ...], str]] = [
     ("announcement", Announcement, ("tournament",), "A message from the host to every spectator."),
     ("lobby.room", LobbyRoom, ("lobby",), "The host released a match's room id and password."),
     ("notification", NotificationData, ("user",), "A new notification for this user."),
+    (
+        "screenshot.status",
+        ScreenshotStatus,
+        ("match", "user"),
+        "A results screenshot of the match was uploaded, read by OCR (extracted or failed) or confirmed "
+        "(on the match topic and the uploading host's own topic).",
+    ),
+    ("match_record.status", MatchRecordStatus, ("user",), "One of the user's match-log records changed status."),
     ("chat.history", ChatHistory, ("chat", "lobby"), "The last 50 messages, oldest first, on connect."),
     ("chat.message", ChatMessageData, ("chat", "lobby"), "A new message."),
     ("chat.deleted", ChatDeleted, ("chat", "lobby"), "A moderator (the host, or an admin) deleted a message."),

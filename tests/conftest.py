@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 
 import pytest
 from django.conf import settings
@@ -10,6 +11,7 @@ from ninja_jwt.tokens import RefreshToken
 
 from arena.celery import app as celery_app
 from tests.factories import UserFactory
+from tests.matchlog.screens import dejavu_sans
 
 REQUIRE_SERVICES = os.environ.get("ARENA_REQUIRE_SERVICES") == "1"
 
@@ -22,15 +24,23 @@ def pytest_configure(config):
 
 
 def pytest_runtest_setup(item):
+    # marker → (available, what makes it available)
     needs = {
-        "requires_redis": bool(settings.REDIS_URL),
-        "requires_postgres": settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql",
+        "requires_redis": (bool(settings.REDIS_URL), "set REDIS_URL"),
+        "requires_postgres": (
+            settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql",
+            "set DATABASE_URL",
+        ),
+        "requires_tesseract": (
+            bool(shutil.which("tesseract")) and dejavu_sans() is not None,
+            "install tesseract-ocr and fonts-dejavu-core",
+        ),
     }
-    for marker, available in needs.items():
+    for marker, (available, how) in needs.items():
         if item.get_closest_marker(marker) and not available:
             if REQUIRE_SERVICES:
-                pytest.fail(f"{marker}: the service is not configured but ARENA_REQUIRE_SERVICES=1")
-            pytest.skip(f"{marker}: set {'REDIS_URL' if 'redis' in marker else 'DATABASE_URL'} to run")
+                pytest.fail(f"{marker}: not available here but ARENA_REQUIRE_SERVICES=1 ({how})")
+            pytest.skip(f"{marker}: {how} to run")
 
 
 @pytest.fixture(autouse=True)

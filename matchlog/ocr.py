@@ -1,0 +1,189 @@
+"""OCR engines: image bytes in, words with confidences out.
+
+The pipeline only knows the `OcrEngine` protocol. `settings.OCR_ENGINE` names the class
+(dotted path) and `settings.OCR_ENGINE_OPTIONS` its keyword arguments: Tesseract by
+default, `StaticTextEngine` for tests of the parsing layer, or another provider's adapter.
+"""
+
+import io
+import warnings
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+from PIL import Image, ImageOps, ImageStat, UnidentifiedImageError
+
+
+class OcrError(Exception):
+    """The engine could not read the image; `reason` is shown to the uploader."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    text: str
+    confidence: float  # 0..1
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    words: tuple[OcrWord, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(word.text for word in self.words)
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    lines: tuple[OcrLine, ...] = field(default_factory=tuple)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(line.words for line in self.lines)
+
+
+class OcrEngine(Protocol):
+    def read(self, image_bytes: bytes) -> OcrResult:
+        """Return the text lines of the image, top to bottom. Raise OcrError when it cannot."""
+        ...
+
+
+def get_engine() -> OcrEngine:
+    engine_class = import_string(settings.OCR_ENGINE)
+    return engine_class(**settings.OCR_ENGINE_OPTIONS)
+
+
+def open_image(image_bytes: bytes, *, max_pixels: int) -> Image.Image:
+    """Decode stored bytes defensively: whatever is in storage may not be an image any more."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(image_bytes))
+            if image.width * image.height > max_pixels:
+                raise OcrError(f"The image is {image.width}×{image.height}; too large to read.")
+            image.load()
+    except OcrError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise OcrError("The image's dimensions are too large to read.") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise OcrError("The file is not an image that can be read.") from None
+    return image
+
+
+def _otsu_threshold(histogram: list[int]) -> int:
+    """The grey level that best separates text from background (Otsu's method)."""
+    total = sum(histogram)
+    weighted_total = sum(level * count for level, count in enumerate(histogram))
+    background = background_sum = 0
+    best_threshold, best_variance = 127, -1.0
+    for level, count in enumerate(histogram):
+        background += count
+        if background == 0:
+            continue
+        foreground = total - background
+        if foreground == 0:
+            break
+        background_sum += level * count
+        mean_background = background_sum / background
+        mean_foreground = (weighted_total - background_sum) / foreground
+        variance = background * foreground * (mean_background - mean_foreground) ** 2
+        if variance > best_variance:
+            best_threshold, best_variance = level, variance
+    return best_threshold
+
+
+def preprocess(image: Image.Image, *, min_width: int = 1600) -> Image.Image:
+    """Dark text on a light background, large enough, black and white: what Tesseract reads best.
+
+    Game screens are mostly light text on dark panels, so a dark image is inverted first.
+    Narrow screenshots are upscaled to `min_width` (at most 3×): text in a full-width game
+    screen is then in Tesseract's comfortable size range, while upscaling an already wide
+    screen made it misread digits.
+    """
+    grey = ImageOps.grayscale(image.convert("RGB"))
+    if ImageStat.Stat(grey).mean[0] < 128:
+        grey = ImageOps.invert(grey)
+    grey = ImageOps.autocontrast(grey)
+    if grey.width < min_width:
+        scale = min(3.0, min_width / grey.width)
+        grey = grey.resize((round(grey.width * scale), round(grey.height * scale)), Image.Resampling.LANCZOS)
+    threshold = _otsu_threshold(grey.histogram())
+    return grey.point(lambda level: 255 if level > threshold else 0, mode="L")
+
+
+class TesseractEngine:
+    """Tesseract through pytesseract (apt: tesseract-ocr), with word confidences from image_to_data."""
+
+    def __init__(self, *, lang: str = "eng", psm: int = 6, timeout: float = 30, cmd: str = "", max_pixels: int = 0):
+        self.lang = lang
+        self.config = f"--psm {psm}"
+        self.timeout = timeout
+        self.cmd = cmd
+        self.max_pixels = max_pixels or settings.AVATAR_MAX_PIXELS
+
+    def read(self, image_bytes: bytes) -> OcrResult:
+        import pytesseract
+
+        # pytesseract keeps the binary's path in a module global: set it on every read, so an
+        # engine configured without `cmd` never inherits another configuration's.
+        pytesseract.pytesseract.tesseract_cmd = self.cmd or "tesseract"
+        image = preprocess(open_image(image_bytes, max_pixels=self.max_pixels))
+        try:
+            data = pytesseract.image_to_data(
+                image, lang=self.lang, config=self.config, timeout=self.timeout, output_type=pytesseract.Output.DICT
+            )
+        except pytesseract.TesseractNotFoundError:
+            raise OcrError("The OCR engine is not available on this server; enter the result by hand.") from None
+        except RuntimeError as exc:  # pytesseract raises RuntimeError on its timeout
+            raise OcrError(f"The OCR engine gave up on this image ({exc}).") from None
+        except pytesseract.TesseractError as exc:
+            raise OcrError(f"The OCR engine could not read this image ({exc.message or exc.status}).") from None
+        return self._lines(data)
+
+    @staticmethod
+    def _lines(data: dict) -> OcrResult:
+        lines: dict[tuple[int, int, int], list[OcrWord]] = {}
+        for index, text in enumerate(data["text"]):
+            text = (text or "").strip()
+            confidence = float(data["conf"][index])
+            if not text or confidence < 0:
+                continue
+            key = (data["block_num"][index], data["par_num"][index], data["line_num"][index])
+            lines.setdefault(key, []).append(OcrWord(text=text, confidence=min(confidence, 100.0) / 100))
+        return OcrResult(lines=tuple(OcrLine(words=tuple(words)) for _, words in sorted(lines.items())))
+
+
+class StaticTextEngine:
+    """Returns canned text for any image that decodes: tests of the parsing layer, demos.
+
+    Every word gets `confidence`; a word written as `text@0.42` gets its own (0.42).
+    """
+
+    def __init__(self, *, text: str = "", confidence: float = 0.95, max_pixels: int = 0):
+        self.text = text
+        self.confidence = confidence
+        self.max_pixels = max_pixels or settings.AVATAR_MAX_PIXELS
+
+    def read(self, image_bytes: bytes) -> OcrResult:
+        open_image(image_bytes, max_pixels=self.max_pixels)
+        lines = [tuple(self._word(token) for token in raw.split()) for raw in self.text.splitlines()]
+        return OcrResult(lines=tuple(OcrLine(words=words) for words in lines if words))
+
+    def _word(self, token: str) -> OcrWord:
+        text, at, given = token.rpartition("@")
+        if at and text:
+            try:
+                return OcrWord(text=text, confidence=float(given))
+            except ValueError:
+                pass
+        return OcrWord(text=token, confidence=self.confidence)
