@@ -48,6 +48,11 @@ class Notification(models.Model):
         MATCH_STARTING = "match_starting"
         RESULTS_POSTED = "results_posted"
         TOURNAMENT_WINNER = "tournament_winner"
+        REFUND_PROCESSED = "refund_processed"
+        REFUND_FAILED = "refund_failed"
+        MATCH_SHARED = "match_shared"
+        MATCH_CONFIRMED = "match_confirmed"
+        MATCH_DISPUTED = "match_disputed"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)
