@@ -86,12 +86,12 @@ class ApiClient(Client):
         """Each request commits in production; the test transaction never does. Run the
         request's on_commit callbacks (emails, tasks, broadcasts, cache invalidation) when it
         returns, as a commit would, and take them off the pending list so they run once."""
-        pending = connection.run_on_commit
-        start = len(pending)
+        start = len(connection.run_on_commit)
         response = send()
-        while len(pending) > start:
-            callbacks = pending[start:]
-            del pending[start:]
+        # Read the list afresh: rolling back a savepoint (e.g. after an IntegrityError) replaces it.
+        while len(connection.run_on_commit) > start:
+            callbacks = connection.run_on_commit[start:]
+            del connection.run_on_commit[start:]
             for _, callback, _robust in callbacks:
                 callback()
         return response

@@ -69,12 +69,12 @@ class PaymentAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Ask the gateway about the selected open payments now")
     def reconcile_now(self, request, queryset):
-        from wallet.gateways import GatewayUnavailable, gateway_get
-        from wallet.payments import OPEN, gateway_update_apply
+        from wallet.gateways import GatewayUnavailable
+        from wallet.payments import OPEN, payment_check
 
-        for payment in queryset.filter(state__in=OPEN).exclude(gateway_order_id=""):
+        for payment in queryset.filter(state__in=OPEN):
             try:
-                gateway_update_apply(payment_id=payment.pk, update=gateway_get(payment.gateway).order_status(payment))
+                payment_check(payment_id=payment.pk)
             except GatewayUnavailable as error:
                 self.message_user(request, f"Payment {payment.pk}: {error}", level="warning")
 

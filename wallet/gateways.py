@@ -50,6 +50,7 @@ class SandboxGateway:
     checkout page under /payments/sandbox/, refunds complete at once."""
 
     name = Payment.Gateway.SANDBOX
+    callbacks_are_hints = False
 
     def order_create(self, payment: Payment) -> Order:
         return Order(order_id=f"sandbox_order_{payment.pk}_{uuid.uuid4().hex[:12]}")
@@ -99,6 +100,7 @@ class RazorpayGateway:
     verification, webhooks signed over the raw body, refunds with an idempotency key."""
 
     name = Payment.Gateway.RAZORPAY
+    callbacks_are_hints = False
     PAYMENT_STATES = {"captured": Payment.State.SUCCEEDED, "failed": Payment.State.FAILED}
     REFUND_STATES = {"processed": Refund.State.PROCESSED, "failed": Refund.State.FAILED}
 
@@ -248,6 +250,8 @@ class PhonePeGateway:
     with the Order Status / Refund Status API before anything moves."""
 
     name = Payment.Gateway.PHONEPE
+    # A callback only prompts an Order Status call, so a repeated one is worth acting on.
+    callbacks_are_hints = True
     BASE_URLS = {
         "production": ("https://api.phonepe.com/apis/pg", "https://api.phonepe.com/apis/identity-manager"),
         "sandbox": (

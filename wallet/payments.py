@@ -139,7 +139,11 @@ def webhook_receive(*, gateway: str, body: bytes, headers) -> tuple[PaymentEvent
             )
     except IntegrityError:
         # A retry, or a duplicate delivered concurrently: the unique constraint picked one.
-        return PaymentEvent.objects.get(gateway=gateway, event_id=event_id), False
+        event = PaymentEvent.objects.select_related("payment").get(gateway=gateway, event_id=event_id)
+        if adapter.callbacks_are_hints and event.payment is not None and event.payment.state in OPEN:
+            # The same hint again while the payment is still open: ask the gateway once more.
+            transaction.on_commit(lambda: _check_later(event.payment_id))
+        return event, False
 
     def process():
         from wallet.tasks import process_payment_event
@@ -148,6 +152,21 @@ def webhook_receive(*, gateway: str, body: bytes, headers) -> tuple[PaymentEvent
 
     transaction.on_commit(process)
     return event, True
+
+
+def _check_later(payment_id: int) -> None:
+    from wallet.tasks import check_payment
+
+    check_payment.delay(payment_id)
+
+
+def payment_check(*, payment_id: int) -> Payment:
+    """Ask the payment's gateway where it stands and apply the answer."""
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.state in OPEN and payment.gateway_order_id:
+        gateway_update_apply(payment_id=payment.pk, update=gateway_get(payment.gateway).order_status(payment))
+        payment.refresh_from_db()
+    return payment
 
 
 def payment_event_process(*, event_id: int) -> None:

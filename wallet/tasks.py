@@ -17,6 +17,13 @@ def process_payment_event(event_id: int) -> None:
 
 
 @shared_task(**RETRY)
+def check_payment(payment_id: int) -> None:
+    from wallet.payments import payment_check
+
+    payment_check(payment_id=payment_id)
+
+
+@shared_task(**RETRY)
 def submit_refund(refund_id: int) -> None:
     from wallet.refunds import refund_submit
 
