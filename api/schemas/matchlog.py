@@ -6,6 +6,7 @@ from pydantic import Field, StringConstraints
 
 from api.schemas.accounts import Username
 from api.schemas.competitions import BRResultIn
+from api.schemas.media import file_url
 
 StatKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Score = Annotated[int, Field(ge=0, le=1000)]
@@ -34,7 +35,9 @@ class MatchRecordOut(Schema):
     opponent: str | None = Field(None, description="the user it was shared with")
     share_status: str = Field(..., description="none, pending, confirmed or disputed")
     dispute_reason: str
-    screenshot_url: str
+    screenshot_url: str = Field(
+        ..., description="a signed link to the stored screenshot, valid for PRIVATE_MEDIA_URL_EXPIRE seconds"
+    )
     shared_at: datetime | None
     share_answered_at: datetime | None
     extracted_at: datetime | None
@@ -51,8 +54,8 @@ class MatchRecordOut(Schema):
         return obj.opponent.username if obj.opponent_id else None
 
     @staticmethod
-    def resolve_screenshot_url(obj) -> str:
-        return f"/api/me/matches/{obj.pk}/screenshot"
+    def resolve_screenshot_url(obj, context) -> str:
+        return file_url(context, obj.screenshot)
 
 
 class MatchRecordPutIn(Schema):
@@ -105,7 +108,9 @@ class ScreenshotOut(Schema):
     )
     confidence: dict[str, Any] = Field(..., description="extracted_data's fields with a 0..1 confidence each")
     uploaded_by: str
-    image_url: str
+    image_url: str = Field(
+        ..., description="a signed link to the stored image, valid for PRIVATE_MEDIA_URL_EXPIRE seconds"
+    )
     extracted_at: datetime | None
     confirmed_at: datetime | None
     created_at: datetime
@@ -115,8 +120,8 @@ class ScreenshotOut(Schema):
         return obj.uploaded_by.username
 
     @staticmethod
-    def resolve_image_url(obj) -> str:
-        return f"/api/matches/{obj.match_id}/screenshots/{obj.pk}/image"
+    def resolve_image_url(obj, context) -> str:
+        return file_url(context, obj.image)
 
 
 class ScreenshotConfirmIn(Schema):
