@@ -1,4 +1,5 @@
 import json
+import logging
 import os
 import shutil
 
@@ -92,8 +93,14 @@ class ApiClient(Client):
         while len(connection.run_on_commit) > start:
             callbacks = connection.run_on_commit[start:]
             del connection.run_on_commit[start:]
-            for _, callback, _robust in callbacks:
-                callback()
+            for _, callback, robust in callbacks:
+                if not robust:
+                    callback()
+                    continue
+                try:  # as Django's commit does: a robust callback's failure is logged, not raised
+                    callback()
+                except Exception:
+                    logging.getLogger("django.db.backends.base").exception("robust on_commit callback failed")
         return response
 
     def get_json(self, path, **kw):

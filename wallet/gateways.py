@@ -27,6 +27,10 @@ class GatewayUnavailable(ApplicationError):
     default_code = "gateway_unavailable"
 
 
+class _TokenRejected(Invalid):
+    pass
+
+
 @dataclass(frozen=True)
 class Order:
     order_id: str
@@ -299,6 +303,8 @@ class PhonePeGateway:
             answer = response.json()
         except ValueError:
             raise GatewayUnavailable(f"PhonePe answered {response.status_code} with a non-JSON body.") from None
+        if response.status_code == 401:
+            raise _TokenRejected(f"PhonePe refused the token: {answer.get('message', '')}", code="gateway_rejected")
         if response.status_code >= 400:
             raise Invalid(
                 f"PhonePe refused the request: {answer.get('code', '')} {answer.get('message', '')}".strip(),
@@ -310,7 +316,7 @@ class PhonePeGateway:
         for attempt in (1, 2):
             try:
                 return self._send(method, f"{self.pg_url}{path}", headers={"Authorization": self._token()}, **kwargs)
-            except Invalid:
+            except _TokenRejected:
                 # A token revoked before its expiry: fetch a new one once.
                 if attempt == 2:
                     raise

@@ -1,6 +1,9 @@
 """Payments: one state machine, fed by the client's verify call, gateway callbacks and the
 reconciler. Every transition happens under the payment's row lock; fulfilment happens in
-the same transaction as the move to `succeeded`, so it runs exactly once."""
+the same transaction as the move to `succeeded`, so it runs exactly once.
+
+Work after commit (tasks, emails) is scheduled with `robust=True`: when the broker or a
+gateway fails at that moment, what matters is already stored, and the reconciler finishes it."""
 
 import json
 import uuid
@@ -142,7 +145,7 @@ def webhook_receive(*, gateway: str, body: bytes, headers) -> tuple[PaymentEvent
         event = PaymentEvent.objects.select_related("payment").get(gateway=gateway, event_id=event_id)
         if adapter.callbacks_are_hints and event.payment is not None and event.payment.state in OPEN:
             # The same hint again while the payment is still open: ask the gateway once more.
-            transaction.on_commit(lambda: _check_later(event.payment_id))
+            transaction.on_commit(lambda: _check_later(event.payment_id), robust=True)
         return event, False
 
     def process():
@@ -150,7 +153,7 @@ def webhook_receive(*, gateway: str, body: bytes, headers) -> tuple[PaymentEvent
 
         process_payment_event.delay(event.pk)
 
-    transaction.on_commit(process)
+    transaction.on_commit(process, robust=True)
     return event, True
 
 
@@ -257,11 +260,11 @@ def _fulfil(payment: Payment) -> None:
     else:
         delivered = registration_confirm_paid(registration_id=int(payment.ref))
     if delivered:
-        transaction.on_commit(lambda: send_payment_receipt.delay(payment.pk))
+        transaction.on_commit(lambda: send_payment_receipt.delay(payment.pk), robust=True)
     else:
         # Money arrived for something no longer there (a withdrawn registration, a listing
         # paid twice through two gateways): it goes back in full.
-        transaction.on_commit(lambda: refund_undeliverable.delay(payment.pk))
+        transaction.on_commit(lambda: refund_undeliverable.delay(payment.pk), robust=True)
 
 
 def _notify_payment(payment: Payment) -> None:
@@ -287,7 +290,7 @@ def payments_reconcile(*, now=None) -> dict[str, int]:
     from wallet.refunds import refunds_reconcile
 
     now = now or timezone.now()
-    counts = {"checked": 0, "expired": 0, "unavailable": 0}
+    counts = {"checked": 0, "expired": 0, "unavailable": 0, "events": 0}
     stale = now - timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
     expire_before = now - timedelta(minutes=settings.PAYMENT_EXPIRE_AFTER_MINUTES)
     for payment in Payment.objects.filter(state__in=OPEN, created_at__lt=stale).order_by("created_at")[:500]:
@@ -308,5 +311,14 @@ def payments_reconcile(*, now=None) -> dict[str, int]:
                 payload={"source": "reconciler", "expired_at": str(now)},
             )
             counts["expired"] += expired.state == Payment.State.EXPIRED
+    # Callbacks stored but never processed (the broker was down when they arrived).
+    for event_id in PaymentEvent.objects.filter(
+        processed_at__isnull=True, received_at__lt=now - timedelta(minutes=2)
+    ).values_list("pk", flat=True)[:500]:
+        try:
+            payment_event_process(event_id=event_id)
+            counts["events"] += 1
+        except GatewayUnavailable:
+            counts["unavailable"] += 1
     counts.update(refunds_reconcile(now=now))
     return counts

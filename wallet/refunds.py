@@ -84,7 +84,7 @@ def payment_refund(
         )
         if payment.purpose == Payment.Purpose.XP_PACK:
             _take_back_xp(payment=payment, refund=refund, reserved=reserved)
-        transaction.on_commit(lambda: _submit_later(refund.pk))
+        transaction.on_commit(lambda: _submit_later(refund.pk), robust=True)
     return refund
 
 
@@ -153,7 +153,7 @@ def refund_apply(*, payment_id: int, update: GatewayUpdate, refund_id: int | Non
         payment.save(update_fields=["amount_refunded", "state", "updated_at"])
         from wallet.tasks import send_refund_email
 
-        transaction.on_commit(lambda: send_refund_email.delay(refund.pk))
+        transaction.on_commit(lambda: send_refund_email.delay(refund.pk), robust=True)
     else:
         refund.failure_reason = str(update.payload.get("error_description") or update.payload.get("errorCode") or "")[
             :300

@@ -247,3 +247,46 @@ def test_refund_is_sent_once_and_completed_through_refund_status(api, user, admi
         f"/api/payments/{payment.pk}/refund", {}, user=admin_user, HTTP_IDEMPOTENCY_KEY="another-key-1"
     )
     assert (again.status_code, again.json()["code"]) == (409, "not_refundable")
+
+
+def test_a_callback_that_cannot_be_checked_now_is_finished_by_the_reconciler(api, user, phonepe):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wallet.tasks import reconcile_payments
+
+    payment = start(api, user)
+    down = phonepe.get(f"{PHONEPE_PG}/checkout/v2/order/{payment.gateway_order_id}/status").mock(
+        return_value=httpx.Response(503, json={"code": "INTERNAL_SERVER_ERROR", "message": "try later"})
+    )
+    answer = post_callback(api, callback(payment))
+    assert (answer.status_code, answer.json()) == (200, {"detail": "accepted"}), "the gateway still gets its 2xx"
+    assert down.call_count >= 1
+    event = PaymentEvent.objects.get()
+    assert event.processed_at is None
+    payment.refresh_from_db()
+    assert payment.state == "pending"
+
+    order_status(phonepe, payment, "COMPLETED")
+    PaymentEvent.objects.update(received_at=timezone.now() - timedelta(minutes=5))
+    counts = reconcile_payments.delay().get()
+    assert counts["events"] == 1
+    payment.refresh_from_db()
+    assert (payment.state, Wallet.objects.get(user=user).xp_balance) == ("succeeded", 100)
+    assert reconcile_payments.delay().get()["events"] == 0
+
+
+def test_a_revoked_token_is_replaced_once(api, user, phonepe):
+    payment = start(api, user)
+    status = phonepe.get(f"{PHONEPE_PG}/checkout/v2/order/{payment.gateway_order_id}/status").mock(
+        side_effect=[
+            httpx.Response(401, json={"code": "AUTHORIZATION_FAILED", "message": "token expired"}),
+            httpx.Response(200, json=status_payload(payment, "COMPLETED")),
+        ]
+    )
+    post_callback(api, callback(payment))
+    assert status.call_count == 2
+    assert phonepe.routes[0].call_count == 2, "a fresh OAuth token after the 401"
+    payment.refresh_from_db()
+    assert payment.state == "succeeded"
