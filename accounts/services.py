@@ -381,8 +381,11 @@ def password_reset_confirm(*, token: str, password: str) -> User:
     user.set_password(password)
     if user.email_verified_at is None:
         # Until now nobody had proved this mailbox: whoever created the account through a
-        # provider that had not verified the address either must not keep a way in.
-        user.social_accounts.filter(email_verified=False).delete()
+        # provider that had not verified the address, or registered it and linked a provider
+        # account of their own, must not keep a way in. Only a provider that verified this very
+        # address proved it (and would already have verified it here); a verified address of
+        # another mailbox proves nothing about this one.
+        user.social_accounts.exclude(email_verified=True, email__iexact=user.email).delete()
     # The reset link proved control of the mailbox.
     user.email_verified_at = user.email_verified_at or timezone.now()
     user.save(update_fields=["password", "email_verified_at"])

@@ -796,3 +796,57 @@ def admin_client_for_social(client, admin_user):
     SocialAccount.objects.create(user=admin_user, provider="github", uid="583231", handle="octocat")
     client.force_login(admin_user)
     return client
+
+
+# --- review fixes ---------------------------------------------------------------------------------
+
+
+def _reset_password(api, email: str, password: str = "An-owner-pass-42"):
+    import re
+
+    api.post_json("/api/auth/password-reset", {"email": email})
+    link = re.search(r"https?://\S+", mail.outbox[-1].body).group(0)
+    token = parse_qs(urlparse(link).query)["token"][0]
+    response = api.post_json("/api/auth/password-reset/confirm", {"token": token, "password": password})
+    assert response.status_code == 200, response.content
+
+
+def test_password_reset_by_the_owner_drops_the_squatters_linked_login(api, fakes):
+    """A squatter registers the owner's address (never verified) and links their own GitHub,
+    whose verified email is their own. The owner proves the mailbox with a password reset: the
+    squatter's GitHub must not keep logging into the account."""
+    registered = api.post_json(
+        "/api/auth/register", {"email": "owner@example.com", "password": PASSWORD, "username": "squatter"}
+    )
+    assert registered.status_code == 201, registered.content
+    squatted = User.objects.get(email="owner@example.com")
+    squatter = person_for("github", email="squatter@example.com", verified=True)
+    assert link(api, fakes["github"], squatted, squatter).status_code == 201
+
+    _reset_password(api, "owner@example.com")
+
+    assert not squatted.social_accounts.exists()
+    again = social_login(api, fakes["github"], squatter)
+    # No longer linked: GitHub's address is the squatter's own, so this makes a new account.
+    assert again.status_code == 200, again.content
+    assert api.get_json("/api/me", token=again.json()["access"]).json()["id"] != squatted.pk
+
+
+def test_password_reset_drops_a_social_login_whose_provider_email_changed_since(api, fakes):
+    """Signed up through Discord with the owner's address, unverified there; then switched the
+    Discord address to one of their own, verified, and logged in again. The owner's reset still
+    drops that Discord login: it never proved the owner's mailbox."""
+    fake = fakes["discord"]
+    signup = social_login(api, fake, person_for("discord", email="owner@example.com", verified=False))
+    assert signup.json()["created"] is True
+    squatted = User.objects.get(email="owner@example.com")
+    later = person_for("discord", email="squatter@example.com", verified=True)
+    assert social_login(api, fake, later).status_code == 200
+    assert squatted.social_accounts.get().email_verified is True
+
+    _reset_password(api, "owner@example.com")
+
+    assert not squatted.social_accounts.exists()
+    again = social_login(api, fake, later)
+    assert api.get_json("/api/me", token=again.json()["access"]).json()["id"] != squatted.pk
+
