@@ -303,12 +303,14 @@ def profile_fetch(*, pending: PendingAuthorization, code: str) -> Profile:
                 code_verifier=pending.code_verifier,
             )
         except OAuthError as exc:
-            if exc.error in CODE_REJECTED_ERRORS:
+            # `error` is whatever the provider's JSON held: not always a string.
+            if isinstance(exc.error, str) and exc.error in CODE_REJECTED_ERRORS:
                 raise OAuthCodeRejected(
                     f"{provider.label} rejected the authorization code (it is wrong, expired or used). Start again."
                 ) from None
             logger.warning("%s token endpoint refused the exchange: %s %s", provider.label, exc.error, exc.description)
-            raise OAuthProviderError(f"{provider.label} refused the login ({exc.error}).") from None
+            refusal = exc.error if isinstance(exc.error, str) else "error"
+            raise OAuthProviderError(f"{provider.label} refused the login ({refusal[:100]}).") from None
         except (httpx.HTTPError, ValueError) as exc:
             logger.warning("%s token endpoint failed: %r", provider.label, exc)
             raise OAuthProviderError(f"{provider.label} could not be reached to finish the login.") from None

@@ -850,3 +850,19 @@ def test_password_reset_drops_a_social_login_whose_provider_email_changed_since(
     again = social_login(api, fake, later)
     assert api.get_json("/api/me", token=again.json()["access"]).json()["id"] != squatted.pk
 
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"error": {"code": 400, "message": "Invalid JSON payload received.", "status": "INVALID_ARGUMENT"}},
+        {"error": ["invalid_grant"]},
+        {"error": None},
+    ],
+)
+def test_token_error_that_is_not_a_string_is_502(api, fakes, body):
+    url, state = start(api, "google")
+    code = fakes["google"].authorize(url, person_for("google", email="x@example.com"))
+    fakes["google"].token_route.mock(side_effect=[httpx.Response(400, json=body)])
+    result = api.post_json("/api/auth/oauth/google/callback", {"code": code, "state": state})
+    assert result.status_code == 502, result.content
+    assert result.json()["code"] == "oauth_provider_error"
