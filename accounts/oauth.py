@@ -126,7 +126,7 @@ def _google_profile(client: OAuth2Client) -> Profile:
 
 
 def _discord_profile(client: OAuth2Client) -> Profile:
-    data = _get_json(client, "https://discord.com/api/users/@me")
+    data = _get_json(client, "https://discord.com/api/v10/users/@me")
     return Profile(
         uid=str(data["id"]),
         # `email` comes with the email scope; it is null for accounts without one.
@@ -178,7 +178,7 @@ PROVIDERS: dict[str, Provider] = {
         name="discord",
         label="Discord",
         authorize_url="https://discord.com/oauth2/authorize",
-        exchange_url="https://discord.com/api/oauth2/token",
+        exchange_url="https://discord.com/api/v10/oauth2/token",
         scope="identify email",
         client_auth_method="client_secret_basic",
         profile=_discord_profile,

@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
 import pytest
@@ -48,7 +48,7 @@ def s256(verifier: str) -> str:
 class FakeProvider:
     TOKEN_URLS = {
         "google": "https://oauth2.googleapis.com/token",
-        "discord": "https://discord.com/api/oauth2/token",
+        "discord": "https://discord.com/api/v10/oauth2/token",
         "github": "https://github.com/login/oauth/access_token",
     }
     AUTHORIZE_URLS = {
@@ -67,7 +67,7 @@ class FakeProvider:
             self.profile_route = mock.get("https://openidconnect.googleapis.com/v1/userinfo")
             self.profile_route.mock(side_effect=self._google_userinfo)
         elif name == "discord":
-            self.profile_route = mock.get("https://discord.com/api/users/@me").mock(side_effect=self._discord_me)
+            self.profile_route = mock.get("https://discord.com/api/v10/users/@me").mock(side_effect=self._discord_me)
         else:
             self.profile_route = mock.get("https://api.github.com/user").mock(side_effect=self._github_user)
             self.emails_route = mock.get("https://api.github.com/user/emails").mock(side_effect=self._github_emails)
@@ -101,18 +101,27 @@ class FakeProvider:
             return request.headers.get("Authorization") == f"Basic {expected}"
         return form.get("client_id") == self.client_id and form.get("client_secret") == self.client_secret
 
-    def _error(self, error: str, description: str, status: int = 400) -> httpx.Response:
+    @staticmethod
+    def _github_body(request: httpx.Request, body: dict) -> httpx.Response:
+        # GitHub's token endpoint answers form-encoded unless asked for JSON, and with 200
+        # even for errors.
+        if "application/json" in request.headers.get("Accept", ""):
+            return httpx.Response(200, json=body)
+        return httpx.Response(200, text=urlencode(body), headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+    def _error(self, request: httpx.Request, error: str, description: str, status: int = 400) -> httpx.Response:
         if self.name == "github":
-            # GitHub answers token errors with 200 and an error body.
-            return httpx.Response(200, json={"error": error, "error_description": description})
+            return self._github_body(request, {"error": error, "error_description": description})
         return httpx.Response(status, json={"error": error, "error_description": description})
 
     def _token(self, request: httpx.Request) -> httpx.Response:
         form = {key: values[0] for key, values in parse_qs(request.content.decode()).items()}
         if not self._client_authenticated(request, form):
             if self.name == "github":
-                return self._error("incorrect_client_credentials", "The client_id and/or client_secret are incorrect.")
-            return self._error("invalid_client", "Unauthorized", status=401)
+                return self._error(
+                    request, "incorrect_client_credentials", "The client_id and/or client_secret are incorrect."
+                )
+            return self._error(request, "invalid_client", "Unauthorized", status=401)
         grant = self.codes.pop(form.get("code", ""), None)  # a code works once
         if (
             form.get("grant_type") != "authorization_code"
@@ -121,8 +130,8 @@ class FakeProvider:
             or s256(form.get("code_verifier", "")) != grant["challenge"]
         ):
             if self.name == "github":
-                return self._error("bad_verification_code", "The code passed is incorrect or expired.")
-            return self._error("invalid_grant", "Bad Request")
+                return self._error(request, "bad_verification_code", "The code passed is incorrect or expired.")
+            return self._error(request, "invalid_grant", "Bad Request")
         access = secrets.token_urlsafe(24)
         self.tokens[access] = grant["person"]
         if self.name == "google":
@@ -146,6 +155,7 @@ class FakeProvider:
         else:
             body = {"access_token": f"gho_{access}", "scope": "read:user,user:email", "token_type": "bearer"}
             self.tokens[f"gho_{access}"] = grant["person"]
+            return self._github_body(request, body)
         return httpx.Response(200, json=body)
 
     # --- profile endpoints --------------------------------------------------------------------
@@ -194,7 +204,20 @@ class FakeProvider:
             },
         )
 
+    @staticmethod
+    def _github_refused(request: httpx.Request) -> httpx.Response | None:
+        """GitHub's API refuses requests without a User-Agent, and wants its media type."""
+        if not request.headers.get("User-Agent") or request.headers["User-Agent"].startswith("python-httpx"):
+            return httpx.Response(
+                403,
+                text="Request forbidden by administrative rules. Please make sure your request has a User-Agent header",
+            )
+        assert request.headers.get("Accept") == "application/vnd.github+json"
+        return None
+
     def _github_user(self, request: httpx.Request) -> httpx.Response:
+        if refused := self._github_refused(request):
+            return refused
         person = self._person(request)
         if person is None:
             return httpx.Response(401, json={"message": "Bad credentials", "status": "401"})
@@ -221,6 +244,8 @@ class FakeProvider:
         )
 
     def _github_emails(self, request: httpx.Request) -> httpx.Response:
+        if refused := self._github_refused(request):
+            return refused
         person = self._person(request)
         if person is None:
             return httpx.Response(401, json={"message": "Bad credentials", "status": "401"})
