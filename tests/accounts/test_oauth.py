@@ -891,3 +891,34 @@ def test_token_error_that_is_not_a_string_is_502(api, fakes, body):
     result = api.post_json("/api/auth/oauth/google/callback", {"code": code, "state": state})
     assert result.status_code == 502, result.content
     assert result.json()["code"] == "oauth_provider_error"
+
+
+@pytest.mark.parametrize(
+    ("provider", "changes", "status"),
+    [
+        ("discord", {"id": None}, 502),
+        ("discord", {"id": ""}, 502),
+        ("discord", {"global_name": 7, "username": ["nova"]}, 200),
+        ("google", {"sub": None}, 502),
+        ("google", {"email": ["x@example.com"]}, 422),
+        ("github", {"id": None}, 502),
+        ("github", {"login": {"x": 1}, "name": 5}, 200),
+    ],
+)
+def test_profile_fields_of_the_wrong_type(api, fakes, provider, changes, status):
+    """A profile without a usable id must not become the account "None" that every such
+    profile would then log into; other fields of the wrong type count as absent, never 500."""
+    fake = fakes[provider]
+    original = fake.profile_route.side_effect
+
+    def altered(request):
+        return httpx.Response(200, json=original(request).json() | changes)
+
+    fake.profile_route.mock(side_effect=altered)
+    response = social_login(api, fake, person_for(provider, email="x@example.com"))
+    assert response.status_code == status, response.content
+    if status == 502:
+        assert response.json()["code"] == "oauth_provider_error"
+        assert not SocialAccount.objects.exists()
+    if status == 200:
+        assert SocialAccount.objects.get().uid == person_for(provider).uid
