@@ -922,3 +922,36 @@ def test_profile_fields_of_the_wrong_type(api, fakes, provider, changes, status)
         assert not SocialAccount.objects.exists()
     if status == 200:
         assert SocialAccount.objects.get().uid == person_for(provider).uid
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_unlinks_at_once_leave_a_way_to_log_in():
+    """A social-only user with two links unlinks both at once: one goes, the other is refused."""
+    from django.db import connection
+
+    from tests.conftest import ApiClient
+
+    user = UserFactory()
+    user.set_unusable_password()
+    user.save()
+    SocialAccount.objects.create(user=user, provider="google", uid="g-1")
+    SocialAccount.objects.create(user=user, provider="discord", uid="d-1")
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def unlink(provider):
+        try:
+            client = ApiClient()
+            barrier.wait()
+            statuses.append(client.delete_json(f"/api/me/social/{provider}", user=user).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=unlink, args=(provider,)) for provider in ("google", "discord")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [204, 409]
+    assert SocialAccount.objects.filter(user=user).count() == 1
