@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from ninja_jwt.exceptions import TokenError
+from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from ninja_jwt.tokens import RefreshToken
 
 from accounts import oauth, uploads
@@ -389,6 +390,16 @@ def password_reset_confirm(*, token: str, password: str) -> User:
     # The reset link proved control of the mailbox.
     user.email_verified_at = user.email_verified_at or timezone.now()
     user.save(update_fields=["password", "email_verified_at"])
+    # Sessions opened before the reset, by whoever had the old password or a social login that
+    # was just dropped, end with it: their refresh tokens are blacklisted (access tokens expire
+    # on their own within ACCESS_TOKEN_LIFETIME).
+    BlacklistedToken.objects.bulk_create(
+        [
+            BlacklistedToken(token=token)
+            for token in OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now())
+        ],
+        ignore_conflicts=True,
+    )
     return user
 
 

@@ -847,10 +847,16 @@ def test_password_reset_by_the_owner_drops_the_squatters_linked_login(api, fakes
     squatted = User.objects.get(email="owner@example.com")
     squatter = person_for("github", email="squatter@example.com", verified=True)
     assert link(api, fakes["github"], squatted, squatter).status_code == 201
+    session = social_login(api, fakes["github"], squatter).json()
+    password_session = api.post_json("/api/auth/login", {"email": "owner@example.com", "password": PASSWORD}).json()
 
     _reset_password(api, "owner@example.com")
 
     assert not squatted.social_accounts.exists()
+    # Nor do the sessions the squatter opened before the reset live on.
+    for refresh in (session["refresh"], password_session["refresh"]):
+        refused = api.post_json("/api/auth/token/refresh", {"refresh": refresh})
+        assert refused.status_code == 401, refused.content
     again = social_login(api, fakes["github"], squatter)
     # No longer linked: GitHub's address is the squatter's own, so this makes a new account.
     assert again.status_code == 200, again.content
