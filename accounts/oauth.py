@@ -111,29 +111,42 @@ def _get_json(client: OAuth2Client, url: str, **kwargs) -> dict | list:
     return response.json()
 
 
+def _text(value) -> str:
+    """A profile field that should be a string; anything else counts as absent."""
+    return value if isinstance(value, str) else ""
+
+
+def _uid(value) -> str:
+    """The provider's account id: a non-empty string or number, else the profile is unusable
+    (str(None) would make every such profile the same account "None")."""
+    if isinstance(value, bool) or not isinstance(value, str | int) or str(value) == "":
+        raise OAuthProviderError("The provider's profile has no account id.")
+    return str(value)
+
+
 def _google_profile(client: OAuth2Client) -> Profile:
     data = _get_json(client, "https://openidconnect.googleapis.com/v1/userinfo")
-    email = data.get("email") or ""
+    email = _text(data.get("email"))
     return Profile(
-        uid=str(data["sub"]),
+        uid=_uid(data.get("sub")),
         email=email,
         # OpenID Connect says boolean; some Google endpoints have sent the string "true".
         email_verified=data.get("email_verified") in (True, "true"),
-        handle=email.partition("@")[0].lower() or data.get("given_name") or "",
-        display_name=data.get("name") or "",
+        handle=email.partition("@")[0].lower() or _text(data.get("given_name")),
+        display_name=_text(data.get("name")),
         data=data,
     )
 
 
 def _discord_profile(client: OAuth2Client) -> Profile:
-    data = _get_json(client, "https://discord.com/api/users/@me")
+    data = _get_json(client, "https://discord.com/api/v10/users/@me")
     return Profile(
-        uid=str(data["id"]),
+        uid=_uid(data.get("id")),
         # `email` comes with the email scope; it is null for accounts without one.
-        email=data.get("email") or "",
+        email=_text(data.get("email")),
         email_verified=data.get("verified") is True,
-        handle=data.get("username") or "",
-        display_name=data.get("global_name") or data.get("username") or "",
+        handle=_text(data.get("username")),
+        display_name=_text(data.get("global_name")) or _text(data.get("username")),
         data=data,
     )
 
@@ -145,20 +158,20 @@ def _github_profile(client: OAuth2Client) -> Profile:
     data = _get_json(client, "https://api.github.com/user", headers=GITHUB_HEADERS)
     # /user shows only the public email, unverified; /user/emails (scope user:email) says
     # which address is primary and whether GitHub verified it.
-    email, verified = data.get("email") or "", False
+    email, verified = _text(data.get("email")), False
     response = client.get("https://api.github.com/user/emails", headers=GITHUB_HEADERS)
     if response.status_code == 200:
         primary = next((e for e in response.json() if isinstance(e, dict) and e.get("primary")), None)
-        if primary and primary.get("email"):
+        if primary and _text(primary.get("email")):
             email, verified = primary["email"], primary.get("verified") is True
     else:
         logger.warning("GitHub /user/emails answered %s; using the public email unverified", response.status_code)
     return Profile(
-        uid=str(data["id"]),
+        uid=_uid(data.get("id")),
         email=email,
         email_verified=verified,
-        handle=data.get("login") or "",
-        display_name=data.get("name") or data.get("login") or "",
+        handle=_text(data.get("login")),
+        display_name=_text(data.get("name")) or _text(data.get("login")),
         data=data,
     )
 
@@ -178,7 +191,7 @@ PROVIDERS: dict[str, Provider] = {
         name="discord",
         label="Discord",
         authorize_url="https://discord.com/oauth2/authorize",
-        exchange_url="https://discord.com/api/oauth2/token",
+        exchange_url="https://discord.com/api/v10/oauth2/token",
         scope="identify email",
         client_auth_method="client_secret_basic",
         profile=_discord_profile,
@@ -303,12 +316,14 @@ def profile_fetch(*, pending: PendingAuthorization, code: str) -> Profile:
                 code_verifier=pending.code_verifier,
             )
         except OAuthError as exc:
-            if exc.error in CODE_REJECTED_ERRORS:
+            # `error` is whatever the provider's JSON held: not always a string.
+            if isinstance(exc.error, str) and exc.error in CODE_REJECTED_ERRORS:
                 raise OAuthCodeRejected(
                     f"{provider.label} rejected the authorization code (it is wrong, expired or used). Start again."
                 ) from None
             logger.warning("%s token endpoint refused the exchange: %s %s", provider.label, exc.error, exc.description)
-            raise OAuthProviderError(f"{provider.label} refused the login ({exc.error}).") from None
+            refusal = exc.error if isinstance(exc.error, str) else "error"
+            raise OAuthProviderError(f"{provider.label} refused the login ({refusal[:100]}).") from None
         except (httpx.HTTPError, ValueError) as exc:
             logger.warning("%s token endpoint failed: %r", provider.label, exc)
             raise OAuthProviderError(f"{provider.label} could not be reached to finish the login.") from None

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from ninja_jwt.exceptions import TokenError
+from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from ninja_jwt.tokens import RefreshToken
 
 from accounts import oauth, uploads
@@ -381,11 +382,24 @@ def password_reset_confirm(*, token: str, password: str) -> User:
     user.set_password(password)
     if user.email_verified_at is None:
         # Until now nobody had proved this mailbox: whoever created the account through a
-        # provider that had not verified the address either must not keep a way in.
-        user.social_accounts.filter(email_verified=False).delete()
+        # provider that had not verified the address, or registered it and linked a provider
+        # account of their own, must not keep a way in. Only a provider that verified this very
+        # address proved it (and would already have verified it here); a verified address of
+        # another mailbox proves nothing about this one.
+        user.social_accounts.exclude(email_verified=True, email__iexact=user.email).delete()
     # The reset link proved control of the mailbox.
     user.email_verified_at = user.email_verified_at or timezone.now()
     user.save(update_fields=["password", "email_verified_at"])
+    # Sessions opened before the reset, by whoever had the old password or a social login that
+    # was just dropped, end with it: their refresh tokens are blacklisted (access tokens expire
+    # on their own within ACCESS_TOKEN_LIFETIME).
+    BlacklistedToken.objects.bulk_create(
+        [
+            BlacklistedToken(token=token)
+            for token in OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now())
+        ],
+        ignore_conflicts=True,
+    )
     return user
 
 

@@ -79,6 +79,10 @@ def request_password_reset(request: HttpRequest, payload: EmailIn):
 
 @router.post("/password-reset/confirm", response={200: MessageOut, 422: ErrorOut, **THROTTLED})
 def confirm_password_reset(request: HttpRequest, payload: PasswordResetConfirmIn):
+    """Set a new password with the emailed token. The link proves the mailbox: on an account
+    whose email was not verified yet, it becomes verified, and every linked social login whose
+    provider had not verified this same address is unlinked (whoever set the account up
+    without owning the address keeps no way in)."""
     throttle(request, "password_reset")
     services.password_reset_confirm(token=payload.token, password=payload.password)
     return {"detail": "Your password has been changed. Log in with the new one."}

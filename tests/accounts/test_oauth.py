@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
 import pytest
@@ -48,7 +48,7 @@ def s256(verifier: str) -> str:
 class FakeProvider:
     TOKEN_URLS = {
         "google": "https://oauth2.googleapis.com/token",
-        "discord": "https://discord.com/api/oauth2/token",
+        "discord": "https://discord.com/api/v10/oauth2/token",
         "github": "https://github.com/login/oauth/access_token",
     }
     AUTHORIZE_URLS = {
@@ -67,7 +67,7 @@ class FakeProvider:
             self.profile_route = mock.get("https://openidconnect.googleapis.com/v1/userinfo")
             self.profile_route.mock(side_effect=self._google_userinfo)
         elif name == "discord":
-            self.profile_route = mock.get("https://discord.com/api/users/@me").mock(side_effect=self._discord_me)
+            self.profile_route = mock.get("https://discord.com/api/v10/users/@me").mock(side_effect=self._discord_me)
         else:
             self.profile_route = mock.get("https://api.github.com/user").mock(side_effect=self._github_user)
             self.emails_route = mock.get("https://api.github.com/user/emails").mock(side_effect=self._github_emails)
@@ -101,18 +101,27 @@ class FakeProvider:
             return request.headers.get("Authorization") == f"Basic {expected}"
         return form.get("client_id") == self.client_id and form.get("client_secret") == self.client_secret
 
-    def _error(self, error: str, description: str, status: int = 400) -> httpx.Response:
+    @staticmethod
+    def _github_body(request: httpx.Request, body: dict) -> httpx.Response:
+        # GitHub's token endpoint answers form-encoded unless asked for JSON, and with 200
+        # even for errors.
+        if "application/json" in request.headers.get("Accept", ""):
+            return httpx.Response(200, json=body)
+        return httpx.Response(200, text=urlencode(body), headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+    def _error(self, request: httpx.Request, error: str, description: str, status: int = 400) -> httpx.Response:
         if self.name == "github":
-            # GitHub answers token errors with 200 and an error body.
-            return httpx.Response(200, json={"error": error, "error_description": description})
+            return self._github_body(request, {"error": error, "error_description": description})
         return httpx.Response(status, json={"error": error, "error_description": description})
 
     def _token(self, request: httpx.Request) -> httpx.Response:
         form = {key: values[0] for key, values in parse_qs(request.content.decode()).items()}
         if not self._client_authenticated(request, form):
             if self.name == "github":
-                return self._error("incorrect_client_credentials", "The client_id and/or client_secret are incorrect.")
-            return self._error("invalid_client", "Unauthorized", status=401)
+                return self._error(
+                    request, "incorrect_client_credentials", "The client_id and/or client_secret are incorrect."
+                )
+            return self._error(request, "invalid_client", "Unauthorized", status=401)
         grant = self.codes.pop(form.get("code", ""), None)  # a code works once
         if (
             form.get("grant_type") != "authorization_code"
@@ -121,8 +130,8 @@ class FakeProvider:
             or s256(form.get("code_verifier", "")) != grant["challenge"]
         ):
             if self.name == "github":
-                return self._error("bad_verification_code", "The code passed is incorrect or expired.")
-            return self._error("invalid_grant", "Bad Request")
+                return self._error(request, "bad_verification_code", "The code passed is incorrect or expired.")
+            return self._error(request, "invalid_grant", "Bad Request")
         access = secrets.token_urlsafe(24)
         self.tokens[access] = grant["person"]
         if self.name == "google":
@@ -146,6 +155,7 @@ class FakeProvider:
         else:
             body = {"access_token": f"gho_{access}", "scope": "read:user,user:email", "token_type": "bearer"}
             self.tokens[f"gho_{access}"] = grant["person"]
+            return self._github_body(request, body)
         return httpx.Response(200, json=body)
 
     # --- profile endpoints --------------------------------------------------------------------
@@ -194,7 +204,20 @@ class FakeProvider:
             },
         )
 
+    @staticmethod
+    def _github_refused(request: httpx.Request) -> httpx.Response | None:
+        """GitHub's API refuses requests without a User-Agent, and wants its media type."""
+        if not request.headers.get("User-Agent") or request.headers["User-Agent"].startswith("python-httpx"):
+            return httpx.Response(
+                403,
+                text="Request forbidden by administrative rules. Please make sure your request has a User-Agent header",
+            )
+        assert request.headers.get("Accept") == "application/vnd.github+json"
+        return None
+
     def _github_user(self, request: httpx.Request) -> httpx.Response:
+        if refused := self._github_refused(request):
+            return refused
         person = self._person(request)
         if person is None:
             return httpx.Response(401, json={"message": "Bad credentials", "status": "401"})
@@ -221,6 +244,8 @@ class FakeProvider:
         )
 
     def _github_emails(self, request: httpx.Request) -> httpx.Response:
+        if refused := self._github_refused(request):
+            return refused
         person = self._person(request)
         if person is None:
             return httpx.Response(401, json={"message": "Bad credentials", "status": "401"})
@@ -796,3 +821,143 @@ def admin_client_for_social(client, admin_user):
     SocialAccount.objects.create(user=admin_user, provider="github", uid="583231", handle="octocat")
     client.force_login(admin_user)
     return client
+
+
+# --- review fixes ---------------------------------------------------------------------------------
+
+
+def _reset_password(api, email: str, password: str = "An-owner-pass-42"):
+    import re
+
+    api.post_json("/api/auth/password-reset", {"email": email})
+    link = re.search(r"https?://\S+", mail.outbox[-1].body).group(0)
+    token = parse_qs(urlparse(link).query)["token"][0]
+    response = api.post_json("/api/auth/password-reset/confirm", {"token": token, "password": password})
+    assert response.status_code == 200, response.content
+
+
+def test_password_reset_by_the_owner_drops_the_squatters_linked_login(api, fakes):
+    """A squatter registers the owner's address (never verified) and links their own GitHub,
+    whose verified email is their own. The owner proves the mailbox with a password reset: the
+    squatter's GitHub must not keep logging into the account."""
+    registered = api.post_json(
+        "/api/auth/register", {"email": "owner@example.com", "password": PASSWORD, "username": "squatter"}
+    )
+    assert registered.status_code == 201, registered.content
+    squatted = User.objects.get(email="owner@example.com")
+    squatter = person_for("github", email="squatter@example.com", verified=True)
+    assert link(api, fakes["github"], squatted, squatter).status_code == 201
+    session = social_login(api, fakes["github"], squatter).json()
+    password_session = api.post_json("/api/auth/login", {"email": "owner@example.com", "password": PASSWORD}).json()
+
+    _reset_password(api, "owner@example.com")
+
+    assert not squatted.social_accounts.exists()
+    # Nor do the sessions the squatter opened before the reset live on.
+    for refresh in (session["refresh"], password_session["refresh"]):
+        refused = api.post_json("/api/auth/token/refresh", {"refresh": refresh})
+        assert refused.status_code == 401, refused.content
+    again = social_login(api, fakes["github"], squatter)
+    # No longer linked: GitHub's address is the squatter's own, so this makes a new account.
+    assert again.status_code == 200, again.content
+    assert api.get_json("/api/me", token=again.json()["access"]).json()["id"] != squatted.pk
+
+
+def test_password_reset_drops_a_social_login_whose_provider_email_changed_since(api, fakes):
+    """Signed up through Discord with the owner's address, unverified there; then switched the
+    Discord address to one of their own, verified, and logged in again. The owner's reset still
+    drops that Discord login: it never proved the owner's mailbox."""
+    fake = fakes["discord"]
+    signup = social_login(api, fake, person_for("discord", email="owner@example.com", verified=False))
+    assert signup.json()["created"] is True
+    squatted = User.objects.get(email="owner@example.com")
+    later = person_for("discord", email="squatter@example.com", verified=True)
+    assert social_login(api, fake, later).status_code == 200
+    assert squatted.social_accounts.get().email_verified is True
+
+    _reset_password(api, "owner@example.com")
+
+    assert not squatted.social_accounts.exists()
+    again = social_login(api, fake, later)
+    assert api.get_json("/api/me", token=again.json()["access"]).json()["id"] != squatted.pk
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"error": {"code": 400, "message": "Invalid JSON payload received.", "status": "INVALID_ARGUMENT"}},
+        {"error": ["invalid_grant"]},
+        {"error": None},
+    ],
+)
+def test_token_error_that_is_not_a_string_is_502(api, fakes, body):
+    url, state = start(api, "google")
+    code = fakes["google"].authorize(url, person_for("google", email="x@example.com"))
+    fakes["google"].token_route.mock(side_effect=[httpx.Response(400, json=body)])
+    result = api.post_json("/api/auth/oauth/google/callback", {"code": code, "state": state})
+    assert result.status_code == 502, result.content
+    assert result.json()["code"] == "oauth_provider_error"
+
+
+@pytest.mark.parametrize(
+    ("provider", "changes", "status"),
+    [
+        ("discord", {"id": None}, 502),
+        ("discord", {"id": ""}, 502),
+        ("discord", {"global_name": 7, "username": ["nova"]}, 200),
+        ("google", {"sub": None}, 502),
+        ("google", {"email": ["x@example.com"]}, 422),
+        ("github", {"id": None}, 502),
+        ("github", {"login": {"x": 1}, "name": 5}, 200),
+    ],
+)
+def test_profile_fields_of_the_wrong_type(api, fakes, provider, changes, status):
+    """A profile without a usable id must not become the account "None" that every such
+    profile would then log into; other fields of the wrong type count as absent, never 500."""
+    fake = fakes[provider]
+    original = fake.profile_route.side_effect
+
+    def altered(request):
+        return httpx.Response(200, json=original(request).json() | changes)
+
+    fake.profile_route.mock(side_effect=altered)
+    response = social_login(api, fake, person_for(provider, email="x@example.com"))
+    assert response.status_code == status, response.content
+    if status == 502:
+        assert response.json()["code"] == "oauth_provider_error"
+        assert not SocialAccount.objects.exists()
+    if status == 200:
+        assert SocialAccount.objects.get().uid == person_for(provider).uid
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_unlinks_at_once_leave_a_way_to_log_in():
+    """A social-only user with two links unlinks both at once: one goes, the other is refused."""
+    from django.db import connection
+
+    from tests.conftest import ApiClient
+
+    user = UserFactory()
+    user.set_unusable_password()
+    user.save()
+    SocialAccount.objects.create(user=user, provider="google", uid="g-1")
+    SocialAccount.objects.create(user=user, provider="discord", uid="d-1")
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def unlink(provider):
+        try:
+            client = ApiClient()
+            barrier.wait()
+            statuses.append(client.delete_json(f"/api/me/social/{provider}", user=user).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=unlink, args=(provider,)) for provider in ("google", "discord")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [204, 409]
+    assert SocialAccount.objects.filter(user=user).count() == 1
