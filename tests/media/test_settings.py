@@ -109,6 +109,19 @@ def test_local_signed_links_expire_and_stay_inside_the_root(tmp_path, settings):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("expires", ["\u00b2", "\u0661\u0662", "9" * 5000, "-5", "1e12", ""])
+def test_local_signed_links_refuse_malformed_expiry_with_403(tmp_path, settings, expires):
+    """Digits int() refuses (superscripts, past the 4300-digit limit) were a 500, not a 403."""
+    storage = PrivateFileSystemStorage(location=str(tmp_path))
+    settings.STORAGES = _with_local_private(settings.STORAGES, tmp_path)
+    name = storage.save("screenshots/a.png", ContentFile(b"png bytes"))
+    response = Client(raise_request_exception=False).get(
+        f"/private-media/{name}", {"expires": expires, "signature": "x"}
+    )
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
 def test_local_public_media_is_served_but_not_private_files(tmp_path, settings):
     settings.MEDIA_ROOT = str(tmp_path / "public")
     settings.STORAGES = _with_local_private(settings.STORAGES, tmp_path / "private")
