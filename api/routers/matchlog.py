@@ -18,6 +18,7 @@ from api.schemas.matchlog import (
     ShareIn,
     StatsSummaryOut,
 )
+from arena.exceptions import NotFound
 from matchlog import selectors, services
 
 router = Router(tags=["match log"], auth=jwt_auth)
@@ -28,7 +29,11 @@ UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut, 415: ErrorOut}
 
 
 def _image(file) -> FileResponse:
-    return FileResponse(file.storage.open(file.name, "rb"), content_type="image/png")
+    try:
+        handle = file.storage.open(file.name, "rb")
+    except FileNotFoundError:
+        raise NotFound("The stored screenshot is missing.", code="file_missing") from None
+    return FileResponse(handle, content_type="image/png")
 
 
 # --- personal match log ------------------------------------------------------------------------------------------

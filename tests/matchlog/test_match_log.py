@@ -277,3 +277,10 @@ def test_a_worker_retries_storage_outages_with_backoff_then_fails(user, monkeypa
         extract_match_record.pop_request()
     record.refresh_from_db()
     assert record.status == "failed"
+
+
+def test_a_screenshot_missing_from_storage_is_a_404_not_a_500(api, user, record):
+    storages["private"].delete(MatchRecord.objects.get(pk=record["id"]).screenshot.name)
+    api.raise_request_exception = False
+    response = api.get(f"/api/me/matches/{record['id']}/screenshot", **bearer(user))
+    assert (response.status_code, response.json()["code"]) == (404, "file_missing")

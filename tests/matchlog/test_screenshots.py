@@ -161,3 +161,14 @@ def test_rerunning_the_task_changes_nothing(api, host, static_ocr):
     extract_match_screenshot.delay(screenshot["id"])
     again = api.get_json(f"/api/matches/{match['id']}/screenshots/{screenshot['id']}", user=host).json()
     assert again == screenshot
+
+
+def test_an_image_missing_from_storage_is_a_404_not_a_500(api, host, static_ocr):
+    from django.core.files.storage import storages
+
+    _, _, match = started_br_match(api, host)
+    screenshot = _extracted(api, host, match["id"], BR_SCREEN, static_ocr)
+    storages["private"].delete(MatchScreenshot.objects.get(pk=screenshot["id"]).image.name)
+    api.raise_request_exception = False
+    response = api.get(f"/api/matches/{match['id']}/screenshots/{screenshot['id']}/image", **bearer(host))
+    assert (response.status_code, response.json()["code"]) == (404, "file_missing")
