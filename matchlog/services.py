@@ -105,6 +105,28 @@ def _delete_file_after_commit(file: FieldFile) -> None:
         transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
+NOT_QUEUED = "The screenshot could not be queued for reading; enter the result by hand or upload it again."
+
+
+def _extract_after_commit(task, document_id: int, fail: Callable[[int, str], None]) -> None:
+    """Queue the OCR task once the document is committed. Never raises: this runs after the
+    commit, inside the upload's service call, so an exception would answer 500 for a document
+    that exists (and the upload's cleanup would delete its committed file). A broker outage,
+    or an eager run that blew up, ends the document `failed` with a reason instead."""
+
+    def send() -> None:
+        try:
+            task.delay(document_id)
+        except Exception:
+            logger.exception("Could not queue %s for document %s", task.name, document_id)
+            try:
+                fail(document_id, NOT_QUEUED)
+            except Exception:
+                logger.exception("Could not mark document %s failed", document_id)
+
+    transaction.on_commit(send)
+
+
 def _publish(topic: str, event_type: str, data: dict) -> None:
     from realtime.publish import publish
 
@@ -160,7 +182,11 @@ def screenshot_upload(*, match_id: int, user: User, image: UploadedFile) -> Matc
         with transaction.atomic():
             screenshot.save()
             _screenshot_announce(screenshot)
-            transaction.on_commit(lambda: extract_match_screenshot.delay(screenshot.pk))
+            _extract_after_commit(
+                extract_match_screenshot,
+                screenshot.pk,
+                lambda pk, reason: screenshot_fail(screenshot_id=pk, reason=reason),
+            )
     except BaseException:
         screenshot.image.storage.delete(screenshot.image.name)
         raise
@@ -322,7 +348,9 @@ def match_record_create(*, owner: User, screenshot: UploadedFile, opponent_name:
             record.full_clean(exclude=["screenshot"])
             record.save()
             _record_announce(record)
-            transaction.on_commit(lambda: extract_match_record.delay(record.pk))
+            _extract_after_commit(
+                extract_match_record, record.pk, lambda pk, reason: match_record_fail(record_id=pk, reason=reason)
+            )
     except BaseException:
         record.screenshot.storage.delete(record.screenshot.name)
         raise

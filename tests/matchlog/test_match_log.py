@@ -284,3 +284,29 @@ def test_a_screenshot_missing_from_storage_is_a_404_not_a_500(api, user, record)
     api.raise_request_exception = False
     response = api.get(f"/api/me/matches/{record['id']}/screenshot", **bearer(user))
     assert (response.status_code, response.json()["code"]) == (404, "file_missing")
+
+
+@pytest.mark.django_db(transaction=True)  # a real commit: on_commit callbacks run inside the service
+def test_a_broker_outage_at_upload_keeps_the_record_and_its_screenshot(api, user, monkeypatch):
+    """Queueing the OCR task runs after the row is committed: when the broker is down the upload
+    used to answer 500 and delete the screenshot of the record it had just committed."""
+    from kombu import Producer
+    from kombu.exceptions import OperationalError
+
+    from arena.celery import app as celery_app
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to the broker. Connection refused.")
+
+    celery_app.conf.task_always_eager = False  # the autouse _celery_inline fixture restores it
+    monkeypatch.setattr(Producer, "publish", broker_down)
+    api.raise_request_exception = False
+    created = upload_record(api, user)
+    assert created.status_code == 201, created.content
+    record = MatchRecord.objects.get(pk=created.json()["id"])
+    assert storages["private"].exists(record.screenshot.name)
+    # Nobody will read it: it says so, and the score can still be typed in.
+    assert record.status == "failed"
+    assert "could not be queued" in record.failure_reason
+    confirmed = api.put_json(f"/api/me/matches/{record.pk}", {"score_user": 1, "score_opponent": 0}, user=user)
+    assert confirmed.json()["status"] == "confirmed"
