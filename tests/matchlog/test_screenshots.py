@@ -172,3 +172,19 @@ def test_an_image_missing_from_storage_is_a_404_not_a_500(api, host, static_ocr)
     api.raise_request_exception = False
     response = api.get(f"/api/matches/{match['id']}/screenshots/{screenshot['id']}/image", **bearer(host))
     assert (response.status_code, response.json()["code"]) == (404, "file_missing")
+
+
+def test_implausible_kills_read_by_ocr_are_refused_not_posted(api, host, static_ocr):
+    """Typed results are bounded by the API schema; accepted-as-extracted ones skipped it, so a
+    misread "70000" kills was posted (SQLite) or overflowed the smallint column (PostgreSQL: 500)."""
+    _, _, match = started_br_match(api, host)
+    screen = BR_SCREEN.replace("1 GODLIKE ESPORTS 8 23", "1 GODLIKE ESPORTS 70000 23")
+    screenshot = _extracted(api, host, match["id"], screen, static_ocr)
+    assert screenshot["extracted_data"]["rows"][0]["kills"] == 70000
+    api.raise_request_exception = False
+    path = f"/api/matches/{match['id']}/screenshots/{screenshot['id']}/confirm"
+    refused = api.post_json(path, user=host)
+    assert (refused.status_code, refused.json()["code"]) == (422, "invalid_results")
+    assert "kills run from 0 to 1000" in refused.json()["detail"]
+    assert not MatchResult.objects.filter(match_id=match["id"]).exists()
+    assert MatchScreenshot.objects.get(pk=screenshot["id"]).status == "extracted"
