@@ -189,6 +189,8 @@ ARENA_THROTTLES = {
     "verify_email": env.str("THROTTLE_VERIFY_EMAIL", default="20/h"),
     # Social login: both starting a flow (it stores a state) and finishing one (code exchange).
     "oauth": env.str("THROTTLE_OAUTH", default="20/m"),
+    # Result screenshots (match log and match screenshots): each one is seconds of OCR on a worker.
+    "screenshot_upload": env.str("THROTTLE_SCREENSHOT_UPLOAD", default="60/h"),
 }
 # Behind a proxy, set this to the header that carries the real client address.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")

@@ -310,3 +310,14 @@ def test_a_broker_outage_at_upload_keeps_the_record_and_its_screenshot(api, user
     assert "could not be queued" in record.failure_reason
     confirmed = api.put_json(f"/api/me/matches/{record.pk}", {"score_user": 1, "score_opponent": 0}, user=user)
     assert confirmed.json()["status"] == "confirmed"
+
+
+def test_uploads_are_throttled_per_account(api, user, settings, static_ocr):
+    """Each upload is an OCR run on a worker: unthrottled, one account could queue them without end."""
+    static_ocr(SCREEN)
+    settings.ARENA_THROTTLES = {**settings.ARENA_THROTTLES, "screenshot_upload": "2/h"}
+    assert [upload_record(api, user).status_code for _ in range(2)] == [201, 201]
+    throttled = upload_record(api, user)
+    assert (throttled.status_code, throttled.json()["code"]) == (429, "throttled")
+    assert int(throttled["Retry-After"]) > 0
+    assert MatchRecord.objects.count() == 2

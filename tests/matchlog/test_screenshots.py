@@ -188,3 +188,13 @@ def test_implausible_kills_read_by_ocr_are_refused_not_posted(api, host, static_
     assert "kills run from 0 to 1000" in refused.json()["detail"]
     assert not MatchResult.objects.filter(match_id=match["id"]).exists()
     assert MatchScreenshot.objects.get(pk=screenshot["id"]).status == "extracted"
+
+
+def test_screenshot_uploads_are_throttled(api, host, settings, static_ocr):
+    static_ocr(BR_SCREEN)
+    _, _, match = started_br_match(api, host)
+    settings.ARENA_THROTTLES = {**settings.ARENA_THROTTLES, "screenshot_upload": "1/h"}
+    assert upload_screenshot(api, host, match["id"]).status_code == 201
+    throttled = upload_screenshot(api, host, match["id"])
+    assert (throttled.status_code, throttled.json()["code"]) == (429, "throttled")
+    assert MatchScreenshot.objects.count() == 1
