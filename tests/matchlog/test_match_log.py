@@ -321,3 +321,14 @@ def test_uploads_are_throttled_per_account(api, user, settings, static_ocr):
     assert (throttled.status_code, throttled.json()["code"]) == (429, "throttled")
     assert int(throttled["Retry-After"]) > 0
     assert MatchRecord.objects.count() == 2
+
+
+def test_a_refused_upload_leaves_no_file_behind(api, user):
+    too_long = upload_record(api, user, opponent_name="x" * 61)  # refused by full_clean, after the file is stored
+    assert too_long.status_code == 422
+    not_an_image = api.post(
+        "/api/me/matches", {"screenshot": png(b"<html></html>"), "opponent_name": "X"}, **bearer(user)
+    )
+    assert not_an_image.status_code == 415
+    assert MatchRecord.objects.count() == 0
+    assert not storages["private"].exists("match-log") or storages["private"].listdir("match-log") == ([], [])
