@@ -1,5 +1,7 @@
 """The personal match log over HTTP, with the canned-text OCR engine."""
 
+import io
+
 import pytest
 from celery.exceptions import Retry
 from django.core.files.base import ContentFile
@@ -332,3 +334,29 @@ def test_a_refused_upload_leaves_no_file_behind(api, user):
     assert not_an_image.status_code == 415
     assert MatchRecord.objects.count() == 0
     assert not storages["private"].exists("match-log") or storages["private"].listdir("match-log") == ([], [])
+
+
+def test_upload_limits_bombs_and_metadata(api, user, settings, static_ocr):
+    """Screenshots are refused past SCREENSHOT_MAX_BYTES and the pixel limit (before decoding), and
+    what is stored is a PNG without the photo's metadata, at most 4096 px a side."""
+    from PIL import Image
+
+    from tests.media.helpers import GPS_LATITUDE, assert_no_metadata, decompression_bomb, image_bytes
+
+    static_ocr(SCREEN)
+    bomb = upload_record(api, user, image=decompression_bomb())
+    assert (bomb.status_code, bomb.json()["code"]) == (413, "image_too_large")
+    settings.SCREENSHOT_MAX_BYTES = 10_000
+    big = upload_record(api, user, image=image_bytes("PNG") + b"\0" * 10_000)
+    assert big.status_code == 413
+    settings.SCREENSHOT_MAX_BYTES = 10 * 1024 * 1024
+    assert MatchRecord.objects.count() == 0
+
+    photo = image_bytes("JPEG", size=(5000, 1000), exif=True)
+    with Image.open(io.BytesIO(photo)) as source:
+        assert source.getexif().get_ifd(0x8825) == GPS_LATITUDE
+    created = upload_record(api, user, image=photo)
+    assert created.status_code == 201, created.content
+    with MatchRecord.objects.get(pk=created.json()["id"]).screenshot.open("rb") as stored, Image.open(stored) as image:
+        assert (image.format, image.size) == ("PNG", (4096, 819))
+        assert_no_metadata(image)
