@@ -441,11 +441,15 @@ def match_record_confirm(
     stats: dict | None = None,
     opponent_name: str | None = None,
 ) -> MatchRecord:
-    """The owner confirms the result: the values sent, or what OCR proposed for those left out.
-    Changing a record its opponent already answered asks the opponent again."""
+    """The owner confirms the result: the values sent, or for those left out what OCR proposed
+    (on a record not confirmed yet) or what was confirmed before (an edit keeps what it does not
+    send). Changing a record its opponent already answered asks the opponent again."""
     record = _record_locked(record_id, user)
     _require_record_owner(record, user)
-    proposed = record.extracted_data.get("proposed") or {}
+    if record.status == OcrStatus.CONFIRMED:
+        proposed = {"score_user": record.score_user, "score_opponent": record.score_opponent, "stats": record.stats}
+    else:
+        proposed = record.extracted_data.get("proposed") or {}
     score_user = proposed.get("score_user") if score_user is None else score_user
     score_opponent = proposed.get("score_opponent") if score_opponent is None else score_opponent
     if score_user is None or score_opponent is None:

@@ -72,7 +72,8 @@ def get_match_record(request: HttpRequest, record_id: int):
 @router.put("/me/matches/{record_id}", response={200: MatchRecordOut, **ERRORS})
 def confirm_match_record(request: HttpRequest, record_id: int, payload: MatchRecordPutIn):
     """The owner confirms `score_user`, `score_opponent` and `stats` (omitted ones are taken from what OCR
-    proposed). Editing a record the opponent already answered asks them again."""
+    proposed; on a record already confirmed they are kept). Editing a record the opponent already answered
+    asks them again."""
     data = payload.dict(exclude_none=True)
     services.match_record_confirm(record_id=record_id, user=request.user, **data)
     return selectors.match_record_get(record_id=record_id, user=request.user)

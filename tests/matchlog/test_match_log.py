@@ -360,3 +360,22 @@ def test_upload_limits_bombs_and_metadata(api, user, settings, static_ocr):
     with MatchRecord.objects.get(pk=created.json()["id"]).screenshot.open("rb") as stored, Image.open(stored) as image:
         assert (image.format, image.size) == ("PNG", (4096, 819))
         assert_no_metadata(image)
+
+
+def test_editing_a_confirmed_record_keeps_what_is_not_sent(api, user, record):
+    """Fixing the opponent's name used to put OCR's proposal (2-1 and its stats) back over the score
+    the owner had corrected, and so ask an opponent who had agreed to confirm again."""
+    opponent = UserFactory()
+    path = f"/api/me/matches/{record['id']}"
+    corrected = {"score_user": 3, "score_opponent": 3, "stats": {"shots": {"user": 4, "opponent": 9}}}
+    assert api.put_json(path, corrected, user=user).status_code == 200
+    api.post_json(f"{path}/share", {"username": opponent.username}, user=user)
+    assert api.post_json(f"{path}/confirm", user=opponent).json()["share_status"] == "confirmed"
+
+    renamed = api.put_json(path, {"opponent_name": "Blue Lions FC"}, user=user).json()
+    assert (renamed["opponent_name"], renamed["score_user"], renamed["score_opponent"]) == ("Blue Lions FC", 3, 3)
+    assert renamed["stats"] == corrected["stats"]
+    assert renamed["share_status"] == "confirmed"
+    rescored = api.put_json(path, {"score_opponent": 2}, user=user).json()
+    assert (rescored["score_user"], rescored["score_opponent"], rescored["stats"]) == (3, 2, corrected["stats"])
+    assert rescored["share_status"] == "pending"
