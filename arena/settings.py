@@ -320,6 +320,12 @@ if USE_S3:
         },
     }
 else:
+    _public_root, _private_root = Path(MEDIA_ROOT).resolve(), Path(PRIVATE_MEDIA_ROOT).resolve()
+    if _private_root == _public_root or _public_root in _private_root.parents:
+        # /media/ (or a proxy serving MEDIA_ROOT) would hand out private files without a signature.
+        raise ImproperlyConfigured(
+            "PRIVATE_MEDIA_ROOT must be outside MEDIA_ROOT: everything under MEDIA_ROOT is public."
+        )
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     # Outside MEDIA_ROOT; served only through signed, expiring URLs (arena/storage.py).
     _private_storage = {

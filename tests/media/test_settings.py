@@ -26,6 +26,15 @@ def test_local_storage_is_the_default():
     assert namespace["STORAGES"]["private"]["BACKEND"] == "arena.storage.PrivateFileSystemStorage"
 
 
+@pytest.mark.parametrize("private", ["/srv/arena/media", "/srv/arena/media/private", "/srv/arena/media/./x/../p"])
+def test_private_media_inside_media_root_is_refused(private):
+    """Everything under MEDIA_ROOT is served at /media/ (or by a proxy) without a signature."""
+    with pytest.raises(ImproperlyConfigured, match="PRIVATE_MEDIA_ROOT must be outside MEDIA_ROOT"):
+        settings_for({"USE_S3": "", "MEDIA_ROOT": "/srv/arena/media", "PRIVATE_MEDIA_ROOT": private})
+    beside = settings_for({"USE_S3": "", "MEDIA_ROOT": "/srv/arena/media", "PRIVATE_MEDIA_ROOT": "/srv/arena/media-p"})
+    assert beside["STORAGES"]["private"]["OPTIONS"]["location"] == "/srv/arena/media-p"
+
+
 def test_use_s3_without_a_bucket_is_refused():
     with pytest.raises(ImproperlyConfigured, match="USE_S3=true needs AWS_STORAGE_BUCKET_NAME"):
         settings_for({"USE_S3": "true", "AWS_STORAGE_BUCKET_NAME": ""})
