@@ -379,3 +379,21 @@ def test_editing_a_confirmed_record_keeps_what_is_not_sent(api, user, record):
     rescored = api.put_json(path, {"score_opponent": 2}, user=user).json()
     assert (rescored["score_user"], rescored["score_opponent"], rescored["stats"]) == (3, 2, corrected["stats"])
     assert rescored["share_status"] == "pending"
+
+
+def test_a_camera_mpo_jpeg_is_accepted_as_a_jpeg(api, user, static_ocr):
+    """Phone cameras write JPEGs with extra frames in an MPF segment (Pillow: format "MPO"): a photo
+    of the TV was refused with 415 "MPO images are not accepted; send a PNG, JPEG or WebP"."""
+    from PIL import Image
+
+    static_ocr(SCREEN)
+    first, depth = Image.new("RGB", (640, 360), (20, 20, 20)), Image.new("RGB", (640, 360), (90, 90, 90))
+    out = io.BytesIO()
+    first.save(out, format="MPO", save_all=True, append_images=[depth])
+    with Image.open(io.BytesIO(out.getvalue())) as photo:
+        assert photo.format == "MPO"
+    photo_upload = png(out.getvalue(), name="IMG_0001.jpg", content_type="image/jpeg")
+    created = api.post("/api/me/matches", {"screenshot": photo_upload, "opponent_name": "X"}, **bearer(user))
+    assert created.status_code == 201, created.content
+    with MatchRecord.objects.get(pk=created.json()["id"]).screenshot.open("rb") as stored, Image.open(stored) as image:
+        assert (image.format, image.size) == ("PNG", (640, 360))
