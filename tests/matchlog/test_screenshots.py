@@ -198,3 +198,32 @@ def test_screenshot_uploads_are_throttled(api, host, settings, static_ocr):
     throttled = upload_screenshot(api, host, match["id"])
     assert (throttled.status_code, throttled.json()["code"]) == (429, "throttled")
     assert MatchScreenshot.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # a real commit: on_commit callbacks run inside the service
+def test_a_broker_outage_at_upload_keeps_the_screenshot(api, host, static_ocr, monkeypatch):
+    import importlib
+
+    from django.apps import apps
+    from django.core.files.storage import storages
+    from kombu import Producer
+    from kombu.exceptions import OperationalError
+
+    from arena.celery import app as celery_app
+
+    # Transactional tests flush tables, data-migration rows included.
+    importlib.import_module("competitions.migrations.0002_games_catalog").add_games(apps, None)
+    _, _, match = started_br_match(api, host)
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to the broker. Connection refused.")
+
+    celery_app.conf.task_always_eager = False  # the autouse _celery_inline fixture restores it
+    monkeypatch.setattr(Producer, "publish", broker_down)
+    api.raise_request_exception = False
+    created = upload_screenshot(api, host, match["id"])
+    assert created.status_code == 201, created.content
+    screenshot = MatchScreenshot.objects.get(pk=created.json()["id"])
+    assert storages["private"].exists(screenshot.image.name)
+    assert screenshot.status == "failed"
+    assert "could not be queued" in screenshot.failure_reason
