@@ -22,6 +22,12 @@ def _format_list(formats: set[str]) -> str:
     return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
 
 
+def _format_of(image: Image.Image) -> str:
+    """The image's format, with a camera's MPO (a JPEG carrying extra frames, such as a depth map,
+    in its APP2 segment; the first frame is a plain JPEG and the only one decoded) taken as JPEG."""
+    return "JPEG" if image.format == "MPO" else image.format
+
+
 def _open_image(upload: UploadedFile, *, max_pixels: int, formats: set[str] = AVATAR_FORMATS) -> Image.Image:
     """Open an image, refusing non-images and decompression bombs before decoding pixels."""
     upload.seek(0)
@@ -49,7 +55,7 @@ def image_load(upload: UploadedFile, *, max_bytes: int, max_pixels: int, formats
     if upload.size > max_bytes:
         raise PayloadTooLarge(f"{what} can be at most {max_bytes // (1024 * 1024)} MiB.")
     image = _open_image(upload, max_pixels=max_pixels, formats=formats)
-    if image.format not in formats:
+    if _format_of(image) not in formats:
         raise UnsupportedMediaType(f"{image.format} images are not accepted; use {_format_list(formats)}.")
     try:
         image.load()
@@ -128,9 +134,9 @@ def document_check(upload: UploadedFile) -> str:
         extension = "pdf"
     else:
         image = _open_image(upload, max_pixels=settings.AVATAR_MAX_PIXELS * 4, formats=DOCUMENT_IMAGE_FORMATS)
-        if image.format not in DOCUMENT_IMAGE_FORMATS:
+        if _format_of(image) not in DOCUMENT_IMAGE_FORMATS:
             raise UnsupportedMediaType("Identity documents must be PDF, PNG, JPEG or WebP.")
-        extension = image.format.lower().replace("jpeg", "jpg")
+        extension = _format_of(image).lower().replace("jpeg", "jpg")
     upload.seek(0)
     return f"{uuid.uuid4().hex}.{extension}"
 
@@ -145,7 +151,7 @@ def screenshot_normalize(upload: UploadedFile) -> ContentFile:
     if upload.size > settings.SCREENSHOT_MAX_BYTES:
         raise PayloadTooLarge(f"Screenshots can be at most {settings.SCREENSHOT_MAX_BYTES // (1024 * 1024)} MiB.")
     image = _open_image(upload, max_pixels=settings.AVATAR_MAX_PIXELS)
-    if image.format not in SCREENSHOT_FORMATS:
+    if _format_of(image) not in SCREENSHOT_FORMATS:
         raise UnsupportedMediaType(f"{image.format} images are not accepted; send a PNG, JPEG or WebP screenshot.")
     try:
         image.load()

@@ -189,6 +189,8 @@ ARENA_THROTTLES = {
     "verify_email": env.str("THROTTLE_VERIFY_EMAIL", default="20/h"),
     # Social login: both starting a flow (it stores a state) and finishing one (code exchange).
     "oauth": env.str("THROTTLE_OAUTH", default="20/m"),
+    # Result screenshots (match log and match screenshots): each one is seconds of OCR on a worker.
+    "screenshot_upload": env.str("THROTTLE_SCREENSHOT_UPLOAD", default="60/h"),
 }
 # Behind a proxy, set this to the header that carries the real client address.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
@@ -318,6 +320,12 @@ if USE_S3:
         },
     }
 else:
+    _public_root, _private_root = Path(MEDIA_ROOT).resolve(), Path(PRIVATE_MEDIA_ROOT).resolve()
+    if _private_root == _public_root or _public_root in _private_root.parents:
+        # /media/ (or a proxy serving MEDIA_ROOT) would hand out private files without a signature.
+        raise ImproperlyConfigured(
+            "PRIVATE_MEDIA_ROOT must be outside MEDIA_ROOT: everything under MEDIA_ROOT is public."
+        )
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     # Outside MEDIA_ROOT; served only through signed, expiring URLs (arena/storage.py).
     _private_storage = {

@@ -13,6 +13,7 @@ On S3 neither view is used: clients read straight from the bucket.
 """
 
 import mimetypes
+import re
 import time
 from urllib.parse import urlencode
 
@@ -25,6 +26,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_safe
 
 _SIGNING_SALT = "arena.storage.private-media"
+_EXPIRES = re.compile(r"[0-9]{1,12}")
 
 
 def _signature(name: str, expires: int) -> str:
@@ -85,8 +87,10 @@ def private_media(request: HttpRequest, name: str):
         raise Http404
     expires = request.GET.get("expires", "")
     signature = request.GET.get("signature", "")
+    # ASCII digits only, of a sane length: str.isdigit() also takes "²" and int() refuses
+    # it, as it does digit strings past Python's 4300-digit limit.
     if not (
-        expires.isdigit()
+        _EXPIRES.fullmatch(expires)
         and constant_time_compare(signature, _signature(name, int(expires)))
         and int(expires) >= time.time()
     ):

@@ -690,6 +690,9 @@ def _require_playable(match: Match, user: User) -> None:
         raise Conflict("This match was cancelled.", code="match_cancelled")
 
 
+BR_KILLS_MAX = 1000
+
+
 def _player_kills_errors(tournament: Tournament, present: list[dict]) -> list[str]:
     errors = []
     credited = [entry for entry in present if entry.get("player_kills")]
@@ -744,6 +747,9 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
         errors.append("placements must be unique")
     elif any(not 1 <= p <= len(lobby) for p in placements):
         errors.append(f"placements run from 1 to {len(lobby)} (the lobby size)")
+    if any(entry.get("kills") is not None and not 0 <= entry["kills"] <= BR_KILLS_MAX for entry in present):
+        # The API schema bounds typed kills; results proposed by OCR (matchlog) come here unchecked.
+        errors.append(f"kills run from 0 to {BR_KILLS_MAX}")
     errors += _player_kills_errors(match.tournament, present)
     if errors:
         raise Invalid("Invalid results: " + "; ".join(errors) + ".", code="invalid_results")

@@ -105,6 +105,28 @@ def _delete_file_after_commit(file: FieldFile) -> None:
         transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
+NOT_QUEUED = "The screenshot could not be queued for reading; enter the result by hand or upload it again."
+
+
+def _extract_after_commit(task, document_id: int, fail: Callable[[int, str], None]) -> None:
+    """Queue the OCR task once the document is committed. Never raises: this runs after the
+    commit, inside the upload's service call, so an exception would answer 500 for a document
+    that exists (and the upload's cleanup would delete its committed file). A broker outage,
+    or an eager run that blew up, ends the document `failed` with a reason instead."""
+
+    def send() -> None:
+        try:
+            task.delay(document_id)
+        except Exception:
+            logger.exception("Could not queue %s for document %s", task.name, document_id)
+            try:
+                fail(document_id, NOT_QUEUED)
+            except Exception:
+                logger.exception("Could not mark document %s failed", document_id)
+
+    transaction.on_commit(send)
+
+
 def _publish(topic: str, event_type: str, data: dict) -> None:
     from realtime.publish import publish
 
@@ -160,7 +182,11 @@ def screenshot_upload(*, match_id: int, user: User, image: UploadedFile) -> Matc
         with transaction.atomic():
             screenshot.save()
             _screenshot_announce(screenshot)
-            transaction.on_commit(lambda: extract_match_screenshot.delay(screenshot.pk))
+            _extract_after_commit(
+                extract_match_screenshot,
+                screenshot.pk,
+                lambda pk, reason: screenshot_fail(screenshot_id=pk, reason=reason),
+            )
     except BaseException:
         screenshot.image.storage.delete(screenshot.image.name)
         raise
@@ -322,7 +348,9 @@ def match_record_create(*, owner: User, screenshot: UploadedFile, opponent_name:
             record.full_clean(exclude=["screenshot"])
             record.save()
             _record_announce(record)
-            transaction.on_commit(lambda: extract_match_record.delay(record.pk))
+            _extract_after_commit(
+                extract_match_record, record.pk, lambda pk, reason: match_record_fail(record_id=pk, reason=reason)
+            )
     except BaseException:
         record.screenshot.storage.delete(record.screenshot.name)
         raise
@@ -413,11 +441,15 @@ def match_record_confirm(
     stats: dict | None = None,
     opponent_name: str | None = None,
 ) -> MatchRecord:
-    """The owner confirms the result: the values sent, or what OCR proposed for those left out.
-    Changing a record its opponent already answered asks the opponent again."""
+    """The owner confirms the result: the values sent, or for those left out what OCR proposed
+    (on a record not confirmed yet) or what was confirmed before (an edit keeps what it does not
+    send). Changing a record its opponent already answered asks the opponent again."""
     record = _record_locked(record_id, user)
     _require_record_owner(record, user)
-    proposed = record.extracted_data.get("proposed") or {}
+    if record.status == OcrStatus.CONFIRMED:
+        proposed = {"score_user": record.score_user, "score_opponent": record.score_opponent, "stats": record.stats}
+    else:
+        proposed = record.extracted_data.get("proposed") or {}
     score_user = proposed.get("score_user") if score_user is None else score_user
     score_opponent = proposed.get("score_opponent") if score_opponent is None else score_opponent
     if score_user is None or score_opponent is None:

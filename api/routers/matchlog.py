@@ -18,17 +18,23 @@ from api.schemas.matchlog import (
     ShareIn,
     StatsSummaryOut,
 )
+from api.throttle import throttle
+from arena.exceptions import NotFound
 from matchlog import selectors, services
 
 router = Router(tags=["match log"], auth=jwt_auth)
 screenshots_router = Router(tags=["matches"], auth=jwt_auth)
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut, 415: ErrorOut}
+UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut, 415: ErrorOut, 429: ErrorOut}
 
 
 def _image(file) -> FileResponse:
-    return FileResponse(file.storage.open(file.name, "rb"), content_type="image/png")
+    try:
+        handle = file.storage.open(file.name, "rb")
+    except FileNotFoundError:
+        raise NotFound("The stored screenshot is missing.", code="file_missing") from None
+    return FileResponse(handle, content_type="image/png")
 
 
 # --- personal match log ------------------------------------------------------------------------------------------
@@ -38,7 +44,8 @@ def _image(file) -> FileResponse:
 def create_match_record(request: HttpRequest, screenshot: File[UploadedFile], opponent_name: Form[str]):
     """Multipart `screenshot` (PNG, JPEG or WebP ≤ 10 MiB) and `opponent_name`. The screenshot is read by OCR
     in the background: `status` goes `processing` → `extracted` (or `failed` with `failure_reason`), pushed as
-    `match_record.status` on /ws/me/. Then confirm the score with PUT."""
+    `match_record.status` on /ws/me/. Then confirm the score with PUT. Throttled per account and client IP."""
+    throttle(request, "screenshot_upload", account=str(request.user.pk))
     record = services.match_record_create(owner=request.user, screenshot=screenshot, opponent_name=opponent_name)
     return Status(201, selectors.match_record_get(record_id=record.pk, user=request.user))
 
@@ -65,7 +72,8 @@ def get_match_record(request: HttpRequest, record_id: int):
 @router.put("/me/matches/{record_id}", response={200: MatchRecordOut, **ERRORS})
 def confirm_match_record(request: HttpRequest, record_id: int, payload: MatchRecordPutIn):
     """The owner confirms `score_user`, `score_opponent` and `stats` (omitted ones are taken from what OCR
-    proposed). Editing a record the opponent already answered asks them again."""
+    proposed; on a record already confirmed they are kept). Editing a record the opponent already answered
+    asks them again."""
     data = payload.dict(exclude_none=True)
     services.match_record_confirm(record_id=record_id, user=request.user, **data)
     return selectors.match_record_get(record_id=record_id, user=request.user)
@@ -116,7 +124,8 @@ def _screenshot(request: HttpRequest, match_id: int, screenshot_id: int):
 def upload_match_screenshot(request: HttpRequest, match_id: int, image: File[UploadedFile]):
     """Its host. Multipart `image` (PNG, JPEG or WebP ≤ 10 MiB) of the results screen. OCR proposes the
     results in the background: `status` goes `processing` → `extracted` (or `failed` with `failure_reason`),
-    announced as `screenshot.status` on the match topic. Confirm to post them."""
+    announced as `screenshot.status` on the match topic. Confirm to post them. Throttled per account and client IP."""
+    throttle(request, "screenshot_upload", account=str(request.user.pk))
     screenshot = services.screenshot_upload(match_id=match_id, user=request.user, image=image)
     return Status(201, _screenshot(request, match_id, screenshot.pk))
 

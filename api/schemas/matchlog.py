@@ -59,7 +59,8 @@ class MatchRecordOut(Schema):
 
 
 class MatchRecordPutIn(Schema):
-    """Confirms the record. Anything left out is taken from what OCR proposed."""
+    """Confirms the record. Anything left out is taken from what OCR proposed, or, on a record
+    already confirmed, kept as it was."""
 
     score_user: Score | None = None
     score_opponent: Score | None = None

@@ -5,8 +5,17 @@ from tests.competitions.conftest import create_published, make_team, register
 from tests.conftest import bearer
 from tests.factories import UserFactory
 from tests.matchlog import screens
+from tests.s3 import _local_settings, _storages_overridden
 
 BR_TEAMS = ["Team Soul", "GodLike Esports", "Orangutan", "Blind Esports", "Revenant XSpark", "Medal Esports"]
+
+
+@pytest.fixture(autouse=True)
+def _private_storage_in_tmp(tmp_path):
+    """Stored screenshots go to this test's own directory, not the checkout's private_media/
+    (where they piled up, and where a test could not tell what it left behind)."""
+    with _storages_overridden(**_local_settings(tmp_path / "storage")):
+        yield
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """The personal match log over HTTP, with the canned-text OCR engine."""
 
+import io
+
 import pytest
 from celery.exceptions import Retry
 from django.core.files.base import ContentFile
@@ -277,3 +279,121 @@ def test_a_worker_retries_storage_outages_with_backoff_then_fails(user, monkeypa
         extract_match_record.pop_request()
     record.refresh_from_db()
     assert record.status == "failed"
+
+
+def test_a_screenshot_missing_from_storage_is_a_404_not_a_500(api, user, record):
+    storages["private"].delete(MatchRecord.objects.get(pk=record["id"]).screenshot.name)
+    api.raise_request_exception = False
+    response = api.get(f"/api/me/matches/{record['id']}/screenshot", **bearer(user))
+    assert (response.status_code, response.json()["code"]) == (404, "file_missing")
+
+
+@pytest.mark.django_db(transaction=True)  # a real commit: on_commit callbacks run inside the service
+def test_a_broker_outage_at_upload_keeps_the_record_and_its_screenshot(api, user, monkeypatch):
+    """Queueing the OCR task runs after the row is committed: when the broker is down the upload
+    used to answer 500 and delete the screenshot of the record it had just committed."""
+    from kombu import Producer
+    from kombu.exceptions import OperationalError
+
+    from arena.celery import app as celery_app
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to the broker. Connection refused.")
+
+    celery_app.conf.task_always_eager = False  # the autouse _celery_inline fixture restores it
+    monkeypatch.setattr(Producer, "publish", broker_down)
+    api.raise_request_exception = False
+    created = upload_record(api, user)
+    assert created.status_code == 201, created.content
+    record = MatchRecord.objects.get(pk=created.json()["id"])
+    assert storages["private"].exists(record.screenshot.name)
+    # Nobody will read it: it says so, and the score can still be typed in.
+    assert record.status == "failed"
+    assert "could not be queued" in record.failure_reason
+    confirmed = api.put_json(f"/api/me/matches/{record.pk}", {"score_user": 1, "score_opponent": 0}, user=user)
+    assert confirmed.json()["status"] == "confirmed"
+
+
+def test_uploads_are_throttled_per_account(api, user, settings, static_ocr):
+    """Each upload is an OCR run on a worker: unthrottled, one account could queue them without end."""
+    static_ocr(SCREEN)
+    settings.ARENA_THROTTLES = {**settings.ARENA_THROTTLES, "screenshot_upload": "2/h"}
+    assert [upload_record(api, user).status_code for _ in range(2)] == [201, 201]
+    throttled = upload_record(api, user)
+    assert (throttled.status_code, throttled.json()["code"]) == (429, "throttled")
+    assert int(throttled["Retry-After"]) > 0
+    assert MatchRecord.objects.count() == 2
+
+
+def test_a_refused_upload_leaves_no_file_behind(api, user):
+    too_long = upload_record(api, user, opponent_name="x" * 61)  # refused by full_clean, after the file is stored
+    assert too_long.status_code == 422
+    not_an_image = api.post(
+        "/api/me/matches", {"screenshot": png(b"<html></html>"), "opponent_name": "X"}, **bearer(user)
+    )
+    assert not_an_image.status_code == 415
+    assert MatchRecord.objects.count() == 0
+    assert not storages["private"].exists("match-log") or storages["private"].listdir("match-log") == ([], [])
+
+
+def test_upload_limits_bombs_and_metadata(api, user, settings, static_ocr):
+    """Screenshots are refused past SCREENSHOT_MAX_BYTES and the pixel limit (before decoding), and
+    what is stored is a PNG without the photo's metadata, at most 4096 px a side."""
+    from PIL import Image
+
+    from tests.media.helpers import GPS_LATITUDE, assert_no_metadata, decompression_bomb, image_bytes
+
+    static_ocr(SCREEN)
+    bomb = upload_record(api, user, image=decompression_bomb())
+    assert (bomb.status_code, bomb.json()["code"]) == (413, "image_too_large")
+    settings.SCREENSHOT_MAX_BYTES = 10_000
+    big = upload_record(api, user, image=image_bytes("PNG") + b"\0" * 10_000)
+    assert big.status_code == 413
+    settings.SCREENSHOT_MAX_BYTES = 10 * 1024 * 1024
+    assert MatchRecord.objects.count() == 0
+
+    photo = image_bytes("JPEG", size=(5000, 1000), exif=True)
+    with Image.open(io.BytesIO(photo)) as source:
+        assert source.getexif().get_ifd(0x8825) == GPS_LATITUDE
+    created = upload_record(api, user, image=photo)
+    assert created.status_code == 201, created.content
+    with MatchRecord.objects.get(pk=created.json()["id"]).screenshot.open("rb") as stored, Image.open(stored) as image:
+        assert (image.format, image.size) == ("PNG", (4096, 819))
+        assert_no_metadata(image)
+
+
+def test_editing_a_confirmed_record_keeps_what_is_not_sent(api, user, record):
+    """Fixing the opponent's name used to put OCR's proposal (2-1 and its stats) back over the score
+    the owner had corrected, and so ask an opponent who had agreed to confirm again."""
+    opponent = UserFactory()
+    path = f"/api/me/matches/{record['id']}"
+    corrected = {"score_user": 3, "score_opponent": 3, "stats": {"shots": {"user": 4, "opponent": 9}}}
+    assert api.put_json(path, corrected, user=user).status_code == 200
+    api.post_json(f"{path}/share", {"username": opponent.username}, user=user)
+    assert api.post_json(f"{path}/confirm", user=opponent).json()["share_status"] == "confirmed"
+
+    renamed = api.put_json(path, {"opponent_name": "Blue Lions FC"}, user=user).json()
+    assert (renamed["opponent_name"], renamed["score_user"], renamed["score_opponent"]) == ("Blue Lions FC", 3, 3)
+    assert renamed["stats"] == corrected["stats"]
+    assert renamed["share_status"] == "confirmed"
+    rescored = api.put_json(path, {"score_opponent": 2}, user=user).json()
+    assert (rescored["score_user"], rescored["score_opponent"], rescored["stats"]) == (3, 2, corrected["stats"])
+    assert rescored["share_status"] == "pending"
+
+
+def test_a_camera_mpo_jpeg_is_accepted_as_a_jpeg(api, user, static_ocr):
+    """Phone cameras write JPEGs with extra frames in an MPF segment (Pillow: format "MPO"): a photo
+    of the TV was refused with 415 "MPO images are not accepted; send a PNG, JPEG or WebP"."""
+    from PIL import Image
+
+    static_ocr(SCREEN)
+    first, depth = Image.new("RGB", (640, 360), (20, 20, 20)), Image.new("RGB", (640, 360), (90, 90, 90))
+    out = io.BytesIO()
+    first.save(out, format="MPO", save_all=True, append_images=[depth])
+    with Image.open(io.BytesIO(out.getvalue())) as photo:
+        assert photo.format == "MPO"
+    photo_upload = png(out.getvalue(), name="IMG_0001.jpg", content_type="image/jpeg")
+    created = api.post("/api/me/matches", {"screenshot": photo_upload, "opponent_name": "X"}, **bearer(user))
+    assert created.status_code == 201, created.content
+    with MatchRecord.objects.get(pk=created.json()["id"]).screenshot.open("rb") as stored, Image.open(stored) as image:
+        assert (image.format, image.size) == ("PNG", (640, 360))

@@ -161,3 +161,69 @@ def test_rerunning_the_task_changes_nothing(api, host, static_ocr):
     extract_match_screenshot.delay(screenshot["id"])
     again = api.get_json(f"/api/matches/{match['id']}/screenshots/{screenshot['id']}", user=host).json()
     assert again == screenshot
+
+
+def test_an_image_missing_from_storage_is_a_404_not_a_500(api, host, static_ocr):
+    from django.core.files.storage import storages
+
+    _, _, match = started_br_match(api, host)
+    screenshot = _extracted(api, host, match["id"], BR_SCREEN, static_ocr)
+    storages["private"].delete(MatchScreenshot.objects.get(pk=screenshot["id"]).image.name)
+    api.raise_request_exception = False
+    response = api.get(f"/api/matches/{match['id']}/screenshots/{screenshot['id']}/image", **bearer(host))
+    assert (response.status_code, response.json()["code"]) == (404, "file_missing")
+
+
+def test_implausible_kills_read_by_ocr_are_refused_not_posted(api, host, static_ocr):
+    """Typed results are bounded by the API schema; accepted-as-extracted ones skipped it, so a
+    misread "70000" kills was posted (SQLite) or overflowed the smallint column (PostgreSQL: 500)."""
+    _, _, match = started_br_match(api, host)
+    screen = BR_SCREEN.replace("1 GODLIKE ESPORTS 8 23", "1 GODLIKE ESPORTS 70000 23")
+    screenshot = _extracted(api, host, match["id"], screen, static_ocr)
+    assert screenshot["extracted_data"]["rows"][0]["kills"] == 70000
+    api.raise_request_exception = False
+    path = f"/api/matches/{match['id']}/screenshots/{screenshot['id']}/confirm"
+    refused = api.post_json(path, user=host)
+    assert (refused.status_code, refused.json()["code"]) == (422, "invalid_results")
+    assert "kills run from 0 to 1000" in refused.json()["detail"]
+    assert not MatchResult.objects.filter(match_id=match["id"]).exists()
+    assert MatchScreenshot.objects.get(pk=screenshot["id"]).status == "extracted"
+
+
+def test_screenshot_uploads_are_throttled(api, host, settings, static_ocr):
+    static_ocr(BR_SCREEN)
+    _, _, match = started_br_match(api, host)
+    settings.ARENA_THROTTLES = {**settings.ARENA_THROTTLES, "screenshot_upload": "1/h"}
+    assert upload_screenshot(api, host, match["id"]).status_code == 201
+    throttled = upload_screenshot(api, host, match["id"])
+    assert (throttled.status_code, throttled.json()["code"]) == (429, "throttled")
+    assert MatchScreenshot.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # a real commit: on_commit callbacks run inside the service
+def test_a_broker_outage_at_upload_keeps_the_screenshot(api, host, static_ocr, monkeypatch):
+    import importlib
+
+    from django.apps import apps
+    from django.core.files.storage import storages
+    from kombu import Producer
+    from kombu.exceptions import OperationalError
+
+    from arena.celery import app as celery_app
+
+    # Transactional tests flush tables, data-migration rows included.
+    importlib.import_module("competitions.migrations.0002_games_catalog").add_games(apps, None)
+    _, _, match = started_br_match(api, host)
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to the broker. Connection refused.")
+
+    celery_app.conf.task_always_eager = False  # the autouse _celery_inline fixture restores it
+    monkeypatch.setattr(Producer, "publish", broker_down)
+    api.raise_request_exception = False
+    created = upload_screenshot(api, host, match["id"])
+    assert created.status_code == 201, created.content
+    screenshot = MatchScreenshot.objects.get(pk=created.json()["id"])
+    assert storages["private"].exists(screenshot.image.name)
+    assert screenshot.status == "failed"
+    assert "could not be queued" in screenshot.failure_reason

@@ -26,6 +26,15 @@ def test_local_storage_is_the_default():
     assert namespace["STORAGES"]["private"]["BACKEND"] == "arena.storage.PrivateFileSystemStorage"
 
 
+@pytest.mark.parametrize("private", ["/srv/arena/media", "/srv/arena/media/private", "/srv/arena/media/./x/../p"])
+def test_private_media_inside_media_root_is_refused(private):
+    """Everything under MEDIA_ROOT is served at /media/ (or by a proxy) without a signature."""
+    with pytest.raises(ImproperlyConfigured, match="PRIVATE_MEDIA_ROOT must be outside MEDIA_ROOT"):
+        settings_for({"USE_S3": "", "MEDIA_ROOT": "/srv/arena/media", "PRIVATE_MEDIA_ROOT": private})
+    beside = settings_for({"USE_S3": "", "MEDIA_ROOT": "/srv/arena/media", "PRIVATE_MEDIA_ROOT": "/srv/arena/media-p"})
+    assert beside["STORAGES"]["private"]["OPTIONS"]["location"] == "/srv/arena/media-p"
+
+
 def test_use_s3_without_a_bucket_is_refused():
     with pytest.raises(ImproperlyConfigured, match="USE_S3=true needs AWS_STORAGE_BUCKET_NAME"):
         settings_for({"USE_S3": "true", "AWS_STORAGE_BUCKET_NAME": ""})
@@ -106,6 +115,19 @@ def test_local_signed_links_expire_and_stay_inside_the_root(tmp_path, settings):
     expires = int(time.time()) + 60
     signature = _signature("../secret.txt", expires)
     assert client.get(f"/private-media/..%2Fsecret.txt?expires={expires}&signature={signature}").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("expires", ["\u00b2", "\u0661\u0662", "9" * 5000, "-5", "1e12", ""])
+def test_local_signed_links_refuse_malformed_expiry_with_403(tmp_path, settings, expires):
+    """Digits int() refuses (superscripts, past the 4300-digit limit) were a 500, not a 403."""
+    storage = PrivateFileSystemStorage(location=str(tmp_path))
+    settings.STORAGES = _with_local_private(settings.STORAGES, tmp_path)
+    name = storage.save("screenshots/a.png", ContentFile(b"png bytes"))
+    response = Client(raise_request_exception=False).get(
+        f"/private-media/{name}", {"expires": expires, "signature": "x"}
+    )
+    assert response.status_code == 403
 
 
 @pytest.mark.django_db

@@ -127,3 +127,17 @@ def test_banner_normalize_refuses_before_decoding():
         uploads.banner_normalize(SimpleUploadedFile("x.png", TEXT_AS_PNG))
     with pytest.raises(PayloadTooLarge):
         uploads.banner_normalize(SimpleUploadedFile("x.png", decompression_bomb()))
+
+
+def test_a_camera_mpo_jpeg_is_a_jpeg_for_avatars_and_banners(api, user, banner_path):
+    """Pillow names a JPEG with an MPF segment (phone cameras) "MPO"; it was refused with 415."""
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), (200, 30, 60)).save(
+        out, format="MPO", save_all=True, append_images=[Image.new("RGB", (800, 600))]
+    )
+    photo = out.getvalue()
+    assert (
+        api.post("/api/me/avatar", {"image": upload("me.jpg", photo, "image/jpeg")}, **bearer(user)).status_code == 200
+    )
+    path, host = banner_path
+    assert api.post(path, {"image": upload("b.jpg", photo, "image/jpeg")}, **bearer(host)).status_code == 200
