@@ -173,9 +173,11 @@ def dota_link_delete(*, match_id: int, user: User) -> None:
 
 
 def _link_fail(link_id: int, dota_match_id: int, reason: str, **fields) -> None:
-    updated = DotaMatchLink.objects.filter(pk=link_id, dota_match_id=dota_match_id).update(
-        status=DotaMatchLink.Status.FAILED, reason=reason[:300], updated_at=timezone.now(), **fields
-    )
+    # Only a queued link fails: another delivery of the task may have imported it meanwhile,
+    # and an imported link must keep saying so (its result is recorded and audited).
+    updated = DotaMatchLink.objects.filter(
+        pk=link_id, dota_match_id=dota_match_id, status=DotaMatchLink.Status.QUEUED
+    ).update(status=DotaMatchLink.Status.FAILED, reason=reason[:300], updated_at=timezone.now(), **fields)
     if updated:
         logger.info("Dota 2 import of match %s into link %s failed: %s", dota_match_id, link_id, reason)
 

@@ -319,3 +319,30 @@ def test_recent_matches_when_steam_is_down(api, host, dota, steam_api):
 
     assert response.status_code == 503
     assert response.json()["code"] == "steam_unavailable"
+
+
+def test_a_late_failure_never_overwrites_an_imported_link(api, host, dota, steam_api):
+    """A second delivery of the import (acks_late redelivery, or a re-post of the same Dota match)
+    imports while this one waits on Steam; Steam then fails this one: the link stays imported."""
+    answer = details(
+        DOTA_MATCH, radiant=dota.home_ids, dire=dota.away_ids, radiant_win=True, radiant_score=30, dire_score=20
+    )
+    calls = []
+
+    def steam(request):
+        calls.append(request)
+        if len(calls) == 1:
+            link = DotaMatchLink.objects.get(match_id=dota.match["id"])
+            import_dota_match.delay(link.pk, DOTA_MATCH)  # the other delivery, while this one waits
+            return httpx.Response(503)
+        return answer
+
+    steam_api.get(DETAILS).mock(side_effect=steam)
+
+    assert import_(api, host, dota.match["id"]).status_code == 202
+
+    link = api.get_json(f"/api/matches/{dota.match['id']}/dota", user=host).json()
+    assert (link["status"], link["reason"]) == ("imported", "")
+    match = api.get_json(f"/api/matches/{dota.match['id']}").json()
+    assert (match["status"], match["home_score"], match["away_score"]) == ("completed", 30, 20)
+    assert ResultAudit.objects.filter(match_id=dota.match["id"]).count() == 1
