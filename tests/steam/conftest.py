@@ -1,8 +1,11 @@
 """Steam Web API fakes (respx, at the HTTP layer) with payloads shaped like Valve's documentation."""
 
+import time
+
 import httpx
 import pytest
 import respx
+from django.db import connection
 
 from steam.ids import ID64_BASE
 from tests.factories import UserFactory
@@ -175,3 +178,15 @@ def history_private() -> httpx.Response:
         200,
         json={"result": {"status": 15, "statusDetail": "Cannot get match history for a user that hasn't allowed it"}},
     )
+
+
+def wait_until_a_query_waits_on_a_lock(timeout: float = 10) -> None:
+    """PostgreSQL: block until another connection waits on a lock this one holds (a race set up on purpose)."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("the other request never waited on the lock")

@@ -2,18 +2,30 @@
 fetches it from the (faked) Steam Web API, places the teams on Radiant and Dire through their
 players' linked Steam ids, and records the winner and kills through the results service."""
 
+import threading
 from types import SimpleNamespace
 
 import httpx
 import pytest
+from django.db import connection, transaction
 
 from competitions.models import ResultAudit
 from steam.ids import ID64_BASE
 from steam.models import DotaMatchLink, SteamAccount
 from steam.tasks import import_dota_match
 from tests.competitions.conftest import create_published, make_team, register, roster
+from tests.conftest import ApiClient
 from tests.factories import UserFactory
-from tests.steam.conftest import DETAILS, HISTORY, details, details_missing, history, history_match, history_private
+from tests.steam.conftest import (
+    DETAILS,
+    HISTORY,
+    details,
+    details_missing,
+    history,
+    history_match,
+    history_private,
+    wait_until_a_query_waits_on_a_lock,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -346,3 +358,31 @@ def test_a_late_failure_never_overwrites_an_imported_link(api, host, dota, steam
     match = api.get_json(f"/api/matches/{dota.match['id']}").json()
     assert (match["status"], match["home_score"], match["away_score"]) == ("completed", 30, 20)
     assert ResultAudit.objects.filter(match_id=dota.match["id"]).count() == 1
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_dota_match_linked_to_two_matches_at_once_is_a_clear_409(api, host, dota, steam_api):
+    """The second link passes the "linked elsewhere?" check before the first commits, then meets
+    the unique dota_match_id: still the clear 409 dota_match_already_linked."""
+    other = next(m for m in dota.matches if m["home_team"] and m["away_team"] and m["id"] != dota.match["id"])
+    responses = []
+
+    def link_in_a_thread():
+        try:
+            responses.append(import_(ApiClient(), host, dota.match["id"]))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=link_in_a_thread)
+    with transaction.atomic():  # the other match's link, not committed yet
+        DotaMatchLink.objects.create(match_id=other["id"], dota_match_id=DOTA_MATCH, requested_by=host)
+        thread.start()
+        wait_until_a_query_waits_on_a_lock()
+    thread.join(timeout=30)
+
+    [response] = responses
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "dota_match_already_linked"
+    assert list(DotaMatchLink.objects.values_list("match_id", flat=True)) == [other["id"]]
+    assert not steam_api.calls
