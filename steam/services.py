@@ -248,9 +248,19 @@ def dota_match_import(*, link_id: int, dota_match_id: int) -> None:
 
     try:
         with transaction.atomic():
+            # The match first, then the link: the order dota_link_request and the results service lock in.
+            teams = (
+                Match.objects.select_for_update(of=("self",))
+                .filter(pk=match.pk)
+                .values_list("home_team_id", "away_team_id")
+                .first()
+            )
             locked = DotaMatchLink.objects.select_for_update().filter(pk=link_id, dota_match_id=dota_match_id).first()
             if locked is None or locked.status != DotaMatchLink.Status.QUEUED:
                 return None
+            if teams != (home.id, away.id):
+                # A correction upstream re-placed this match's teams while Steam was being asked.
+                raise Conflict("The match's teams changed during the import; import it again.", code="teams_changed")
             match_results_record_h2h(
                 match_id=match.pk, user=link.requested_by, home_score=score.home_score, away_score=score.away_score
             )

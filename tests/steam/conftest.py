@@ -180,13 +180,13 @@ def history_private() -> httpx.Response:
     )
 
 
-def wait_until_a_query_waits_on_a_lock(timeout: float = 10) -> None:
-    """PostgreSQL: block until another connection waits on a lock this one holds (a race set up on purpose)."""
+def wait_until_queries_wait_on_locks(count: int = 1, timeout: float = 10) -> None:
+    """PostgreSQL: block until `count` other connections wait on locks (a race set up on purpose)."""
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-            if cursor.fetchone()[0]:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')")
+            if cursor.fetchone()[0] >= count:
                 return
             time.sleep(0.02)
-    raise AssertionError("the other request never waited on the lock")
+    raise AssertionError(f"{count} other connection(s) never waited on a lock")

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from django.db import connection, transaction
 
-from competitions.models import ResultAudit
+from competitions.models import Game, ResultAudit
 from steam.ids import ID64_BASE
 from steam.models import DotaMatchLink, SteamAccount
 from steam.tasks import import_dota_match
@@ -24,7 +24,7 @@ from tests.steam.conftest import (
     history,
     history_match,
     history_private,
-    wait_until_a_query_waits_on_a_lock,
+    wait_until_queries_wait_on_locks,
 )
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +45,18 @@ def steam_ids_for(team, *, first: int) -> list[int]:
 @pytest.fixture
 def dota(api, host):
     """An ongoing Dota 2 round-robin of three 5-player teams; `match` is the first one with two teams."""
+    # A transaction=True test flushes the games catalog its migration wrote.
+    Game.objects.get_or_create(
+        slug="dota-2",
+        defaults={
+            "name": "Dota 2",
+            "format": Game.Format.HEAD_TO_HEAD,
+            "team_size": 5,
+            "banner": "competitions/banners/dota-2.svg",
+            "points_table": [],
+            "kill_points": 0,
+        },
+    )
     tournament = create_published(
         api, host, game="dota-2", format="round_robin", max_teams=3, rounds_count=1, qualify_per_group=0
     )
@@ -378,7 +390,7 @@ def test_one_dota_match_linked_to_two_matches_at_once_is_a_clear_409(api, host, 
     with transaction.atomic():  # the other match's link, not committed yet
         DotaMatchLink.objects.create(match_id=other["id"], dota_match_id=DOTA_MATCH, requested_by=host)
         thread.start()
-        wait_until_a_query_waits_on_a_lock()
+        wait_until_queries_wait_on_locks()
     thread.join(timeout=30)
 
     [response] = responses
@@ -386,3 +398,92 @@ def test_one_dota_match_linked_to_two_matches_at_once_is_a_clear_409(api, host, 
     assert response.json()["code"] == "dota_match_already_linked"
     assert list(DotaMatchLink.objects.values_list("match_id", flat=True)) == [other["id"]]
     assert not steam_api.calls
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_re_post_while_the_import_runs_does_not_deadlock(api, host, dota, steam_api):
+    """The import and a re-post of the link (a double click) lock the match and the link in the
+    same order, so neither dies of a deadlock: the import records, the re-post is accepted."""
+    steam_api.get(DETAILS).mock(
+        return_value=details(
+            DOTA_MATCH, radiant=dota.home_ids, dire=dota.away_ids, radiant_win=True, radiant_score=30, dire_score=20
+        )
+    )
+    link = DotaMatchLink.objects.create(match_id=dota.match["id"], dota_match_id=DOTA_MATCH, requested_by=host)
+    outcomes, errors = {}, []
+
+    def run(name, call):
+        try:
+            outcomes[name] = call()
+        except BaseException as exc:  # surfaced in the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    task = threading.Thread(target=run, args=("task", lambda: import_dota_match.delay(link.pk, DOTA_MATCH)))
+    repost = threading.Thread(target=run, args=("repost", lambda: import_(ApiClient(), host, dota.match["id"])))
+    with transaction.atomic():  # someone holds the link row: the task queues behind it ...
+        list(DotaMatchLink.objects.select_for_update().filter(pk=link.pk))
+        task.start()
+        wait_until_queries_wait_on_locks(1)
+        repost.start()  # ... and so does the re-post
+        wait_until_queries_wait_on_locks(2)
+    task.join(timeout=30)
+    repost.join(timeout=30)
+
+    assert not errors, errors
+    assert outcomes["repost"].status_code == 202, outcomes["repost"].content
+    assert DotaMatchLink.objects.get(pk=link.pk).status == "imported"
+    match = api.get_json(f"/api/matches/{dota.match['id']}").json()
+    assert (match["status"], match["home_score"], match["away_score"]) == ("completed", 30, 20)
+
+
+def test_teams_re_placed_while_steam_is_asked_fail_the_import(api, host, steam_api):
+    """Single elimination: the final is linked, then, while Steam is being asked, the host corrects
+    a semi-final and another team moves into the final. The Dota 2 result belonged to the old
+    pairing, so it is not recorded for the new one."""
+    Game.objects.get_or_create(
+        slug="dota-2",
+        defaults={"name": "Dota 2", "format": Game.Format.HEAD_TO_HEAD, "team_size": 5, "banner": "x.svg"},
+    )
+    tournament = create_published(
+        api, host, game="dota-2", format="single_elimination", max_teams=4, rounds_count=1, qualify_per_group=0
+    )
+    teams = [make_team(5) for _ in range(4)]
+    steam_ids = {team.pk: steam_ids_for(team, first=1000 * (n + 1)) for n, team in enumerate(teams)}
+    for team in teams:
+        assert register(api, tournament["id"], team).status_code == 201
+    assert api.post_json(f"/api/tournaments/{tournament['id']}/start", user=host).status_code == 200
+
+    def matches():
+        return {m["key"]: m for m in api.get_json(f"/api/tournaments/{tournament['id']}/matches").json()}
+
+    def post(key, home, away):
+        response = api.put_json(
+            f"/api/matches/{matches()[key]['id']}/results", {"home_score": home, "away_score": away}, user=host
+        )
+        assert response.status_code == 200, response.content
+
+    semis = sorted(key for key, m in matches().items() if m["home_team"] and m["away_team"])
+    for key in semis:
+        post(key, 3, 0)
+    final = next(m for m in matches().values() if m["id"] not in [matches()[k]["id"] for k in semis])
+    home, away = final["home_team"]["id"], final["away_team"]["id"]
+
+    def steam(request):
+        post(semis[0], 0, 3)  # the correction, while the import waits on Steam
+        return details(
+            DOTA_MATCH, radiant=steam_ids[home], dire=steam_ids[away], radiant_win=True, radiant_score=30, dire_score=9
+        )
+
+    steam_api.get(DETAILS).mock(side_effect=steam)
+
+    assert import_(api, host, final["id"]).status_code == 202
+
+    now = matches()[final["key"]]
+    assert {now["home_team"]["id"], now["away_team"]["id"]} != {home, away}
+    assert now["status"] == "scheduled"
+    link = api.get_json(f"/api/matches/{final['id']}/dota", user=host).json()
+    assert link["status"] == "failed"
+    assert "teams changed" in link["reason"]

@@ -21,7 +21,7 @@ from tests.steam.conftest import (
     summary,
     vanity_found,
     vanity_missing,
-    wait_until_a_query_waits_on_a_lock,
+    wait_until_queries_wait_on_locks,
 )
 
 pytestmark = pytest.mark.django_db
@@ -295,7 +295,7 @@ def test_two_players_linking_one_steam_account_at_once_one_gets_the_409(steam_ap
     with transaction.atomic():  # the first player's link, not committed yet
         SteamAccount.objects.create(user=first, steam_id=GABEN)
         thread.start()
-        wait_until_a_query_waits_on_a_lock()
+        wait_until_queries_wait_on_locks()
     thread.join(timeout=30)
 
     [response] = responses
