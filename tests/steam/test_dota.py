@@ -487,3 +487,24 @@ def test_teams_re_placed_while_steam_is_asked_fail_the_import(api, host, steam_a
     link = api.get_json(f"/api/matches/{final['id']}/dota", user=host).json()
     assert link["status"] == "failed"
     assert "teams changed" in link["reason"]
+
+
+def test_a_host_cannot_spend_the_shared_steam_budget_alone(api, host, dota, steam_api, settings):
+    """Every import and every recent-matches listing asks Steam, from the one budget all players'
+    links share: each host's requests are throttled, with Retry-After."""
+    settings.ARENA_THROTTLES = {**settings.ARENA_THROTTLES, "steam_dota": "3/h"}
+    details_route = steam_api.get(DETAILS).mock(return_value=details_missing())
+    steam_api.get(HISTORY).mock(return_value=history_private())
+    match_id = dota.match["id"]
+
+    codes = [import_(api, host, match_id, DOTA_MATCH + n).status_code for n in range(2)]
+    codes.append(api.get_json(f"/api/matches/{match_id}/dota/recent", user=host).status_code)
+    throttled = [
+        import_(api, host, match_id, DOTA_MATCH + 9),
+        api.get_json(f"/api/matches/{match_id}/dota/recent", user=host),
+    ]
+
+    assert codes == [202, 202, 200]
+    assert [r.status_code for r in throttled] == [429, 429]
+    assert all(r.json()["code"] == "throttled" and int(r["Retry-After"]) > 0 for r in throttled)
+    assert details_route.call_count == 2
