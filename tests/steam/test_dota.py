@@ -508,3 +508,24 @@ def test_a_host_cannot_spend_the_shared_steam_budget_alone(api, host, dota, stea
     assert [r.status_code for r in throttled] == [429, 429]
     assert all(r.json()["code"] == "throttled" and int(r["Retry-After"]) > 0 for r in throttled)
     assert details_route.call_count == 2
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"radiant_win": True, "radiant_score": None, "dire_score": 3, "players": []},
+        {"radiant_win": True, "radiant_score": 30, "dire_score": 9, "start_time": "soon", "players": []},
+        {"radiant_win": True, "players": [{"account_id": "x", "player_slot": 0, "kills": 1}]},
+        {"radiant_win": True, "players": [{"account_id": 5, "player_slot": None, "kills": None}]},
+    ],
+    ids=["null-score", "text-time", "text-account", "null-slot"],
+)
+def test_unreadable_match_details_fail_with_a_reason(api, host, dota, steam_api, result):
+    steam_api.get(DETAILS).mock(return_value=httpx.Response(200, json={"result": {"match_id": DOTA_MATCH, **result}}))
+
+    assert import_(api, host, dota.match["id"]).status_code == 202
+
+    link = api.get_json(f"/api/matches/{dota.match['id']}/dota", user=host).json()
+    assert link["status"] == "failed"
+    assert "could not be read" in link["reason"]
+    assert api.get_json(f"/api/matches/{dota.match['id']}").json()["status"] == "scheduled"
