@@ -394,4 +394,6 @@ STEAM_DOTA_GAME_SLUG = "dota-2"
 STEAM_RECENT_MATCHES = 20
 STEAM_RECENT_LOOKUPS_PER_TEAM = 2
 ARENA_THROTTLES["steam_link"] = env.str("THROTTLE_STEAM_LINK", default="20/h")
+# Dota 2 imports and recent-match listings per host: each asks Steam, from the budget every player shares.
+ARENA_THROTTLES["steam_dota"] = env.str("THROTTLE_STEAM_DOTA", default="120/h")
 CELERY_BEAT_SCHEDULE["steam-refresh-summaries"] = {"task": "steam.tasks.refresh_steam_summaries", "schedule": 3600.0}

@@ -71,14 +71,25 @@ def players_parse(players: Iterable[Mapping]) -> tuple[DotaPlayer, ...]:
 
 
 def match_details_parse(result: Mapping) -> DotaResult:
-    """GetMatchDetails' `result` → DotaResult. Raises UnusableMatch when the winner is missing."""
+    """GetMatchDetails' `result` → DotaResult. Raises UnusableMatch when the winner is missing
+    or a field is not what Valve documents (a null score, a text time, …)."""
     if "radiant_win" not in result:
         raise UnusableMatch("Steam's match details have no winner.")
+    try:
+        return _match_details(result)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise UnusableMatch(f"Steam's match details could not be read ({exc}).") from exc
+
+
+def _match_details(result: Mapping) -> DotaResult:
     players = players_parse(result.get("players", []))
     raw_players = result.get("players", [])
 
     def kills(side: str) -> int:
         return sum(int(p.get("kills", 0)) for p in raw_players if player_side(p) == side)
+
+    def optional_int(field: str) -> int | None:
+        return None if result.get(field) is None else int(result[field])
 
     return DotaResult(
         match_id=int(result.get("match_id", 0)),
@@ -86,8 +97,8 @@ def match_details_parse(result: Mapping) -> DotaResult:
         # radiant_score / dire_score are the sides' kills; older matches only have per-player kills.
         radiant_score=int(result["radiant_score"]) if "radiant_score" in result else kills(RADIANT),
         dire_score=int(result["dire_score"]) if "dire_score" in result else kills(DIRE),
-        start_time=result.get("start_time"),
-        duration=result.get("duration"),
+        start_time=optional_int("start_time"),
+        duration=optional_int("duration"),
         players=players,
     )
 

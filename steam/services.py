@@ -8,7 +8,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -35,6 +35,10 @@ def _summary_fields(summary: dict) -> dict:
     }
 
 
+def _steam_already_linked() -> Conflict:
+    return Conflict("This Steam account is already linked to another Arena player.", code="steam_already_linked")
+
+
 def steam_account_link(*, user: User, steam: str) -> SteamAccount:
     """Resolve what the player typed to a SteamID64 and link it to them (replacing an earlier link)."""
     parsed = steam_input_parse(steam)
@@ -42,13 +46,18 @@ def steam_account_link(*, user: User, steam: str) -> SteamAccount:
     summary = client.player_summaries([steam_id]).get(steam_id)
     if summary is None:
         raise client.SteamNotFound(f"Steam has no profile with the id {steam_id}.")
-    with transaction.atomic():
-        holder = SteamAccount.objects.filter(steam_id=steam_id).exclude(user=user).first()
-        if holder is not None:
-            raise Conflict("This Steam account is already linked to another Arena player.", code="steam_already_linked")
-        account, _ = SteamAccount.objects.update_or_create(
-            user=user, defaults={"steam_id": steam_id, **_summary_fields(summary)}
-        )
+    try:
+        with transaction.atomic():
+            if SteamAccount.objects.filter(steam_id=steam_id).exclude(user=user).exists():
+                raise _steam_already_linked()
+            account, _ = SteamAccount.objects.update_or_create(
+                user=user, defaults={"steam_id": steam_id, **_summary_fields(summary)}
+            )
+    except IntegrityError:
+        # Another player linked it between the check and the write (the unique steam_id caught it).
+        if SteamAccount.objects.filter(steam_id=steam_id).exclude(user=user).exists():
+            raise _steam_already_linked() from None
+        raise
     return account
 
 
@@ -119,6 +128,15 @@ def dota_match_host_get(*, match_id: int, user: User) -> Match:
     return match
 
 
+def _dota_match_not_linked_elsewhere(match: Match, dota_match_id: int) -> None:
+    elsewhere = DotaMatchLink.objects.filter(dota_match_id=dota_match_id).exclude(match=match).first()
+    if elsewhere is not None:
+        raise Conflict(
+            f"Dota 2 match {dota_match_id} is already linked to match {elsewhere.match_id}.",
+            code="dota_match_already_linked",
+        )
+
+
 def dota_link_request(*, match_id: int, user: User, dota_match_id: int) -> DotaMatchLink:
     """Link a Dota 2 match to a head-to-head match and queue the import of its result.
 
@@ -138,30 +156,31 @@ def dota_link_request(*, match_id: int, user: User, dota_match_id: int) -> DotaM
             raise Conflict("Results can only be imported while the tournament is ongoing.", code="not_ongoing")
         if match.status == Match.Status.CANCELLED:
             raise Conflict("This match was cancelled.", code="match_cancelled")
-        elsewhere = DotaMatchLink.objects.filter(dota_match_id=dota_match_id).exclude(match=match).first()
-        if elsewhere is not None:
-            raise Conflict(
-                f"Dota 2 match {dota_match_id} is already linked to match {elsewhere.match_id}.",
-                code="dota_match_already_linked",
-            )
-        link, _ = DotaMatchLink.objects.update_or_create(
-            match=match,
-            defaults={
-                "dota_match_id": dota_match_id,
-                "requested_by": user,
-                "status": DotaMatchLink.Status.QUEUED,
-                "reason": "",
-                "note": "",
-                "radiant_team": None,
-                "dire_team": None,
-                "radiant_win": None,
-                "radiant_kills": None,
-                "dire_kills": None,
-                "dota_started_at": None,
-                "dota_duration": None,
-                "imported_at": None,
-            },
-        )
+        _dota_match_not_linked_elsewhere(match, dota_match_id)
+        try:
+            with transaction.atomic():
+                link, _ = DotaMatchLink.objects.update_or_create(
+                    match=match,
+                    defaults={
+                        "dota_match_id": dota_match_id,
+                        "requested_by": user,
+                        "status": DotaMatchLink.Status.QUEUED,
+                        "reason": "",
+                        "note": "",
+                        "radiant_team": None,
+                        "dire_team": None,
+                        "radiant_win": None,
+                        "radiant_kills": None,
+                        "dire_kills": None,
+                        "dota_started_at": None,
+                        "dota_duration": None,
+                        "imported_at": None,
+                    },
+                )
+        except IntegrityError:
+            # Linked to another match between the check and the write (the unique dota_match_id caught it).
+            _dota_match_not_linked_elsewhere(match, dota_match_id)
+            raise
         transaction.on_commit(lambda: import_dota_match.delay(link.pk, dota_match_id))
     return link
 
@@ -173,9 +192,11 @@ def dota_link_delete(*, match_id: int, user: User) -> None:
 
 
 def _link_fail(link_id: int, dota_match_id: int, reason: str, **fields) -> None:
-    updated = DotaMatchLink.objects.filter(pk=link_id, dota_match_id=dota_match_id).update(
-        status=DotaMatchLink.Status.FAILED, reason=reason[:300], updated_at=timezone.now(), **fields
-    )
+    # Only a queued link fails: another delivery of the task may have imported it meanwhile,
+    # and an imported link must keep saying so (its result is recorded and audited).
+    updated = DotaMatchLink.objects.filter(
+        pk=link_id, dota_match_id=dota_match_id, status=DotaMatchLink.Status.QUEUED
+    ).update(status=DotaMatchLink.Status.FAILED, reason=reason[:300], updated_at=timezone.now(), **fields)
     if updated:
         logger.info("Dota 2 import of match %s into link %s failed: %s", dota_match_id, link_id, reason)
 
@@ -227,9 +248,19 @@ def dota_match_import(*, link_id: int, dota_match_id: int) -> None:
 
     try:
         with transaction.atomic():
+            # The match first, then the link: the order dota_link_request and the results service lock in.
+            teams = (
+                Match.objects.select_for_update(of=("self",))
+                .filter(pk=match.pk)
+                .values_list("home_team_id", "away_team_id")
+                .first()
+            )
             locked = DotaMatchLink.objects.select_for_update().filter(pk=link_id, dota_match_id=dota_match_id).first()
             if locked is None or locked.status != DotaMatchLink.Status.QUEUED:
                 return None
+            if teams != (home.id, away.id):
+                # A correction upstream re-placed this match's teams while Steam was being asked.
+                raise Conflict("The match's teams changed during the import; import it again.", code="teams_changed")
             match_results_record_h2h(
                 match_id=match.pk, user=link.requested_by, home_score=score.home_score, away_score=score.away_score
             )

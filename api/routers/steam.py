@@ -13,6 +13,8 @@ router = Router(tags=["steam"])
 
 STEAM_ERRORS = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut, 503: ErrorOut}
 HOST_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+# Imports and listings ask Steam, from the budget every player's link shares: throttled per host.
+STEAM_HOST_ERRORS = {**HOST_ERRORS, 429: ErrorOut}
 
 
 def _me(user: User) -> User:
@@ -46,12 +48,14 @@ def _link_or_404(match) -> object:
     return link
 
 
-@router.post("/matches/{match_id}/dota", auth=jwt_auth, response={202: DotaLinkOut, **HOST_ERRORS})
+@router.post("/matches/{match_id}/dota", auth=jwt_auth, response={202: DotaLinkOut, **STEAM_HOST_ERRORS})
 def link_dota_match(request: HttpRequest, match_id: int, payload: DotaLinkIn):
     """Its host: import this head-to-head match's result from a Dota 2 match. Queued; then the
     link is `imported` (winner and kills recorded through the results service, audited) or
     `failed` with a reason (e.g. the teams' linked Steam accounts are not in that match).
-    The host can still correct the result with PUT /api/matches/{id}/results. Posting again re-imports."""
+    The host can still correct the result with PUT /api/matches/{id}/results. Posting again re-imports.
+    429 `throttled` (with Retry-After): too many imports and listings by this host."""
+    throttle(request, "steam_dota", account=str(request.user.pk))
     services.dota_link_request(match_id=match_id, user=request.user, dota_match_id=payload.dota_match_id)
     match = services.dota_match_host_get(match_id=match_id, user=request.user)
     return Status(202, _link_or_404(match))
@@ -72,10 +76,12 @@ def unlink_dota_match(request: HttpRequest, match_id: int):
 
 
 @router.get(
-    "/matches/{match_id}/dota/recent", auth=jwt_auth, response={200: DotaRecentOut, **HOST_ERRORS, 503: ErrorOut}
+    "/matches/{match_id}/dota/recent", auth=jwt_auth, response={200: DotaRecentOut, **STEAM_HOST_ERRORS, 503: ErrorOut}
 )
 def list_recent_dota_matches(request: HttpRequest, match_id: int):
     """Its host: recent public Dota 2 matches of both teams' linked players, newest first, each
-    marked `mappable` when the two teams were on opposite sides, to pick the one to import."""
+    marked `mappable` when the two teams were on opposite sides, to pick the one to import.
+    429 `throttled`, shared with the imports."""
+    throttle(request, "steam_dota", account=str(request.user.pk))
     match = services.dota_match_host_get(match_id=match_id, user=request.user)
     return selectors.dota_recent_matches(match=match)

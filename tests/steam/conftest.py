@@ -1,8 +1,11 @@
 """Steam Web API fakes (respx, at the HTTP layer) with payloads shaped like Valve's documentation."""
 
+import time
+
 import httpx
 import pytest
 import respx
+from django.db import connection
 
 from steam.ids import ID64_BASE
 from tests.factories import UserFactory
@@ -175,3 +178,15 @@ def history_private() -> httpx.Response:
         200,
         json={"result": {"status": 15, "statusDetail": "Cannot get match history for a user that hasn't allowed it"}},
     )
+
+
+def wait_until_queries_wait_on_locks(count: int = 1, timeout: float = 10) -> None:
+    """PostgreSQL: block until `count` other connections wait on locks (a race set up on purpose)."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')")
+            if cursor.fetchone()[0] >= count:
+                return
+            time.sleep(0.02)
+    raise AssertionError(f"{count} other connection(s) never waited on a lock")

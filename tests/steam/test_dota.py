@@ -2,18 +2,30 @@
 fetches it from the (faked) Steam Web API, places the teams on Radiant and Dire through their
 players' linked Steam ids, and records the winner and kills through the results service."""
 
+import threading
 from types import SimpleNamespace
 
 import httpx
 import pytest
+from django.db import connection, transaction
 
-from competitions.models import ResultAudit
+from competitions.models import Game, ResultAudit
 from steam.ids import ID64_BASE
 from steam.models import DotaMatchLink, SteamAccount
 from steam.tasks import import_dota_match
 from tests.competitions.conftest import create_published, make_team, register, roster
+from tests.conftest import ApiClient
 from tests.factories import UserFactory
-from tests.steam.conftest import DETAILS, HISTORY, details, details_missing, history, history_match, history_private
+from tests.steam.conftest import (
+    DETAILS,
+    HISTORY,
+    details,
+    details_missing,
+    history,
+    history_match,
+    history_private,
+    wait_until_queries_wait_on_locks,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +45,18 @@ def steam_ids_for(team, *, first: int) -> list[int]:
 @pytest.fixture
 def dota(api, host):
     """An ongoing Dota 2 round-robin of three 5-player teams; `match` is the first one with two teams."""
+    # A transaction=True test flushes the games catalog its migration wrote.
+    Game.objects.get_or_create(
+        slug="dota-2",
+        defaults={
+            "name": "Dota 2",
+            "format": Game.Format.HEAD_TO_HEAD,
+            "team_size": 5,
+            "banner": "competitions/banners/dota-2.svg",
+            "points_table": [],
+            "kill_points": 0,
+        },
+    )
     tournament = create_published(
         api, host, game="dota-2", format="round_robin", max_teams=3, rounds_count=1, qualify_per_group=0
     )
@@ -319,3 +343,189 @@ def test_recent_matches_when_steam_is_down(api, host, dota, steam_api):
 
     assert response.status_code == 503
     assert response.json()["code"] == "steam_unavailable"
+
+
+def test_a_late_failure_never_overwrites_an_imported_link(api, host, dota, steam_api):
+    """A second delivery of the import (acks_late redelivery, or a re-post of the same Dota match)
+    imports while this one waits on Steam; Steam then fails this one: the link stays imported."""
+    answer = details(
+        DOTA_MATCH, radiant=dota.home_ids, dire=dota.away_ids, radiant_win=True, radiant_score=30, dire_score=20
+    )
+    calls = []
+
+    def steam(request):
+        calls.append(request)
+        if len(calls) == 1:
+            link = DotaMatchLink.objects.get(match_id=dota.match["id"])
+            import_dota_match.delay(link.pk, DOTA_MATCH)  # the other delivery, while this one waits
+            return httpx.Response(503)
+        return answer
+
+    steam_api.get(DETAILS).mock(side_effect=steam)
+
+    assert import_(api, host, dota.match["id"]).status_code == 202
+
+    link = api.get_json(f"/api/matches/{dota.match['id']}/dota", user=host).json()
+    assert (link["status"], link["reason"]) == ("imported", "")
+    match = api.get_json(f"/api/matches/{dota.match['id']}").json()
+    assert (match["status"], match["home_score"], match["away_score"]) == ("completed", 30, 20)
+    assert ResultAudit.objects.filter(match_id=dota.match["id"]).count() == 1
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_dota_match_linked_to_two_matches_at_once_is_a_clear_409(api, host, dota, steam_api):
+    """The second link passes the "linked elsewhere?" check before the first commits, then meets
+    the unique dota_match_id: still the clear 409 dota_match_already_linked."""
+    other = next(m for m in dota.matches if m["home_team"] and m["away_team"] and m["id"] != dota.match["id"])
+    responses = []
+
+    def link_in_a_thread():
+        try:
+            responses.append(import_(ApiClient(), host, dota.match["id"]))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=link_in_a_thread)
+    with transaction.atomic():  # the other match's link, not committed yet
+        DotaMatchLink.objects.create(match_id=other["id"], dota_match_id=DOTA_MATCH, requested_by=host)
+        thread.start()
+        wait_until_queries_wait_on_locks()
+    thread.join(timeout=30)
+
+    [response] = responses
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "dota_match_already_linked"
+    assert list(DotaMatchLink.objects.values_list("match_id", flat=True)) == [other["id"]]
+    assert not steam_api.calls
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_re_post_while_the_import_runs_does_not_deadlock(api, host, dota, steam_api):
+    """The import and a re-post of the link (a double click) lock the match and the link in the
+    same order, so neither dies of a deadlock: the import records, the re-post is accepted."""
+    steam_api.get(DETAILS).mock(
+        return_value=details(
+            DOTA_MATCH, radiant=dota.home_ids, dire=dota.away_ids, radiant_win=True, radiant_score=30, dire_score=20
+        )
+    )
+    link = DotaMatchLink.objects.create(match_id=dota.match["id"], dota_match_id=DOTA_MATCH, requested_by=host)
+    outcomes, errors = {}, []
+
+    def run(name, call):
+        try:
+            outcomes[name] = call()
+        except BaseException as exc:  # surfaced in the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    task = threading.Thread(target=run, args=("task", lambda: import_dota_match.delay(link.pk, DOTA_MATCH)))
+    repost = threading.Thread(target=run, args=("repost", lambda: import_(ApiClient(), host, dota.match["id"])))
+    with transaction.atomic():  # someone holds the link row: the task queues behind it ...
+        list(DotaMatchLink.objects.select_for_update().filter(pk=link.pk))
+        task.start()
+        wait_until_queries_wait_on_locks(1)
+        repost.start()  # ... and so does the re-post
+        wait_until_queries_wait_on_locks(2)
+    task.join(timeout=30)
+    repost.join(timeout=30)
+
+    assert not errors, errors
+    assert outcomes["repost"].status_code == 202, outcomes["repost"].content
+    assert DotaMatchLink.objects.get(pk=link.pk).status == "imported"
+    match = api.get_json(f"/api/matches/{dota.match['id']}").json()
+    assert (match["status"], match["home_score"], match["away_score"]) == ("completed", 30, 20)
+
+
+def test_teams_re_placed_while_steam_is_asked_fail_the_import(api, host, steam_api):
+    """Single elimination: the final is linked, then, while Steam is being asked, the host corrects
+    a semi-final and another team moves into the final. The Dota 2 result belonged to the old
+    pairing, so it is not recorded for the new one."""
+    Game.objects.get_or_create(
+        slug="dota-2",
+        defaults={"name": "Dota 2", "format": Game.Format.HEAD_TO_HEAD, "team_size": 5, "banner": "x.svg"},
+    )
+    tournament = create_published(
+        api, host, game="dota-2", format="single_elimination", max_teams=4, rounds_count=1, qualify_per_group=0
+    )
+    teams = [make_team(5) for _ in range(4)]
+    steam_ids = {team.pk: steam_ids_for(team, first=1000 * (n + 1)) for n, team in enumerate(teams)}
+    for team in teams:
+        assert register(api, tournament["id"], team).status_code == 201
+    assert api.post_json(f"/api/tournaments/{tournament['id']}/start", user=host).status_code == 200
+
+    def matches():
+        return {m["key"]: m for m in api.get_json(f"/api/tournaments/{tournament['id']}/matches").json()}
+
+    def post(key, home, away):
+        response = api.put_json(
+            f"/api/matches/{matches()[key]['id']}/results", {"home_score": home, "away_score": away}, user=host
+        )
+        assert response.status_code == 200, response.content
+
+    semis = sorted(key for key, m in matches().items() if m["home_team"] and m["away_team"])
+    for key in semis:
+        post(key, 3, 0)
+    final = next(m for m in matches().values() if m["id"] not in [matches()[k]["id"] for k in semis])
+    home, away = final["home_team"]["id"], final["away_team"]["id"]
+
+    def steam(request):
+        post(semis[0], 0, 3)  # the correction, while the import waits on Steam
+        return details(
+            DOTA_MATCH, radiant=steam_ids[home], dire=steam_ids[away], radiant_win=True, radiant_score=30, dire_score=9
+        )
+
+    steam_api.get(DETAILS).mock(side_effect=steam)
+
+    assert import_(api, host, final["id"]).status_code == 202
+
+    now = matches()[final["key"]]
+    assert {now["home_team"]["id"], now["away_team"]["id"]} != {home, away}
+    assert now["status"] == "scheduled"
+    link = api.get_json(f"/api/matches/{final['id']}/dota", user=host).json()
+    assert link["status"] == "failed"
+    assert "teams changed" in link["reason"]
+
+
+def test_a_host_cannot_spend_the_shared_steam_budget_alone(api, host, dota, steam_api, settings):
+    """Every import and every recent-matches listing asks Steam, from the one budget all players'
+    links share: each host's requests are throttled, with Retry-After."""
+    settings.ARENA_THROTTLES = {**settings.ARENA_THROTTLES, "steam_dota": "3/h"}
+    details_route = steam_api.get(DETAILS).mock(return_value=details_missing())
+    steam_api.get(HISTORY).mock(return_value=history_private())
+    match_id = dota.match["id"]
+
+    codes = [import_(api, host, match_id, DOTA_MATCH + n).status_code for n in range(2)]
+    codes.append(api.get_json(f"/api/matches/{match_id}/dota/recent", user=host).status_code)
+    throttled = [
+        import_(api, host, match_id, DOTA_MATCH + 9),
+        api.get_json(f"/api/matches/{match_id}/dota/recent", user=host),
+    ]
+
+    assert codes == [202, 202, 200]
+    assert [r.status_code for r in throttled] == [429, 429]
+    assert all(r.json()["code"] == "throttled" and int(r["Retry-After"]) > 0 for r in throttled)
+    assert details_route.call_count == 2
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"radiant_win": True, "radiant_score": None, "dire_score": 3, "players": []},
+        {"radiant_win": True, "radiant_score": 30, "dire_score": 9, "start_time": "soon", "players": []},
+        {"radiant_win": True, "players": [{"account_id": "x", "player_slot": 0, "kills": 1}]},
+        {"radiant_win": True, "players": [{"account_id": 5, "player_slot": None, "kills": None}]},
+    ],
+    ids=["null-score", "text-time", "text-account", "null-slot"],
+)
+def test_unreadable_match_details_fail_with_a_reason(api, host, dota, steam_api, result):
+    steam_api.get(DETAILS).mock(return_value=httpx.Response(200, json={"result": {"match_id": DOTA_MATCH, **result}}))
+
+    assert import_(api, host, dota.match["id"]).status_code == 202
+
+    link = api.get_json(f"/api/matches/{dota.match['id']}/dota", user=host).json()
+    assert link["status"] == "failed"
+    assert "could not be read" in link["reason"]
+    assert api.get_json(f"/api/matches/{dota.match['id']}").json()["status"] == "scheduled"

@@ -3,13 +3,26 @@
 import os
 import subprocess
 import sys
+import threading
 
 import httpx
 import pytest
 import time_machine
+from django.db import connection, transaction
 
+from steam.models import SteamAccount
+from tests.conftest import ApiClient
 from tests.factories import UserFactory
-from tests.steam.conftest import GABEN, SUMMARIES, VANITY, summaries, summary, vanity_found, vanity_missing
+from tests.steam.conftest import (
+    GABEN,
+    SUMMARIES,
+    VANITY,
+    summaries,
+    summary,
+    vanity_found,
+    vanity_missing,
+    wait_until_queries_wait_on_locks,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -261,3 +274,31 @@ def test_linking_is_throttled_per_player(api, user, steam_api, settings):
     codes = [link(api, user, str(GABEN)).status_code for _ in range(3)]
 
     assert codes == [200, 200, 429]
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_players_linking_one_steam_account_at_once_one_gets_the_409(steam_api):
+    """The second link passes the "already linked?" check before the first commits, then meets
+    the unique constraint: it is still the clear 409 steam_already_linked, nothing half-written."""
+    steam_api.get(SUMMARIES).mock(return_value=summaries(summary(GABEN)))
+    first, second = UserFactory(), UserFactory()
+    responses = []
+
+    def link_in_a_thread():
+        try:
+            responses.append(link(ApiClient(), second, str(GABEN)))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=link_in_a_thread)
+    with transaction.atomic():  # the first player's link, not committed yet
+        SteamAccount.objects.create(user=first, steam_id=GABEN)
+        thread.start()
+        wait_until_queries_wait_on_locks()
+    thread.join(timeout=30)
+
+    [response] = responses
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "steam_already_linked"
+    assert list(SteamAccount.objects.values_list("user_id", "steam_id")) == [(first.pk, GABEN)]
