@@ -123,3 +123,13 @@ def test_a_limited_run_takes_the_never_fetched_then_the_oldest(steam_api):
 
     asked = {int(s) for s in route.calls.last.request.url.params["steamids"].split(",")}
     assert asked == {never[0].steam_id, older[0].steam_id}
+
+
+@pytest.mark.parametrize("args", [["--limit", "0"], ["--limit", "-1"], ["--stale-hours", "-2"]])
+def test_nonsense_options_are_refused_before_anything_runs(steam_api, args):
+    from django.core.management.base import CommandError
+
+    route = steam_api.get(SUMMARIES).mock(side_effect=renamed)
+    with pytest.raises(CommandError):
+        call_command("steam_refresh", *args, stdout=StringIO())
+    assert route.call_count == 0
