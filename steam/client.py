@@ -12,13 +12,13 @@ used up → SteamUnavailable (503, with Retry-After when known); Steam's "no mat
 
 import logging
 import math
-import re
 import time
 from collections.abc import Iterable
 
 import httpx
 from django.conf import settings
 from django.core.cache import cache
+from django_ratelimit.core import get_usage
 
 from arena.exceptions import ApplicationError, NotFound
 
@@ -27,7 +27,6 @@ logger = logging.getLogger(__name__)
 SUMMARIES_PER_CALL = 100
 # Cached in place of an answer that says "nothing there", so a repeated miss costs no call either.
 _NOTHING = "__nothing__"
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _SUMMARY_FIELDS = (
     "steamid",
     "personaname",
@@ -68,14 +67,6 @@ class SteamNotFound(NotFound):
 # --- the shared budget ------------------------------------------------------------------------
 
 
-def _rate() -> tuple[int, int]:
-    """STEAM_RATE_LIMIT "count/period", period s, m, h or d with an optional multiplier ("100/5m")."""
-    parsed = re.fullmatch(r"(\d+)/(\d*)([smhd])", settings.STEAM_RATE_LIMIT)
-    if parsed is None:
-        raise ValueError(f"STEAM_RATE_LIMIT {settings.STEAM_RATE_LIMIT!r} is not like '60/m'.")
-    return int(parsed[1]), int(parsed[2] or 1) * _PERIODS[parsed[3]]
-
-
 def _backoff_check() -> None:
     until = cache.get("steam:backoff")
     if until and until > time.time():
@@ -91,26 +82,17 @@ def _backoff_start(seconds: int) -> None:
 
 
 def _budget_spend() -> None:
-    """Take one call from the current window's budget, or refuse with the seconds until the next window.
-
-    cache.add (SET NX) then cache.incr (INCRBY) are atomic in Redis, so every ASGI process and
-    Celery worker sharing REDIS_URL counts against the same number.
-    """
-    limit, period = _rate()
-    now = time.time()
-    window = int(now // period)
-    key = f"steam:calls:{period}:{window}"
-    cache.add(key, 0, timeout=period + 5)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # the window's key expired between add and incr
-        cache.add(key, 1, timeout=period + 5)
-        used = 1
-    if used > limit:
+    """Take one call from the budget, or refuse with the seconds until it refills. Counted by
+    django-ratelimit (as api/throttle.py), whose cache.add + cache.incr are atomic in Redis, so
+    every ASGI process and Celery worker sharing REDIS_URL counts against the same number."""
+    usage = get_usage(
+        None, group="steam.budget", key=lambda group, request: "all", rate=settings.STEAM_RATE_LIMIT, increment=True
+    )
+    if usage and usage["should_limit"]:
         raise SteamUnavailable(
             "Arena has used up its Steam request budget for now; try again shortly.",
             code="steam_throttled",
-            retry_after=max(1, math.ceil((window + 1) * period - now)),
+            retry_after=max(1, usage["time_left"]),
         )
 
 
