@@ -148,17 +148,10 @@ SCREENSHOT_MAX_SIDE = 4096
 def screenshot_normalize(upload: UploadedFile) -> ContentFile:
     """A result screenshot for OCR: checked like any image, orientation applied, metadata dropped,
     re-encoded losslessly as PNG (JPEG artefacts around small digits hurt OCR)."""
-    if upload.size > settings.SCREENSHOT_MAX_BYTES:
-        raise PayloadTooLarge(f"Screenshots can be at most {settings.SCREENSHOT_MAX_BYTES // (1024 * 1024)} MiB.")
-    image = _open_image(upload, max_pixels=settings.AVATAR_MAX_PIXELS)
-    if _format_of(image) not in SCREENSHOT_FORMATS:
-        raise UnsupportedMediaType(f"{image.format} images are not accepted; send a PNG, JPEG or WebP screenshot.")
-    try:
-        image.load()
-        image = ImageOps.exif_transpose(image)
-    except (OSError, ValueError, Image.DecompressionBombError):
-        raise Invalid("The image is damaged and cannot be decoded.", code="image_corrupt") from None
-    image = image.convert("RGB")
+    image = image_load(
+        upload, max_bytes=settings.SCREENSHOT_MAX_BYTES, max_pixels=settings.AVATAR_MAX_PIXELS,
+        formats=SCREENSHOT_FORMATS, what="Screenshots",
+    ).convert("RGB")  # fmt: skip
     image.thumbnail((SCREENSHOT_MAX_SIDE, SCREENSHOT_MAX_SIDE), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, format="PNG")
