@@ -8,12 +8,12 @@ from accounts.emails import email_send
 from wallet.models import Payment, Refund
 
 
-def _send_once(model: type[Model], pk: int, field: str, send) -> None:
+def _send_once(model: type[Model], pk: int, field: str, recipient: str, send) -> None:
     claimed = model.objects.filter(pk=pk, **{f"{field}__isnull": True}).update(**{field: timezone.now()})
     if not claimed:
         return
     try:
-        send(model.objects.select_related(*(["user"] if model is Payment else ["payment__user"])).get(pk=pk))
+        send(model.objects.select_related(recipient).get(pk=pk))
     except Exception:
         model.objects.filter(pk=pk).update(**{field: None})
         raise
@@ -28,7 +28,7 @@ def receipt_deliver(*, payment_id: int) -> None:
             context={"user": payment.user, "payment": payment},
         )
 
-    _send_once(Payment, payment_id, "receipt_sent_at", send)
+    _send_once(Payment, payment_id, "receipt_sent_at", "user", send)
 
 
 def refund_deliver(*, refund_id: int) -> None:
@@ -40,4 +40,4 @@ def refund_deliver(*, refund_id: int) -> None:
             context={"user": refund.payment.user, "refund": refund, "payment": refund.payment},
         )
 
-    _send_once(Refund, refund_id, "email_sent_at", send)
+    _send_once(Refund, refund_id, "email_sent_at", "payment__user", send)

@@ -295,16 +295,12 @@ def payments_reconcile(*, now=None) -> dict[str, int]:
     expire_before = now - timedelta(minutes=settings.PAYMENT_EXPIRE_AFTER_MINUTES)
     for payment in Payment.objects.filter(state__in=OPEN, created_at__lt=stale).order_by("created_at")[:500]:
         counts["checked"] += 1
-        update = GatewayUpdate()
-        if payment.gateway_order_id:
-            try:
-                update = gateway_get(payment.gateway).order_status(payment)
-            except GatewayUnavailable:
-                counts["unavailable"] += 1
-                continue
-        if update.payment_state is not None:
-            gateway_update_apply(payment_id=payment.pk, update=update)
-        elif payment.created_at < expire_before:
+        try:
+            payment = payment_check(payment_id=payment.pk)
+        except GatewayUnavailable:
+            counts["unavailable"] += 1
+            continue
+        if payment.state in OPEN and payment.created_at < expire_before:
             expired = payment_transition(
                 payment_id=payment.pk,
                 target=Payment.State.EXPIRED,
