@@ -24,6 +24,8 @@ from competitions.models import Match, Tournament
 from matchlog import parsing
 from matchlog.models import MatchRecord, MatchScreenshot, OcrStatus
 from matchlog.ocr import OcrError, OcrResult, get_engine
+from realtime.publish import publish
+from realtime.services import notification_create
 
 logger = logging.getLogger(__name__)
 
@@ -128,15 +130,7 @@ def _extract_after_commit(task, document_id: int, fail: Callable[[int, str], Non
 
 
 def _publish(topic: str, event_type: str, data: dict) -> None:
-    from realtime.publish import publish
-
     transaction.on_commit(lambda: publish(topic, event_type, data))
-
-
-def _notify(user_ids, kind: str, title: str, body: str = "", data: dict | None = None) -> None:
-    from realtime.services import notification_create
-
-    notification_create(user_ids=user_ids, kind=kind, title=title, body=body, data=data)
 
 
 # --- tournament match screenshots ------------------------------------------------------------------------------
@@ -485,12 +479,12 @@ def match_record_delete(*, record_id: int, user: User) -> None:
 
 def _notify_shared(record: MatchRecord, *, updated: bool = False) -> None:
     what = "changed their record of a match" if updated else "logged a match"
-    _notify(
-        [record.opponent_id],
-        "match_shared",
-        f"{record.owner.username} {what} against you: {record.score_user}–{record.score_opponent}",
-        "Confirm it or dispute it.",
-        {"record_id": record.pk, "owner": record.owner.username},
+    notification_create(
+        user_ids=[record.opponent_id],
+        kind="match_shared",
+        title=f"{record.owner.username} {what} against you: {record.score_user}–{record.score_opponent}",
+        body="Confirm it or dispute it.",
+        data={"record_id": record.pk, "owner": record.owner.username},
     )
 
 
@@ -534,11 +528,11 @@ def match_record_answer(*, record_id: int, user: User, agree: bool, reason: str 
     record.dispute_reason = "" if agree else reason.strip()[:500]
     record.save(update_fields=["share_status", "share_answered_at", "dispute_reason", "updated_at"])
     verb = "confirmed" if agree else "disputed"
-    _notify(
-        [record.owner_id],
-        f"match_{verb}",
-        f"{user.username} {verb} your match record ({record.score_user}–{record.score_opponent})",
-        record.dispute_reason,
-        {"record_id": record.pk, "opponent": user.username},
+    notification_create(
+        user_ids=[record.owner_id],
+        kind=f"match_{verb}",
+        title=f"{user.username} {verb} your match record ({record.score_user}–{record.score_opponent})",
+        body=record.dispute_reason,
+        data={"record_id": record.pk, "opponent": user.username},
     )
     return record
