@@ -1,3 +1,4 @@
+import importlib
 import json
 import logging
 import os
@@ -122,6 +123,14 @@ class ApiClient(Client):
 @pytest.fixture
 def api():
     return ApiClient()
+
+
+@pytest.fixture
+def games_catalog(db):
+    """The games the data migration adds: transactional tests flush them with every table."""
+    from django.apps import apps
+
+    importlib.import_module("competitions.migrations.0002_games_catalog").add_games(apps, None)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ spectators on the other see in order, across reconnects and a Redis restart."""
 
 import asyncio
 import contextlib
-import importlib
 import json
 import shutil
 import subprocess
@@ -12,7 +11,6 @@ import time
 import pytest
 import websockets
 from asgiref.sync import async_to_sync
-from django.apps import apps
 from django.conf import settings
 from ninja_jwt.tokens import AccessToken
 
@@ -39,8 +37,7 @@ def cluster():
 
 
 @pytest.fixture
-def tournament(api):
-    importlib.import_module("competitions.migrations.0002_games_catalog").add_games(apps, None)
+def tournament(api, games_catalog):
     host = UserFactory(role="host", host_status="approved")
     created = create_published(api, host, max_teams=4, group_size=4, rounds_count=1, matches_per_group=6)
     squads = [make_team(4) for _ in range(4)]

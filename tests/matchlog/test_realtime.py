@@ -1,12 +1,10 @@
 """Status changes are pushed over the realtime topics, in the shapes the AsyncAPI document gives."""
 
-import importlib
 import json
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.apps import apps
 
 from arena.asgi import application
 from realtime.tickets import ticket_issue
@@ -19,9 +17,8 @@ ORIGIN = [(b"origin", b"http://localhost")]
 
 
 @pytest.fixture(autouse=True)
-def games():
-    # Transactional tests flush tables, data-migration rows included.
-    importlib.import_module("competitions.migrations.0002_games_catalog").add_games(apps, None)
+def _games(games_catalog):
+    pass
 
 
 @pytest.fixture

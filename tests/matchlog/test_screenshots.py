@@ -203,18 +203,14 @@ def test_screenshot_uploads_are_throttled(api, host, settings, static_ocr):
 
 
 @pytest.mark.django_db(transaction=True)  # a real commit: on_commit callbacks run inside the service
-def test_a_broker_outage_at_upload_keeps_the_screenshot(api, host, static_ocr, monkeypatch):
-    import importlib
+def test_a_broker_outage_at_upload_keeps_the_screenshot(api, host, static_ocr, monkeypatch, games_catalog):
 
-    from django.apps import apps
     from django.core.files.storage import storages
     from kombu import Producer
     from kombu.exceptions import OperationalError
 
     from arena.celery import app as celery_app
 
-    # Transactional tests flush tables, data-migration rows included.
-    importlib.import_module("competitions.migrations.0002_games_catalog").add_games(apps, None)
     _, _, match = started_br_match(api, host)
 
     def broker_down(*args, **kwargs):

@@ -1,13 +1,11 @@
 """Spectator, match and inbox topics through the real ASGI application."""
 
-import importlib
 import json
 import time
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.apps import apps
 
 from arena.asgi import application
 from realtime.tickets import ticket_issue
@@ -20,9 +18,8 @@ ORIGIN = [(b"origin", b"http://localhost")]
 
 
 @pytest.fixture(autouse=True)
-def games():
-    # Transactional tests flush tables, data-migration rows included.
-    importlib.import_module("competitions.migrations.0002_games_catalog").add_games(apps, None)
+def _games(games_catalog):
+    pass
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from django.db import connection, transaction
 
-from competitions.models import Game, ResultAudit
+from competitions.models import ResultAudit
 from steam.ids import ID64_BASE
 from steam.models import DotaMatchLink, SteamAccount
 from steam.tasks import import_dota_match
@@ -43,20 +43,8 @@ def steam_ids_for(team, *, first: int) -> list[int]:
 
 
 @pytest.fixture
-def dota(api, host):
+def dota(api, host, games_catalog):
     """An ongoing Dota 2 round-robin of three 5-player teams; `match` is the first one with two teams."""
-    # A transaction=True test flushes the games catalog its migration wrote.
-    Game.objects.get_or_create(
-        slug="dota-2",
-        defaults={
-            "name": "Dota 2",
-            "format": Game.Format.HEAD_TO_HEAD,
-            "team_size": 5,
-            "banner": "competitions/banners/dota-2.svg",
-            "points_table": [],
-            "kill_points": 0,
-        },
-    )
     tournament = create_published(
         api, host, game="dota-2", format="round_robin", max_teams=3, rounds_count=1, qualify_per_group=0
     )
@@ -439,14 +427,10 @@ def test_a_re_post_while_the_import_runs_does_not_deadlock(api, host, dota, stea
     assert (match["status"], match["home_score"], match["away_score"]) == ("completed", 30, 20)
 
 
-def test_teams_re_placed_while_steam_is_asked_fail_the_import(api, host, steam_api):
+def test_teams_re_placed_while_steam_is_asked_fail_the_import(api, host, steam_api, games_catalog):
     """Single elimination: the final is linked, then, while Steam is being asked, the host corrects
     a semi-final and another team moves into the final. The Dota 2 result belonged to the old
     pairing, so it is not recorded for the new one."""
-    Game.objects.get_or_create(
-        slug="dota-2",
-        defaults={"name": "Dota 2", "format": Game.Format.HEAD_TO_HEAD, "team_size": 5, "banner": "x.svg"},
-    )
     tournament = create_published(
         api, host, game="dota-2", format="single_elimination", max_teams=4, rounds_count=1, qualify_per_group=0
     )
