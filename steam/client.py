@@ -1,7 +1,7 @@
 """The Steam Web API: the one place Arena talks to Steam (the frontend never does).
 
-Every call that leaves Arena spends from one budget shared by all processes (an atomic
-counter per time window in the cache, i.e. Redis in real mode), goes out through httpx with
+Every call that leaves Arena spends from one budget shared by all processes (django-ratelimit's
+atomic counter in the cache, i.e. Redis in real mode), goes out through httpx with
 timeouts and the key in the `x-webapi-key` header (never in a URL that could be logged), and
 its answer is cached: vanity names and match details for long (they hardly or never change),
 summaries and match histories for less.

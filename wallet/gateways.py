@@ -366,8 +366,7 @@ class PhonePeGateway:
     def event_update(self, payload: dict, payment: Payment) -> GatewayUpdate:
         data = payload.get("payload") or {}
         if data.get("merchantRefundId"):
-            refund = Refund.objects.filter(payment=payment, gateway_refund_id=data.get("refundId", "")).first()
-            refund = refund or _refund_by_merchant_id(data["merchantRefundId"])
+            refund = _refund_by_merchant_id(data["merchantRefundId"], payment)
             return self.refund_status(payment, refund) if refund else GatewayUpdate()
         return self.order_status(payment)
 
@@ -422,10 +421,13 @@ def _json(body: bytes) -> dict:
     return payload
 
 
-def _refund_by_merchant_id(merchant_refund_id: str) -> Refund | None:
+def _refund_by_merchant_id(merchant_refund_id: str, payment: Payment) -> Refund | None:
+    """The refund behind a `Refund.merchant_refund_id`, if it belongs to `payment`."""
     prefix = "arena-refund-"
     pk = merchant_refund_id.removeprefix(prefix)
-    return Refund.objects.filter(pk=int(pk)).first() if merchant_refund_id.startswith(prefix) and pk.isdigit() else None
+    if not (merchant_refund_id.startswith(prefix) and pk.isdigit()):
+        return None
+    return Refund.objects.filter(pk=int(pk), payment=payment).first()
 
 
 GATEWAYS = {gateway.name: gateway for gateway in (SandboxGateway(), RazorpayGateway(), PhonePeGateway())}
