@@ -15,12 +15,14 @@ On S3 neither view is used: clients read straight from the bucket.
 import mimetypes
 import re
 import time
+from functools import partial
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseForbidden
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_safe
@@ -51,6 +53,12 @@ def files_delete(storage: Storage, *names: str | None) -> None:
     for name in names:
         if name:
             storage.delete(name)
+
+
+def files_delete_on_commit(storage: Storage, *names: str | None) -> None:
+    """Delete them once the transaction that stopped referring to them commits; robust, so a
+    storage outage never turns a committed change into an error."""
+    transaction.on_commit(partial(files_delete, storage, *names), robust=True)
 
 
 def _serve(storage: FileSystemStorage, name: str, *, cache_control: str) -> FileResponse:

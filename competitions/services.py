@@ -3,7 +3,6 @@
 import math
 from collections.abc import Iterable
 from datetime import datetime
-from functools import partial
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -12,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Team, TeamMembership, User
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
-from arena.storage import files_delete
+from arena.storage import files_delete, files_delete_on_commit
 from competitions import brackets, career, selectors, standings
 from competitions.models import (
     Game,
@@ -267,8 +266,7 @@ def tournament_banner_delete(*, tournament_id: int, user: User) -> Tournament:
 
 
 def _banner_files_delete_on_commit(tournament: Tournament) -> None:
-    names = [tournament.banner.name, tournament.banner_thumbnail.name]
-    transaction.on_commit(partial(files_delete, tournament.banner.storage, *names), robust=True)
+    files_delete_on_commit(tournament.banner.storage, tournament.banner.name, tournament.banner_thumbnail.name)
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
+from arena.storage import files_delete_on_commit
 from competitions.models import Match, Tournament
 from matchlog import parsing
 from matchlog.models import MatchRecord, MatchScreenshot, OcrStatus
@@ -99,12 +100,6 @@ def _apply(document, extraction: Extraction) -> None:
 
 def _store(file: FieldFile, name: str, content) -> None:
     file.save(name, content, save=False)
-
-
-def _delete_file_after_commit(file: FieldFile) -> None:
-    storage, name = file.storage, file.name
-    if name:
-        transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
 NOT_QUEUED = "The screenshot could not be queued for reading; enter the result by hand or upload it again."
@@ -473,7 +468,7 @@ def match_record_confirm(
 def match_record_delete(*, record_id: int, user: User) -> None:
     record = _record_locked(record_id, user)
     _require_record_owner(record, user)
-    _delete_file_after_commit(record.screenshot)
+    files_delete_on_commit(record.screenshot.storage, record.screenshot.name)
     record.delete()
 
 
