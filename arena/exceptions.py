@@ -54,3 +54,16 @@ class Throttled(ApplicationError):
     def __init__(self, message: str, *, retry_after: int, code: str | None = None):
         super().__init__(message, code=code)
         self.retry_after = retry_after
+
+
+class ServiceUnavailable(ApplicationError):
+    """A service we depend on (a payment gateway, Steam) is down or refusing: worth retrying."""
+
+    status_code = 503
+    default_code = "service_unavailable"
+
+    def __init__(self, message: str, *, code: str | None = None, retry_after: int | None = None):
+        super().__init__(message, code=code)
+        if retry_after is not None:
+            # The API's error handler turns this attribute into a Retry-After header.
+            self.retry_after = retry_after

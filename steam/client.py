@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django_ratelimit.core import get_usage
 
-from arena.exceptions import ApplicationError, NotFound
+from arena.exceptions import NotFound, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -49,15 +49,8 @@ _MATCH_FIELDS = (
 _PLAYER_FIELDS = ("account_id", "player_slot", "team_number", "hero_id", "kills", "deaths", "assists")
 
 
-class SteamUnavailable(ApplicationError):
-    status_code = 503
+class SteamUnavailable(ServiceUnavailable):
     default_code = "steam_unavailable"
-
-    def __init__(self, message: str, *, code: str | None = None, retry_after: int | None = None):
-        super().__init__(message, code=code)
-        if retry_after is not None:
-            # The API's error handler turns this attribute into a Retry-After header.
-            self.retry_after = retry_after
 
 
 class SteamNotFound(NotFound):

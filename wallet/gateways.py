@@ -16,14 +16,13 @@ from django.conf import settings
 from django.core.cache import cache
 from razorpay.errors import BadRequestError, GatewayError, ServerError, SignatureVerificationError
 
-from arena.exceptions import ApplicationError, Invalid, NotAuthenticated
+from arena.exceptions import ApplicationError, Invalid, NotAuthenticated, ServiceUnavailable
 from wallet.models import Payment, Refund
 
 
-class GatewayUnavailable(ApplicationError):
+class GatewayUnavailable(ServiceUnavailable):
     """The provider could not be reached or failed on its side: safe to retry later."""
 
-    status_code = 503
     default_code = "gateway_unavailable"
 
 
