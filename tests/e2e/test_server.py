@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 import websockets
+from django.db import connection
 
-from tests.e2e.cluster import free_port
+from tests.e2e.cluster import database_url, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
@@ -27,9 +28,13 @@ def _get(url: str, **kwargs):
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(django_db_setup, django_db_blocker):
+    """daphne on the test database (not DATABASE_URL's own, which a fresh CI machine has not migrated)."""
     port = free_port()
     env = {**os.environ, "THROTTLE_VERIFY_EMAIL": "3/m", "PYTHONUNBUFFERED": "1"}
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock():
+            env["DATABASE_URL"] = database_url()
     process = subprocess.Popen(  # noqa: S603 - our own server
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "arena.asgi:application"],
         cwd=ROOT,
