@@ -107,6 +107,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
+    # With a pool, Django turns this into the pool's check: a connection broken while idle in
+    # the pool (a database restart) is replaced before a request gets it.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue for the database lock (up to `timeout` seconds) instead of failing with
     # "database is locked": IMMEDIATE takes the write lock at BEGIN, so a transaction never has

@@ -144,6 +144,7 @@ def test_postgresql_uses_a_bounded_pool_sized_from_the_environment():
     # Django refuses a pool with persistent connections.
     assert database["CONN_MAX_AGE"] == 0
     assert database["OPTIONS"]["pool"] == {"min_size": 3, "max_size": 7, "timeout": 2.5}
+    assert database["CONN_HEALTH_CHECKS"] is True  # Django makes it the pool's check on checkout
 
 
 def test_a_postgresql_url_keeps_its_own_options_next_to_the_pool():
