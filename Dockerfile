@@ -21,15 +21,25 @@ COPY . .
 # Production serves static files through WhiteNoise's manifest storage, which needs the
 # staticfiles.json that only a production-mode collectstatic writes: after a development-mode
 # run the admin and /api/docs answer 500 ("Missing staticfiles manifest entry").
-# This key and host exist for this one command only; they are not kept in the image's env.
+# This key, host and Redis URL exist for this one command only (production refuses to load
+# without them; nothing connects); they are not kept in the image's env.
 # media/ and private_media/ are made here, owned by arena, so named volumes mounted there start writable.
 RUN DJANGO_ENV=production \
     SECRET_KEY=collectstatic-at-build-time-only-never-used-to-sign-anything \
     ALLOWED_HOSTS=localhost \
+    REDIS_URL=redis://collectstatic.invalid:6379/0 \
     python manage.py collectstatic --noinput \
     && mkdir -p media private_media \
     && chown arena:arena media private_media
 
 USER arena
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "arena.asgi:application"]
+# uvicorn, not daphne: it streams request bodies to the app, which refuses oversized ones (413)
+# before reading them; daphne holds a whole upload in memory first. WebSockets through the
+# websockets library; frames over 64 KiB close the socket (the app's own limit is 4 KiB and
+# answers an error frame); no per-message compression (each spectator's copy would be
+# compressed separately); past 4,000 open connections and requests, new ones get 503.
+# Behind a proxy, set FORWARDED_ALLOW_IPS to its address (X-Forwarded-For/-Proto are trusted from it).
+CMD ["uvicorn", "arena.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--lifespan", "off", \
+     "--ws", "websockets-sansio", "--ws-max-size", "65536", "--ws-per-message-deflate", "false", \
+     "--limit-concurrency", "4000", "--timeout-graceful-shutdown", "20"]

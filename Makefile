@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test install lint format migrate seed worker beat clean
+.PHONY: run run-daphne test install lint format migrate seed worker beat clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,16 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The server the Dockerfile runs, with the same options (see its CMD).
+SERVE_OPTIONS := --lifespan off --ws websockets-sansio --ws-max-size 65536 --ws-per-message-deflate false \
+	--limit-concurrency 4000 --timeout-graceful-shutdown 20
+
 run: seed
+	$(VENV)/bin/uvicorn arena.asgi:application --host $(HOST) --port $(PORT) $(SERVE_OPTIONS)
+
+# daphne stays supported (runserver uses it too), but it buffers each request body in memory
+# before the app can refuse it: see docs/SERVING.md.
+run-daphne: seed
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) arena.asgi:application
 
 test: install

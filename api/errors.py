@@ -3,13 +3,14 @@
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import page_not_found
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja_extra.exceptions import APIException
+from psycopg_pool import PoolTimeout
 
 from arena.exceptions import ApplicationError
 
@@ -116,6 +117,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def unexpected(request, exc: Exception):
         logger.exception("Unhandled error on %s", request.path)
         return respond(request, 500, error_body("Internal server error.", code="server_error"))
+
+    @api.exception_handler(OperationalError)
+    def database_unavailable(request, exc: OperationalError):
+        # Every pooled connection stayed busy for DATABASE_POOL_TIMEOUT: overload, worth a retry.
+        if isinstance(exc.__cause__, PoolTimeout):
+            logger.warning("Database pool exhausted on %s: %s", request.path, exc)
+            return respond(
+                request, 503, error_body("The server is busy; retry shortly.", code="server_busy"), {"Retry-After": "1"}
+            )
+        return unexpected(request, exc)
 
 
 def json_not_found(request: HttpRequest) -> HttpResponse:

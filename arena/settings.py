@@ -96,12 +96,35 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # Under ASGI every sync view runs in a worker thread, and a persistent connection per thread
+    # grows without bound (one daphne held ~250 under 200 pollers). One psycopg pool per process
+    # caps it instead; Django takes a connection per request and gives it back at the end
+    # (CONN_MAX_AGE must be 0 with a pool). A request that waits longer than the timeout for
+    # one gets 503 with Retry-After (api/errors.py), not a 500.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
+    # With a pool, Django turns this into the pool's check: a connection broken while idle in
+    # the pool (a database restart) is replaced before a request gets it.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue for the database lock (up to `timeout` seconds) instead of failing with
+    # "database is locked": IMMEDIATE takes the write lock at BEGIN, so a transaction never has
+    # to upgrade a read lock midway, which SQLite refuses at once, busy timeout or not.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, channel layer, Celery broker -----------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+if PRODUCTION and not REDIS_URL:
+    # Without Redis every process would keep its own cache (throttles per process), its own
+    # channel layer (live updates never leave the process) and run Celery tasks inline.
+    raise ImproperlyConfigured(
+        "DJANGO_ENV=production needs REDIS_URL (cache, throttle counters, channel layer and Celery broker)."
+    )
 # django-ratelimit only knows third-party Redis backends by name; Django's own RedisCache
 # is just as atomic (add = SET NX EX, incr = INCRBY), which is all its counters need.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
@@ -214,6 +237,16 @@ SCREENSHOT_MAX_BYTES = env.int("SCREENSHOT_MAX_BYTES", default=10 * 1024 * 1024)
 OCR_ENGINE = env.str("OCR_ENGINE", default="matchlog.ocr.TesseractEngine")
 OCR_ENGINE_OPTIONS = env.json("OCR_ENGINE_OPTIONS", default={})
 
+# --- Request bodies ----------------------------------------------------------------------
+# The ASGI app answers 413 body_too_large to a request whose body is larger than this, declared
+# (Content-Length) or streamed, before Django spools it (arena/asgi.py). Above the largest upload
+# limit, plus room for the multipart envelope and the form's other fields. Under uvicorn the body
+# is streamed to the app, so this bounds memory; daphne buffers a whole body before the app runs.
+MAX_REQUEST_BODY_BYTES = env.int(
+    "MAX_REQUEST_BODY_BYTES",
+    default=max(AVATAR_MAX_BYTES, BANNER_MAX_BYTES, HOST_DOCUMENT_MAX_BYTES, SCREENSHOT_MAX_BYTES) + 1024 * 1024,
+)
+
 # --- Payments -----------------------------------------------------------------------
 # The sandbox gateway (a local checkout page) is for development only.
 PAYMENT_GATEWAYS = env.list("PAYMENT_GATEWAYS", default=[] if PRODUCTION else ["sandbox"])
@@ -225,6 +258,8 @@ SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", default=f"sandbox:{SE
 RAZORPAY_KEY_ID = env.str("RAZORPAY_KEY_ID", default="")
 RAZORPAY_KEY_SECRET = env.str("RAZORPAY_KEY_SECRET", default="")
 RAZORPAY_WEBHOOK_SECRET = env.str("RAZORPAY_WEBHOOK_SECRET", default="")
+# Where the SDK sends its API calls: a local fake for offline development and tests.
+RAZORPAY_API_BASE = env.str("RAZORPAY_API_BASE", default="https://api.razorpay.com").rstrip("/")
 # PhonePe Standard Checkout v2: OAuth client credentials, and the username/password set for callbacks.
 PHONEPE_ENV = env.str("PHONEPE_ENV", default="sandbox")  # sandbox | production
 PHONEPE_CLIENT_ID = env.str("PHONEPE_CLIENT_ID", default="")
@@ -232,12 +267,16 @@ PHONEPE_CLIENT_SECRET = env.str("PHONEPE_CLIENT_SECRET", default="")
 PHONEPE_CLIENT_VERSION = env.int("PHONEPE_CLIENT_VERSION", default=1)
 PHONEPE_CALLBACK_USERNAME = env.str("PHONEPE_CALLBACK_USERNAME", default="")
 PHONEPE_CALLBACK_PASSWORD = env.str("PHONEPE_CALLBACK_PASSWORD", default="")
+# A local fake instead of PHONEPE_ENV's hosts: it serves both the OAuth token (/v1/oauth/token)
+# and the checkout APIs (/checkout/v2/…) under this one base, as PhonePe's sandbox does.
+PHONEPE_API_BASE = env.str("PHONEPE_API_BASE", default="").rstrip("/")
 _GATEWAY_SETTINGS = {
     "razorpay": ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET"),
     "phonepe": ("PHONEPE_CLIENT_ID", "PHONEPE_CLIENT_SECRET", "PHONEPE_CALLBACK_USERNAME", "PHONEPE_CALLBACK_PASSWORD"),
 }
 for _gateway, _names in _GATEWAY_SETTINGS.items():
-    if _gateway in PAYMENT_GATEWAYS and not all(vars()[name] for name in _names):
+    # globals(), not vars(): inside the generator vars() is the generator's own scope.
+    if _gateway in PAYMENT_GATEWAYS and not all(globals()[name] for name in _names):
         raise ImproperlyConfigured(f"PAYMENT_GATEWAYS includes {_gateway}: set {', '.join(_names)}.")
 # Where a gateway's hosted page sends the payer back (the frontend's payment status page).
 PAYMENT_RETURN_URL = env.str("PAYMENT_RETURN_URL", default="")

@@ -109,7 +109,9 @@ class RazorpayGateway:
 
     @property
     def client(self) -> razorpay.Client:
-        client = razorpay.Client(auth=(settings.RAZORPAY_KEY_ID, settings.RAZORPAY_KEY_SECRET))
+        client = razorpay.Client(
+            auth=(settings.RAZORPAY_KEY_ID, settings.RAZORPAY_KEY_SECRET), base_url=settings.RAZORPAY_API_BASE
+        )
         client.set_app_details({"title": "Arena", "version": "1.0"})
         return client
 
@@ -268,7 +270,7 @@ class PhonePeGateway:
 
     @property
     def pg_url(self) -> str:
-        return self.BASE_URLS[settings.PHONEPE_ENV][0]
+        return settings.PHONEPE_API_BASE or self.BASE_URLS[settings.PHONEPE_ENV][0]
 
     def _token(self) -> str:
         cached = cache.get(self.TOKEN_CACHE_KEY)
@@ -276,7 +278,7 @@ class PhonePeGateway:
             return cached
         answer = self._send(
             "POST",
-            f"{self.BASE_URLS[settings.PHONEPE_ENV][1]}/v1/oauth/token",
+            f"{settings.PHONEPE_API_BASE or self.BASE_URLS[settings.PHONEPE_ENV][1]}/v1/oauth/token",
             data={
                 "client_id": settings.PHONEPE_CLIENT_ID,
                 "client_version": settings.PHONEPE_CLIENT_VERSION,

@@ -1,7 +1,9 @@
-"""Helpers for end-to-end tests that run real daphne processes against the test database."""
+"""Helpers for end-to-end tests that run real server processes (uvicorn as `make run` and the
+Docker image serve, or daphne) against the test database."""
 
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -28,25 +30,66 @@ def database_url() -> str:
     return f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_daphne(**env: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own server
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "arena.asgi:application"],
+def make_run_command(port: int) -> list[str]:
+    """The command `make run` serves with (uvicorn and its options, the Dockerfile's CMD too), on
+    127.0.0.1:port, read from `make -n` so a test runs exactly what users run."""
+    printed = subprocess.run(  # noqa: S603 - fixed argv
+        ["make", "-s", "-n", "run", "HOST=127.0.0.1", f"PORT={port}"],  # noqa: S607
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1", **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout
+    argv = shlex.split(printed.strip().splitlines()[-1])
+    assert Path(argv[0]).name == "uvicorn", argv
+    # This interpreter's uvicorn (the same virtualenv), not a path relative to the checkout.
+    return [sys.executable, "-m", "uvicorn", *argv[1:]]
+
+
+def daphne_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "arena.asgi:application"]
+
+
+def start_server(
+    env: dict[str, str], *, server: str = "uvicorn", inherit: bool = True, output=subprocess.DEVNULL
+) -> tuple[subprocess.Popen, str]:
+    """A server process from env vars (on top of this process's environment unless inherit=False);
+    returns it once /api/health answers, with its "127.0.0.1:port"."""
+    port = free_port()
+    command = make_run_command(port) if server == "uvicorn" else daphne_command(port)
+    base_env = dict(os.environ) if inherit else {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    process = subprocess.Popen(  # noqa: S603 - our own server
+        command,
+        cwd=ROOT,
+        env={**base_env, "PYTHONUNBUFFERED": "1", **env},
+        stdout=output,
+        stderr=subprocess.STDOUT,
     )
     base = f"127.0.0.1:{port}"
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             if request("GET", f"http://{base}/api/health")[0] == 200:
                 return process, base
         except OSError:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError("daphne did not start")
+    process.wait()
+    raise RuntimeError(f"{server} did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def start_daphne(**env: str) -> tuple[subprocess.Popen, str]:
+    return start_server({"DATABASE_URL": database_url(), **env}, server="daphne")
 
 
 def request(method: str, url: str, body=None, token: str | None = None) -> tuple[int, dict | None]:

@@ -1,21 +1,16 @@
-"""Drive a real daphne process: what crosses process boundaries is tested here."""
+"""Drive a real server process (uvicorn, as `make run` serves, and daphne): what crosses process
+boundaries is tested here."""
 
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 import websockets
 from django.db import connection
 
-from tests.e2e.cluster import database_url, free_port
+from tests.e2e.cluster import database_url, start_server, stop
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 
 
@@ -27,35 +22,17 @@ def _get(url: str, **kwargs):
         return exc.code, exc.headers, exc.read()
 
 
-@pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker):
-    """daphne on the test database (not DATABASE_URL's own, which a fresh CI machine has not migrated)."""
-    port = free_port()
-    env = {**os.environ, "THROTTLE_VERIFY_EMAIL": "3/m", "PYTHONUNBUFFERED": "1"}
+@pytest.fixture(scope="module", params=["uvicorn", "daphne"])
+def server(request, django_db_setup, django_db_blocker):
+    """The server `make run` starts (uvicorn), and daphne, which stays supported, each on the test
+    database (not DATABASE_URL's own, which a fresh CI machine has not migrated)."""
+    env = {"THROTTLE_VERIFY_EMAIL": "3/m"}
     if connection.vendor == "postgresql":
         with django_db_blocker.unblock():
             env["DATABASE_URL"] = database_url()
-    process = subprocess.Popen(  # noqa: S603 - our own server
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "arena.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if _get(f"{base}/api/health")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("daphne did not start:\n" + process.stdout.read().decode())
-    yield base, port
-    process.terminate()
-    process.wait(timeout=10)
+    process, base = start_server(env, server=request.param)
+    yield f"http://{base}", int(base.rsplit(":", 1)[1])
+    stop(process)
 
 
 def test_health_over_http(server):

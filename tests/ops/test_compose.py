@@ -215,11 +215,25 @@ def test_dockerfile_installs_tesseract_and_runtime_requirements(dockerfile):
     assert not any("requirements-dev" in r for r in runs)
 
 
-def test_dockerfile_serves_daphne(dockerfile):
+def test_dockerfile_serves_uvicorn_on_all_interfaces(dockerfile):
+    """uvicorn streams request bodies to the app, which refuses oversized ones before reading them
+    (tests/ops/test_serving.py runs this same command through `make run`)."""
     assert ("EXPOSE", "8000") in dockerfile
     cmd = json.loads(_runs(dockerfile, "CMD")[-1])
+    assert cmd[:2] == ["uvicorn", "arena.asgi:application"]
+    options = dict(zip(cmd[2::2], cmd[3::2], strict=True))
     # All interfaces is right inside a container: the port is published by compose.
-    assert cmd == ["daphne", "-b", "0.0.0.0", "-p", "8000", "arena.asgi:application"]  # noqa: S104
+    assert options["--host"] == "0.0.0.0"  # noqa: S104
+    assert options["--port"] == "8000"
+    assert options["--ws"] == "websockets-sansio"
+    # Channels' router has no lifespan handler; "auto" would log a traceback at every start.
+    assert options["--lifespan"] == "off"
+    assert "uvicorn==" in (ROOT / "requirements.txt").read_text()
+
+
+def test_web_serves_the_image_command(compose):
+    """web runs the image's CMD (uvicorn); an override here would silently bring daphne back."""
+    assert "command" not in compose["services"]["web"]
 
 
 def test_dockerfile_collectstatic_writes_the_production_manifest(dockerfile):
