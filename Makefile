@@ -5,40 +5,52 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test install lint format migrate seed worker beat clean
+.DEFAULT_GOAL := help
+.PHONY: help run test cov install lint format migrate seed worker beat clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
+	@echo "==> Installing Python dependencies into $(VENV) (the first run downloads ~150 MB: a few minutes)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed  ## create .venv and install the pinned dependencies
 
-migrate: install
+migrate: install  ## apply database migrations
+	@echo "==> Migrating the database"
 	$(PY) manage.py migrate --noinput
 
-seed: migrate
+seed: migrate  ## create the demo accounts and tournament (idempotent)
+	@echo "==> Seeding the demo"
 	$(PY) manage.py seed_demo
 
-run: seed
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) arena.asgi:application
+# FRONTEND_URL names this server's own port, so the links in emails open here.
+run: seed  ## install, migrate, seed, serve HTTP + WebSockets on $(HOST):$(PORT)
+	@echo "==> Serving on http://$(HOST):$(PORT)/"
+	FRONTEND_URL=$${FRONTEND_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) arena.asgi:application
 
-test: install
+test: install  ## run the whole test suite
 	$(PY) -m pytest
 
-lint: install
+cov: install  ## the test suite with a coverage report (htmlcov/index.html)
+	$(PY) -m pytest --cov --cov-report=term:skip-covered --cov-report=html
+
+lint: install  ## ruff check + format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: install
+format: install  ## ruff fix + format
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-worker: install
+worker: install  ## a Celery worker (needs REDIS_URL)
 	$(VENV)/bin/celery -A arena worker --loglevel=info
 
-beat: install
+beat: install  ## Celery beat (needs REDIS_URL)
 	$(VENV)/bin/celery -A arena beat --loglevel=info
 
-clean:
-	rm -rf $(VENV) db.sqlite3 media private_media staticfiles
+clean:  ## remove .venv, the SQLite database and local media
+	rm -rf $(VENV) db.sqlite3 media private_media staticfiles htmlcov .coverage

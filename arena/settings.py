@@ -136,7 +136,8 @@ else:
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # --- Celery -----------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# memory://localhost/: kombu warns "No hostname was supplied" for a bare memory://.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -249,6 +250,9 @@ GATEWAY_TIMEOUT_SECONDS = env.float("GATEWAY_TIMEOUT_SECONDS", default=10.0)
 # --- Email --------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if not env.str("EMAIL_URL", default=""):
+    # Without EMAIL_URL: one INFO log line per email (with its links) instead of a raw MIME dump.
+    EMAIL_BACKEND = "arena.mail.LogEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Arena <no-reply@arena.local>")
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000").rstrip("/")
 
