@@ -27,10 +27,11 @@ seed: migrate  ## create the demo accounts and tournament (idempotent)
 	@echo "==> Seeding the demo"
 	$(PY) manage.py seed_demo
 
-# FRONTEND_URL names this server's own port, so the links in emails open here.
+# FRONTEND_URL names this server's own port, so the links in emails open here. --verbosity 0 turns
+# off daphne's own access log: arena.logs writes one in the project's format, with the request id.
 run: seed  ## install, migrate, seed, serve HTTP + WebSockets on $(HOST):$(PORT)
 	@echo "==> Serving on http://$(HOST):$(PORT)/"
-	FRONTEND_URL=$${FRONTEND_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) arena.asgi:application
+	FRONTEND_URL=$${FRONTEND_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/daphne --verbosity 0 -b $(HOST) -p $(PORT) arena.asgi:application
 
 test: install  ## run the whole test suite
 	$(PY) -m pytest

@@ -9,6 +9,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from arena.logs import WebSocketRequestId  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 from realtime.security import OriginOrTicketValidator  # noqa: E402
 
@@ -16,6 +17,6 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Allowed origins are ALLOWED_HOSTS; clients without an Origin need a ticket.
-        "websocket": OriginOrTicketValidator(URLRouter(websocket_urlpatterns)),
+        "websocket": WebSocketRequestId(OriginOrTicketValidator(URLRouter(websocket_urlpatterns))),
     }
 )

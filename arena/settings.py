@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "arena.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, so preflights are answered before anything else looks at them.
@@ -380,13 +381,28 @@ if PRODUCTION:
     # The health probe comes from inside the cluster over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^api/health$", r"^api/ready$"]
 
+# One line per record; LOG_FORMAT=json (the production default) makes each a JSON object with
+# the request id of the HTTP request, WebSocket connection or Celery task that wrote it (arena/logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "arena.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Our access line (arena.logs) replaces runserver's, which has a format of its own.
+    "loggers": {"django.server": {"level": "WARNING"}},
 }
+# The worker logs through LOGGING too (same format, request ids), not through Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Steam Web API ------------------------------------------------------------------
 # Without a key, Steam linking and Dota 2 imports answer 503 steam_not_configured.
