@@ -2,7 +2,7 @@ import os
 
 from celery import Celery
 
-from arena.logs import celery_connect
+from arena import logs, metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.settings")
 
@@ -11,4 +11,5 @@ app = Celery("arena")
 # (JSON only, acks_late, time limits, beat schedule).
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-celery_connect(app)
+logs.celery_connect(app)
+metrics.celery_connect()

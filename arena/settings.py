@@ -401,6 +401,11 @@ LOGGING = {
     # Our access line (arena.logs) replaces runserver's, which has a format of its own.
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+# /metrics (Prometheus): with a token, scrapes send `Authorization: Bearer <token>`; production
+# serves it only with one. A Celery worker serves its own on METRICS_WORKER_PORT when set.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_WORKER_PORT = env.int("METRICS_WORKER_PORT", default=0)
+
 # The worker logs through LOGGING too (same format, request ids), not through Celery's own handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

@@ -4,6 +4,7 @@ from django.urls import path, re_path
 
 from api.api import api
 from api.errors import json_404_or_page, json_not_found
+from arena.metrics import metrics_view
 from arena.storage import private_media, public_media
 from arena.views import home, reset_password, verify_email
 from realtime.views import tournament_live
@@ -17,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("live/tournaments/<int:tournament_id>/", tournament_live, name="tournament-live"),
     path("payments/sandbox/<int:payment_id>/", sandbox_checkout, name="sandbox-checkout"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/", api.urls),
     # Unknown API paths answer in the API's error shape, in DEBUG too.
     re_path(r"^api/", json_not_found),
