@@ -1,7 +1,20 @@
 from ninja import NinjaAPI
 
 from api.errors import install_error_handlers
-from api.routers import accounts, admin, asyncapi, auth, matchlog, ops, realtime, steam, teams, tournaments, wallet
+from api.routers import (
+    accounts,
+    admin,
+    asyncapi,
+    auth,
+    calendar,
+    matchlog,
+    ops,
+    realtime,
+    steam,
+    teams,
+    tournaments,
+    wallet,
+)
 
 api = NinjaAPI(
     title="Arena API",
@@ -31,3 +44,4 @@ api.add_router("/", asyncapi.router)
 api.add_router("/", wallet.router)
 api.add_router("/", steam.router)
 api.add_router("/", matchlog.router)
+api.add_router("/", calendar.router)

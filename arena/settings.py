@@ -218,6 +218,8 @@ BANNER_THUMBNAIL_SIZE = (480, 270)  # cropped to fill: the cards in lists
 HOST_DOCUMENT_MAX_BYTES = env.int("HOST_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 TEAM_MAX_MEMBERS = env.int("TEAM_MAX_MEMBERS", default=10)
 REALTIME_TICKET_SECONDS = env.int("REALTIME_TICKET_SECONDS", default=30)
+# How long a match lasts in the iCalendar feeds (the schedule has start times only).
+CALENDAR_MATCH_MINUTES = env.int("CALENDAR_MATCH_MINUTES", default=45)
 
 # --- OCR of result screenshots ----------------------------------------------------------
 SCREENSHOT_MAX_BYTES = env.int("SCREENSHOT_MAX_BYTES", default=10 * 1024 * 1024)
