@@ -14,6 +14,7 @@ from api.routers import (
     teams,
     tournaments,
     wallet,
+    webhooks,
 )
 
 api = NinjaAPI(
@@ -45,3 +46,4 @@ api.add_router("/", wallet.router)
 api.add_router("/", steam.router)
 api.add_router("/", matchlog.router)
 api.add_router("/", calendar.router)
+api.add_router("/tournaments", webhooks.router)

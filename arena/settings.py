@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "matchlog",
     "realtime",
     "steam",
+    "webhooks",
     "api",
 ]
 
@@ -259,6 +260,15 @@ PAYMENT_RETURN_URL = env.str("PAYMENT_RETURN_URL", default="")
 PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=10)
 PAYMENT_EXPIRE_AFTER_MINUTES = env.int("PAYMENT_EXPIRE_AFTER_MINUTES", default=60)
 GATEWAY_TIMEOUT_SECONDS = env.float("GATEWAY_TIMEOUT_SECONDS", default=10.0)
+
+# --- Outgoing webhooks (webhooks/) ----------------------------------------------------
+# Loopback endpoints only in development (a receiver on the developer's machine); never private ranges.
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=not PRODUCTION)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+WEBHOOKS_RETRY_HOURS = env.int("WEBHOOKS_RETRY_HOURS", default=24)
+WEBHOOKS_RETRY_BASE_SECONDS = env.int("WEBHOOKS_RETRY_BASE_SECONDS", default=30)
+WEBHOOKS_MAX_PER_TOURNAMENT = env.int("WEBHOOKS_MAX_PER_TOURNAMENT", default=10)
+CELERY_BEAT_SCHEDULE["webhooks-retry"] = {"task": "webhooks.tasks.retry_due_webhooks", "schedule": 30.0}
 
 # --- Email --------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
