@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test cov install lint format migrate seed worker beat clean
+.PHONY: help run test cov sdk install lint format migrate seed worker beat clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
@@ -38,6 +38,9 @@ test: install  ## run the whole test suite
 
 cov: install  ## the test suite with a coverage report (htmlcov/index.html)
 	$(PY) -m pytest --cov --cov-report=term:skip-covered --cov-report=html
+
+sdk: install  ## generate the TypeScript client from the OpenAPI document and type-check sdk/usage.ts
+	$(PY) -m pytest -q tests/api/test_sdk.py
 
 lint: install  ## ruff check + format check
 	$(VENV)/bin/ruff check .

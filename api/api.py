@@ -17,7 +17,17 @@ from api.routers import (
     webhooks,
 )
 
-api = NinjaAPI(
+
+class ArenaAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        """Resource first, then the verb (`list_tournaments` → `tournaments_list`), so generated
+        SDKs group methods by resource; handlers are named verb-first (docs/STYLE.md)."""
+        verb, _, resource = operation.view_func.__name__.partition("_")
+        resource = resource.removeprefix("to_").removeprefix("for_")  # apply_to_host → host_apply
+        return f"{resource}_{verb}" if resource else verb
+
+
+api = ArenaAPI(
     title="Arena API",
     version="1.0.0",
     description=(
