@@ -5,49 +5,66 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run run-daphne test install lint format migrate seed worker beat clean
+.DEFAULT_GOAL := help
+.PHONY: help run run-daphne test cov sdk install lint format migrate seed worker beat clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
+	@echo "==> Installing Python dependencies into $(VENV) (the first run downloads ~150 MB: a few minutes)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed  ## create .venv and install the pinned dependencies
 
-migrate: install
+migrate: install  ## apply database migrations
+	@echo "==> Migrating the database"
 	$(PY) manage.py migrate --noinput
 
-seed: migrate
+seed: migrate  ## create the demo accounts and tournament (idempotent)
+	@echo "==> Seeding the demo"
 	$(PY) manage.py seed_demo
 
-# The server the Dockerfile runs, with the same options (see its CMD).
+# The server the Dockerfile runs, with the same options (see its CMD). --no-access-log: arena.logs
+# writes one access line per request in the project's format, with the request id.
 SERVE_OPTIONS := --lifespan off --ws websockets-sansio --ws-max-size 65536 --ws-per-message-deflate false \
-	--limit-concurrency 4000 --timeout-graceful-shutdown 20
+	--limit-concurrency 4000 --timeout-graceful-shutdown 20 --no-access-log
+# FRONTEND_URL names this server's own port, so the links in emails open here.
+SERVE_ENV := FRONTEND_URL=$${FRONTEND_URL:-http://$(HOST):$(PORT)}
 
-run: seed
-	$(VENV)/bin/uvicorn arena.asgi:application --host $(HOST) --port $(PORT) $(SERVE_OPTIONS)
+run: seed  ## install, migrate, seed, serve HTTP + WebSockets on $(HOST):$(PORT) (uvicorn)
+	@echo "==> Serving on http://$(HOST):$(PORT)/"
+	$(SERVE_ENV) $(VENV)/bin/uvicorn arena.asgi:application --host $(HOST) --port $(PORT) $(SERVE_OPTIONS)
 
 # daphne stays supported (runserver uses it too), but it buffers each request body in memory
 # before the app can refuse it: see docs/SERVING.md.
-run-daphne: seed
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) arena.asgi:application
+run-daphne: seed  ## the same with daphne
+	$(SERVE_ENV) $(VENV)/bin/daphne --verbosity 0 -b $(HOST) -p $(PORT) arena.asgi:application
 
-test: install
+test: install  ## run the whole test suite
 	$(PY) -m pytest
 
-lint: install
+cov: install  ## the test suite with a coverage report (htmlcov/index.html)
+	$(PY) -m pytest --cov --cov-report=term:skip-covered --cov-report=html
+
+sdk: install  ## generate the TypeScript client from the OpenAPI document and type-check sdk/usage.ts
+	$(PY) -m pytest -q tests/api/test_sdk.py
+
+lint: install  ## ruff check + format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: install
+format: install  ## ruff fix + format
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-worker: install
+worker: install  ## a Celery worker (needs REDIS_URL)
 	$(VENV)/bin/celery -A arena worker --loglevel=info
 
-beat: install
+beat: install  ## Celery beat (needs REDIS_URL)
 	$(VENV)/bin/celery -A arena beat --loglevel=info
 
-clean:
-	rm -rf $(VENV) db.sqlite3 media private_media staticfiles
+clean:  ## remove .venv, the SQLite database and local media
+	rm -rf $(VENV) db.sqlite3 media private_media staticfiles htmlcov .coverage

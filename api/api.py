@@ -1,9 +1,33 @@
 from ninja import NinjaAPI
 
 from api.errors import install_error_handlers
-from api.routers import accounts, admin, asyncapi, auth, matchlog, ops, realtime, steam, teams, tournaments, wallet
+from api.routers import (
+    accounts,
+    admin,
+    asyncapi,
+    auth,
+    calendar,
+    matchlog,
+    ops,
+    realtime,
+    steam,
+    teams,
+    tournaments,
+    wallet,
+    webhooks,
+)
 
-api = NinjaAPI(
+
+class ArenaAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        """Resource first, then the verb (`list_tournaments` → `tournaments_list`), so generated
+        SDKs group methods by resource; handlers are named verb-first (docs/STYLE.md)."""
+        verb, _, resource = operation.view_func.__name__.partition("_")
+        resource = resource.removeprefix("to_").removeprefix("for_")  # apply_to_host → host_apply
+        return f"{resource}_{verb}" if resource else verb
+
+
+api = ArenaAPI(
     title="Arena API",
     version="1.0.0",
     description=(
@@ -31,3 +55,5 @@ api.add_router("/", asyncapi.router)
 api.add_router("/", wallet.router)
 api.add_router("/", steam.router)
 api.add_router("/", matchlog.router)
+api.add_router("/", calendar.router)
+api.add_router("/tournaments", webhooks.router)

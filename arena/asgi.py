@@ -11,6 +11,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from arena.logs import WebSocketRequestId  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 from realtime.security import OriginOrTicketValidator  # noqa: E402
 
@@ -76,6 +77,6 @@ application = ProtocolTypeRouter(
     {
         "http": BodyLimit(django_asgi_app, settings.MAX_REQUEST_BODY_BYTES),
         # Allowed origins are ALLOWED_HOSTS; clients without an Origin need a ticket.
-        "websocket": OriginOrTicketValidator(URLRouter(websocket_urlpatterns)),
+        "websocket": WebSocketRequestId(OriginOrTicketValidator(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,6 +27,12 @@ _DEV_SECRET_KEY = "django-insecure-arena-development-key-do-not-use-in-productio
 SECRET_KEY = env.str("SECRET_KEY", default="" if PRODUCTION else _DEV_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Browser apps on other origins (e.g. https://app.example.com): CORS for the API, and the
+# WebSocket Origin check (realtime/security.py) accepts them beside ALLOWED_HOSTS.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/(api|media|private-media)/"
+CORS_ALLOW_HEADERS = (*default_headers, "idempotency-key", "x-request-id")
+CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "X-Request-ID"]
 
 if PRODUCTION:
     if not SECRET_KEY or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
@@ -46,6 +53,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "corsheaders",
     "ninja",
     "ninja_extra",
     "ninja_jwt",
@@ -57,12 +65,16 @@ INSTALLED_APPS = [
     "matchlog",
     "realtime",
     "steam",
+    "webhooks",
     "api",
 ]
 
 MIDDLEWARE = [
+    "arena.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, so preflights are answered before anything else looks at them.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -159,7 +171,8 @@ else:
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # --- Celery -----------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# memory://localhost/: kombu warns "No hostname was supplied" for a bare memory://.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -229,6 +242,8 @@ BANNER_THUMBNAIL_SIZE = (480, 270)  # cropped to fill: the cards in lists
 HOST_DOCUMENT_MAX_BYTES = env.int("HOST_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 TEAM_MAX_MEMBERS = env.int("TEAM_MAX_MEMBERS", default=10)
 REALTIME_TICKET_SECONDS = env.int("REALTIME_TICKET_SECONDS", default=30)
+# How long a match lasts in the iCalendar feeds (the schedule has start times only).
+CALENDAR_MATCH_MINUTES = env.int("CALENDAR_MATCH_MINUTES", default=45)
 
 # --- OCR of result screenshots ----------------------------------------------------------
 SCREENSHOT_MAX_BYTES = env.int("SCREENSHOT_MAX_BYTES", default=10 * 1024 * 1024)
@@ -285,9 +300,21 @@ PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", def
 PAYMENT_EXPIRE_AFTER_MINUTES = env.int("PAYMENT_EXPIRE_AFTER_MINUTES", default=60)
 GATEWAY_TIMEOUT_SECONDS = env.float("GATEWAY_TIMEOUT_SECONDS", default=10.0)
 
+# --- Outgoing webhooks (webhooks/) ----------------------------------------------------
+# Loopback endpoints only in development (a receiver on the developer's machine); never private ranges.
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=not PRODUCTION)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+WEBHOOKS_RETRY_HOURS = env.int("WEBHOOKS_RETRY_HOURS", default=24)
+WEBHOOKS_RETRY_BASE_SECONDS = env.int("WEBHOOKS_RETRY_BASE_SECONDS", default=30)
+WEBHOOKS_MAX_PER_TOURNAMENT = env.int("WEBHOOKS_MAX_PER_TOURNAMENT", default=10)
+CELERY_BEAT_SCHEDULE["webhooks-retry"] = {"task": "webhooks.tasks.retry_due_webhooks", "schedule": 30.0}
+
 # --- Email --------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if not env.str("EMAIL_URL", default=""):
+    # Without EMAIL_URL: one INFO log line per email (with its links) instead of a raw MIME dump.
+    EMAIL_BACKEND = "arena.mail.LogEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Arena <no-reply@arena.local>")
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -405,13 +432,33 @@ if PRODUCTION:
     # The health probe comes from inside the cluster over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^api/health$", r"^api/ready$"]
 
+# One line per record; LOG_FORMAT=json (the production default) makes each a JSON object with
+# the request id of the HTTP request, WebSocket connection or Celery task that wrote it (arena/logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "arena.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Our access line (arena.logs) replaces runserver's, which has a format of its own.
+    "loggers": {"django.server": {"level": "WARNING"}},
 }
+# /metrics (Prometheus): with a token, scrapes send `Authorization: Bearer <token>`; production
+# serves it only with one. A Celery worker serves its own on METRICS_WORKER_PORT when set.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_WORKER_PORT = env.int("METRICS_WORKER_PORT", default=0)
+
+# The worker logs through LOGGING too (same format, request ids), not through Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Steam Web API ------------------------------------------------------------------
 # Without a key, Steam linking and Dota 2 imports answer 503 steam_not_configured.

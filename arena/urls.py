@@ -4,14 +4,21 @@ from django.urls import path, re_path
 
 from api.api import api
 from api.errors import json_404_or_page, json_not_found
+from arena.metrics import metrics_view
 from arena.storage import private_media, public_media
+from arena.views import home, reset_password, verify_email
 from realtime.views import tournament_live
 from wallet.views import sandbox_checkout
 
 urlpatterns = [
+    path("", home, name="home"),
+    # The links in verification and reset emails (FRONTEND_URL + these paths) when no frontend is deployed.
+    path("verify-email", verify_email, name="verify-email"),
+    path("reset-password", reset_password, name="reset-password"),
     path("admin/", admin.site.urls),
     path("live/tournaments/<int:tournament_id>/", tournament_live, name="tournament-live"),
     path("payments/sandbox/<int:payment_id>/", sandbox_checkout, name="sandbox-checkout"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/", api.urls),
     # Unknown API paths answer in the API's error shape, in DEBUG too.
     re_path(r"^api/", json_not_found),

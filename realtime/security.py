@@ -9,7 +9,7 @@ class OriginOrTicketValidator(OriginValidator):
     (mobile apps, scripts) are let through only with a ?ticket=, which the consumer checks."""
 
     def __init__(self, application):
-        super().__init__(application, settings.ALLOWED_HOSTS)
+        super().__init__(application, [*settings.ALLOWED_HOSTS, *settings.CORS_ALLOWED_ORIGINS])
 
     async def __call__(self, scope, receive, send):
         has_origin = any(name == b"origin" for name, _ in scope.get("headers", []))

@@ -168,6 +168,7 @@ def withdraw_registration(request: HttpRequest, tournament_id: int, registration
     "/{tournament_id}/registrations/{registration_id}/check-in",
     auth=jwt_auth,
     response={200: RegistrationOut, **ERRORS},
+    operation_id="registration_check_in",
 )
 def check_in(request: HttpRequest, tournament_id: int, registration_id: int):
     """The captain, within `check_in_minutes` before the start. Teams that do not check in are dropped at start."""

@@ -84,7 +84,12 @@ def list_ledger(request: HttpRequest):
     return selectors.ledger_list(user=request.user)
 
 
-@router.post("/rewards/check-in", auth=jwt_auth, response={200: CheckInOut, 401: ErrorOut, 409: ErrorOut})
+@router.post(
+    "/rewards/check-in",
+    auth=jwt_auth,
+    response={200: CheckInOut, 401: ErrorOut, 409: ErrorOut},
+    operation_id="rewards_check_in",
+)
 def check_in(request: HttpRequest):
     """Once per day in your profile's time zone. Consecutive days grow the streak; one missed day
     spends a freeze if you have one; otherwise the streak restarts. XP: 5 × (day of the 7-day cycle)."""

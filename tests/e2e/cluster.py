@@ -42,9 +42,21 @@ def make_run_command(port: int) -> list[str]:
         timeout=30,
     ).stdout
     argv = shlex.split(printed.strip().splitlines()[-1])
+    while "=" in argv[0]:  # the environment `make run` sets (FRONTEND_URL), not the command
+        argv.pop(0)
     assert Path(argv[0]).name == "uvicorn", argv
     # This interpreter's uvicorn (the same virtualenv), not a path relative to the checkout.
     return [sys.executable, "-m", "uvicorn", *argv[1:]]
+
+
+def cli_options(argv: list[str]) -> dict[str, str | bool]:
+    """`--name value` pairs and bare `--flag`s of a command line."""
+    options: dict[str, str | bool] = {}
+    for i, arg in enumerate(argv):
+        if arg.startswith("--"):
+            following = argv[i + 1] if i + 1 < len(argv) else "--"
+            options[arg] = True if following.startswith("--") else following
+    return options
 
 
 def daphne_command(port: int) -> list[str]:

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from django.urls import resolve
 
+from tests.e2e.cluster import cli_options
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
@@ -221,13 +223,14 @@ def test_dockerfile_serves_uvicorn_on_all_interfaces(dockerfile):
     assert ("EXPOSE", "8000") in dockerfile
     cmd = json.loads(_runs(dockerfile, "CMD")[-1])
     assert cmd[:2] == ["uvicorn", "arena.asgi:application"]
-    options = dict(zip(cmd[2::2], cmd[3::2], strict=True))
+    options = cli_options(cmd[2:])
     # All interfaces is right inside a container: the port is published by compose.
     assert options["--host"] == "0.0.0.0"  # noqa: S104
     assert options["--port"] == "8000"
     assert options["--ws"] == "websockets-sansio"
     # Channels' router has no lifespan handler; "auto" would log a traceback at every start.
     assert options["--lifespan"] == "off"
+    assert options["--no-access-log"] is True  # arena.logs writes the access line, in the project's format
     assert "uvicorn==" in (ROOT / "requirements.txt").read_text()
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import websockets
 
-from tests.e2e.cluster import ROOT, make_run_command, request, start_server, stop
+from tests.e2e.cluster import ROOT, cli_options, make_run_command, request, start_server, stop
 
 MiB = 1024 * 1024
 BOUNDARY = "----arena-upload-boundary"
@@ -160,7 +160,7 @@ def test_make_run_and_the_docker_image_serve_the_same_way():
     assert cmd is not None
     assert cmd[0] == "uvicorn"
     assert run[3:] == [arg.replace("0.0.0.0", "127.0.0.1") for arg in cmd[1:]]  # noqa: S104
-    options = dict(zip(run[4::2], run[5::2], strict=True))
+    options = cli_options(run[4:])
     assert options["--ws"] == "websockets-sansio"
     assert int(options["--ws-max-size"]) == 65536
     assert int(options["--limit-concurrency"]) >= 1000  # every WebSocket counts: spectators too
