@@ -2,6 +2,18 @@ from django.conf import settings
 from django.db import models
 
 
+class ReconcileMarks(models.Model):
+    """What the reconciler last failed at on this row. A row the gateway keeps refusing is
+    marked (and asked last) instead of stopping the pass for every row after it."""
+
+    reconcile_failures = models.PositiveIntegerField(default=0, help_text="consecutive failed reconciler attempts")
+    reconcile_error = models.CharField(max_length=300, blank=True)
+    reconcile_failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class Wallet(models.Model):
     """A user's XP account row. Only wallet.services changes it, under a row lock, together
     with the LedgerEntry that explains the change."""
@@ -50,7 +62,7 @@ class LedgerEntry(models.Model):
         return f"{self.user_id} {self.amount:+d} XP ({self.source_kind})"
 
 
-class Payment(models.Model):
+class Payment(ReconcileMarks):
     class Purpose(models.TextChoices):
         REGISTRATION = "registration"
         LISTING_PLAN = "listing_plan"
@@ -105,7 +117,7 @@ class Payment(models.Model):
         return f"₹{self.amount / 100:,.2f}"
 
 
-class Refund(models.Model):
+class Refund(ReconcileMarks):
     """Money going back for a payment. Created `pending` (the amount is reserved at once, so
     concurrent refunds can never exceed what was paid), submitted to the gateway with its own
     idempotency key, then `processed` or `failed`."""
@@ -151,7 +163,7 @@ class Refund(models.Model):
         return f"₹{self.amount / 100:,.2f}"
 
 
-class PaymentEvent(models.Model):
+class PaymentEvent(ReconcileMarks):
     """A gateway callback, stored once per provider event id (duplicates are acknowledged, not reprocessed)."""
 
     gateway = models.CharField(max_length=10, choices=Payment.Gateway.choices)

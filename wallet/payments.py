@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
 from wallet import catalog
-from wallet.gateways import GatewayUnavailable, GatewayUpdate, gateway_get
+from wallet.gateways import GatewayUpdate, gateway_get
 from wallet.models import LedgerEntry, Payment, PaymentEvent
 
 OPEN = (Payment.State.CREATED, Payment.State.PENDING)
@@ -286,20 +286,18 @@ def _notify_payment(payment: Payment) -> None:
 def payments_reconcile(*, now=None) -> dict[str, int]:
     """Ask the gateways about payments and refunds still open after a while (a lost webhook,
     a closed browser tab), and expire payments abandoned for longer. Idempotent: it only
-    feeds the same state machine."""
+    feeds the same state machine. Each row is a step of its own (wallet.reconcile): one the
+    gateway refuses is marked and asked last next time, and never stops the others."""
+    from wallet.reconcile import reconcile_step
     from wallet.refunds import refunds_reconcile
 
     now = now or timezone.now()
-    counts = {"checked": 0, "expired": 0, "unavailable": 0, "events": 0}
+    counts = {"checked": 0, "expired": 0, "unavailable": 0, "failed": 0, "events": 0, "events_failed": 0}
     stale = now - timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
     expire_before = now - timedelta(minutes=settings.PAYMENT_EXPIRE_AFTER_MINUTES)
-    for payment in Payment.objects.filter(state__in=OPEN, created_at__lt=stale).order_by("created_at")[:500]:
-        counts["checked"] += 1
-        try:
-            payment = payment_check(payment_id=payment.pk)
-        except GatewayUnavailable:
-            counts["unavailable"] += 1
-            continue
+
+    def settle(payment: Payment) -> None:
+        payment = payment_check(payment_id=payment.pk)
         if payment.state in OPEN and payment.created_at < expire_before:
             expired = payment_transition(
                 payment_id=payment.pk,
@@ -307,14 +305,18 @@ def payments_reconcile(*, now=None) -> dict[str, int]:
                 payload={"source": "reconciler", "expired_at": str(now)},
             )
             counts["expired"] += expired.state == Payment.State.EXPIRED
+
+    open_payments = Payment.objects.filter(state__in=OPEN, created_at__lt=stale)
+    for payment in open_payments.order_by("reconcile_failures", "created_at")[:500]:
+        counts["checked"] += 1
+        outcome = reconcile_step(payment, lambda payment=payment: settle(payment))
+        if outcome != "ok":
+            counts[outcome] += 1
     # Callbacks stored but never processed (the broker was down when they arrived).
-    for event_id in PaymentEvent.objects.filter(
+    for event in PaymentEvent.objects.filter(
         processed_at__isnull=True, received_at__lt=now - timedelta(minutes=2)
-    ).values_list("pk", flat=True)[:500]:
-        try:
-            payment_event_process(event_id=event_id)
-            counts["events"] += 1
-        except GatewayUnavailable:
-            counts["unavailable"] += 1
+    ).order_by("reconcile_failures", "received_at")[:500]:
+        outcome = reconcile_step(event, lambda event=event: payment_event_process(event_id=event.pk))
+        counts["events" if outcome == "ok" else "unavailable" if outcome == "unavailable" else "events_failed"] += 1
     counts.update(refunds_reconcile(now=now))
     return counts
