@@ -245,6 +245,8 @@ PAYMENT_RETURN_URL = env.str("PAYMENT_RETURN_URL", default="")
 PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=10)
 PAYMENT_EXPIRE_AFTER_MINUTES = env.int("PAYMENT_EXPIRE_AFTER_MINUTES", default=60)
 GATEWAY_TIMEOUT_SECONDS = env.float("GATEWAY_TIMEOUT_SECONDS", default=10.0)
+# Idempotency-Key records of POST /api/payments are kept 24 h.
+CELERY_BEAT_SCHEDULE["idempotency-keys-purge"] = {"task": "wallet.tasks.purge_idempotency_keys", "schedule": 3600.0}
 
 # --- Email --------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

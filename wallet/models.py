@@ -106,7 +106,13 @@ class Payment(ReconcileMarks):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["state", "created_at"]), models.Index(fields=["purpose", "ref"])]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount_refunded__lte=models.F("amount")), name="refund_le_paid")
+            models.CheckConstraint(condition=models.Q(amount_refunded__lte=models.F("amount")), name="refund_le_paid"),
+            # One unfinished payment per purchase: concurrent identical requests share it.
+            models.UniqueConstraint(
+                fields=["user", "purpose", "ref", "gateway", "amount"],
+                condition=models.Q(state__in=["created", "pending"]),
+                name="one_open_payment",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -178,3 +184,23 @@ class PaymentEvent(ReconcileMarks):
 
     def __str__(self) -> str:
         return f"{self.gateway} event {self.event_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """A client's `Idempotency-Key` on POST /api/payments (Stripe's semantics): while the first
+    request runs the key is locked (`locked_at`); then its response is kept, and the same key
+    with the same request replays it for 24 hours. Keys are scoped per user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, path and canonical JSON body")
+    locked_at = models.DateTimeField(null=True, blank=True, help_text="set while the first request runs")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key} ({self.status_code or 'in flight'})"

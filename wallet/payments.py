@@ -82,23 +82,44 @@ def payment_create(*, user, purpose: str, ref: str, gateway: str | None = None) 
         raise Invalid(f"Gateway {gateway!r} is not available; use one of {settings.PAYMENT_GATEWAYS}.", code="gateway")
     with transaction.atomic():
         amount = _price(user=user, purpose=purpose, ref=ref)
-        # An unfinished payment for the same thing is reused rather than duplicated.
-        payment = (
-            Payment.objects.select_for_update()
-            .filter(user=user, purpose=purpose, ref=ref, gateway=gateway, state__in=OPEN, amount=amount)
-            .first()
-        )
-        if payment is None:
-            payment = Payment.objects.create(user=user, purpose=purpose, ref=ref, amount=amount, gateway=gateway)
+        payment = _open_payment_get_or_create(user=user, purpose=purpose, ref=ref, gateway=gateway, amount=amount)
     if not payment.gateway_order_id:
-        # Outside the transaction: no row lock is held while the gateway answers. If it fails,
-        # the payment stays `created` and the next attempt retries the order.
-        order = gateway_get(gateway).order_create(payment)
-        Payment.objects.filter(pk=payment.pk, gateway_order_id="").update(
-            gateway_order_id=order.order_id, checkout_data=order.checkout, state=Payment.State.PENDING,
-            updated_at=timezone.now(),
-        )  # fmt: skip
-        payment.refresh_from_db()
+        payment = _order_attach(payment_id=payment.pk)
+    return payment
+
+
+def _open_payment_get_or_create(**fields) -> Payment:
+    """An unfinished payment for the same thing is reused rather than duplicated. The partial
+    unique constraint `one_open_payment` decides between concurrent requests: the loser's INSERT
+    waits for the winner's commit, fails, and the loser reads the winner's row."""
+    lookup = Payment.objects.filter(state__in=OPEN, **fields)
+    for _ in range(3):
+        payment = lookup.first()
+        if payment is not None:
+            return payment
+        try:
+            with transaction.atomic():
+                return Payment.objects.create(**fields)
+        except IntegrityError:
+            continue  # created concurrently: read it (or, if it closed meanwhile, try again)
+    raise Conflict("This payment is being created by another request; try again.", code="payment_in_progress")
+
+
+@transaction.atomic
+def _order_attach(*, payment_id: int) -> Payment:
+    """Create the payment's gateway order, once. The new payment's row stays locked while the
+    gateway answers: an identical request arriving meanwhile waits here, then finds the order,
+    so a gateway never gets two orders for one payment. Nothing else locks a payment that has
+    no order yet (webhooks, verify calls and the reconciler all need its order id). If the
+    gateway fails, nothing is written: the payment stays `created` and the next attempt retries."""
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.gateway_order_id or payment.state not in OPEN:
+        return payment
+    order = gateway_get(payment.gateway).order_create(payment)
+    payment.gateway_order_id = order.order_id
+    payment.checkout_data = order.checkout
+    payment.state = Payment.State.PENDING
+    payment.save(update_fields=["gateway_order_id", "checkout_data", "state", "updated_at"])
     return payment
 
 
