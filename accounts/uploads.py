@@ -125,6 +125,13 @@ def banner_normalize(upload: UploadedFile) -> tuple[ContentFile, ContentFile]:
     return image_encode(image, box=settings.BANNER_SIZE), image_thumbnail(image, size=settings.BANNER_THUMBNAIL_SIZE)
 
 
+def document_normalize(upload: UploadedFile) -> ContentFile:
+    """An identity document checked, under a safe storage name, ready to store."""
+    name = document_check(upload)
+    upload.seek(0)
+    return ContentFile(upload.read(), name=name)
+
+
 def document_check(upload: UploadedFile) -> str:
     """Accept a PDF or an image as an identity document; return a safe storage name."""
     if upload.size > settings.HOST_DOCUMENT_MAX_BYTES:

@@ -192,6 +192,8 @@ ARENA_THROTTLES = {
     # Result screenshots (match log and match screenshots): each one is seconds of OCR on a worker.
     "screenshot_upload": env.str("THROTTLE_SCREENSHOT_UPLOAD", default="60/h"),
 }
+# Host applications (each may carry a 10 MiB document that is parsed and re-encoded).
+ARENA_THROTTLES["host_application"] = env.str("THROTTLE_HOST_APPLICATION", default="10/h")
 # Behind a proxy, set this to the header that carries the real client address.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 
