@@ -59,7 +59,10 @@ def upload_avatar(request: HttpRequest, image: File[UploadedFile]):
     },
 )  # fmt: skip
 def apply_to_host(request: HttpRequest, message: Form[str] = "", identity_document: File[UploadedFile] = None):
-    """Multipart. Optional `identity_document` (PDF or image, ≤ 10 MiB) is kept in private storage.
+    """Multipart. Optional `identity_document` (PDF, PNG, JPEG or WebP, ≤ 10 MiB) is kept in private
+    storage, rebuilt rather than stored as sent: images re-encoded without metadata, PDFs parsed and
+    re-written (415 if unreadable; 422 `pdf_encrypted` / `pdf_active_content` for encrypted PDFs or
+    ones with JavaScript, launch/submit actions or embedded files).
     Needs a verified email. An admin approves or rejects the application. Throttled per account
     and client IP (`THROTTLE_HOST_APPLICATION`, 429 with `Retry-After`)."""
     throttle(request, "host_application", account=str(request.user.pk))
