@@ -94,7 +94,7 @@ def test_a_refused_request_is_replayed_but_an_outage_is_not(api, user, gateways)
     assert Payment.objects.get().state == "pending"
 
 
-def test_keys_are_kept_24_hours_then_purged(api, user, rzp):
+def test_keys_are_kept_24_hours_then_purged(api, user, rzp, settings):
     from wallet.tasks import purge_idempotency_keys
 
     assert post(api, user, key="buy-old-key1").status_code == 201
@@ -110,6 +110,7 @@ def test_keys_are_kept_24_hours_then_purged(api, user, rzp):
     IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
     assert purge_idempotency_keys.delay().get() == 2
     assert not IdempotencyRecord.objects.exists()
+    assert settings.CELERY_BEAT_SCHEDULE["idempotency-keys-purge"]["task"] == "wallet.tasks.purge_idempotency_keys"
 
 
 def test_a_key_left_locked_by_a_dead_request_is_taken_over(api, user, rzp):
@@ -198,3 +199,29 @@ def test_twenty_concurrent_requests_with_one_key_run_once(gateways):
     created = next(a for a in answers if a.status_code == 201)
     replay = post(ApiClient(), user, key="burst-key-1")
     assert (replay.status_code, replay.content) == (201, created.content)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_expires_duplicate_open_payments_left_by_the_race():
+    """Before `one_open_payment` is added, the duplicates the race already created are expired
+    (the newest stays open), so the constraint can be created on a production database."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("wallet", "0005_reconcile_marks")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    user = old.get_model("accounts", "User").objects.create(username="racer", email="racer@example.com")
+    OldPayment = old.get_model("wallet", "Payment")
+    fields = {"user_id": user.pk, "purpose": "xp_pack", "gateway": "razorpay", "state": "pending"}
+    duplicates = [OldPayment.objects.create(ref="xp-100", amount=9900, **fields).pk for _ in range(3)]
+    single = OldPayment.objects.create(ref="xp-600", amount=49900, **fields).pk
+    paid = OldPayment.objects.create(**{**fields, "state": "succeeded"}, ref="xp-100", amount=9900).pk
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    states = dict(Payment.objects.values_list("pk", "state"))
+    assert [states[pk] for pk in duplicates] == ["expired", "expired", "pending"]
+    assert (states[single], states[paid]) == ("pending", "succeeded")
+    assert Payment.objects.get(pk=duplicates[0]).payloads[-1]["reason"] == "duplicate open payment"
