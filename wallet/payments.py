@@ -109,9 +109,10 @@ def _open_payment_get_or_create(**fields) -> Payment:
 def _order_attach(*, payment_id: int) -> Payment:
     """Create the payment's gateway order, once. The new payment's row stays locked while the
     gateway answers: an identical request arriving meanwhile waits here, then finds the order,
-    so a gateway never gets two orders for one payment. Nothing else locks a payment that has
-    no order yet (webhooks, verify calls and the reconciler all need its order id). If the
-    gateway fails, nothing is written: the payment stays `created` and the next attempt retries."""
+    so a gateway never gets two orders for one payment. Webhooks and verify calls need the order
+    id, so they never wait on this lock (only the reconciler expiring an hour-old `created`
+    payment could). If the gateway fails, nothing is written: the payment stays `created` and
+    the next attempt retries."""
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     if payment.gateway_order_id or payment.state not in OPEN:
         return payment
