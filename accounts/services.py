@@ -452,22 +452,40 @@ def user_avatar_set(*, user: User, image: UploadedFile) -> User:
 # --- host verification -----------------------------------------------------------------
 
 
-@transaction.atomic
-def host_application_submit(*, user: User, message: str = "", document: UploadedFile | None = None) -> HostApplication:
-    user = User.objects.select_for_update().get(pk=user.pk)
+def _host_application_allowed(user: User) -> None:
     if not user.is_email_verified:
         raise PermissionDenied("Verify your email address before applying to host.", code="email_unverified")
     if user.host_status == User.HostStatus.APPROVED:
         raise Conflict("You are already a verified host.", code="already_host")
     if user.host_status == User.HostStatus.PENDING:
         raise Conflict("Your host application is already under review.", code="application_pending")
+
+
+def host_application_submit(*, user: User, message: str = "", document: UploadedFile | None = None) -> HostApplication:
+    """Everything is checked before anything is stored: who may apply, the message, then the
+    document (parsed and re-written by accounts.uploads). The document is stored last, and
+    deleted again if anything after that fails, so a refused application leaves no file behind."""
+    _host_application_allowed(user)
     application = HostApplication(user=user, message=message)
-    if document is not None:
-        application.identity_document.save(uploads.document_check(document), document, save=False)
-    application.full_clean()
-    application.save()
-    user.host_status = User.HostStatus.PENDING
-    user.save(update_fields=["host_status"])
+    application.full_clean(exclude=["identity_document"])
+    content = uploads.document_normalize(document) if document is not None else None
+    stored = None
+    try:
+        with transaction.atomic():
+            user = User.objects.select_for_update().get(pk=user.pk)
+            _host_application_allowed(user)  # again, under the lock: a concurrent application won
+            application.user = user
+            if content is not None:
+                application.identity_document.save(content.name, content, save=False)
+                stored = application.identity_document.name
+            application.full_clean()
+            application.save()
+            user.host_status = User.HostStatus.PENDING
+            user.save(update_fields=["host_status"])
+    except BaseException:
+        if stored:
+            application.identity_document.storage.delete(stored)
+        raise
     return application
 
 

@@ -228,6 +228,8 @@ ARENA_THROTTLES = {
     # Result screenshots (match log and match screenshots): each one is seconds of OCR on a worker.
     "screenshot_upload": env.str("THROTTLE_SCREENSHOT_UPLOAD", default="60/h"),
 }
+# Host applications (each may carry a 10 MiB document that is parsed and re-encoded).
+ARENA_THROTTLES["host_application"] = env.str("THROTTLE_HOST_APPLICATION", default="10/h")
 # Behind a proxy, set this to the header that carries the real client address.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 
@@ -299,6 +301,8 @@ PAYMENT_RETURN_URL = env.str("PAYMENT_RETURN_URL", default="")
 PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=10)
 PAYMENT_EXPIRE_AFTER_MINUTES = env.int("PAYMENT_EXPIRE_AFTER_MINUTES", default=60)
 GATEWAY_TIMEOUT_SECONDS = env.float("GATEWAY_TIMEOUT_SECONDS", default=10.0)
+# Idempotency-Key records of POST /api/payments are kept 24 h.
+CELERY_BEAT_SCHEDULE["idempotency-keys-purge"] = {"task": "wallet.tasks.purge_idempotency_keys", "schedule": 3600.0}
 
 # --- Outgoing webhooks (webhooks/) ----------------------------------------------------
 # Loopback endpoints only in development (a receiver on the developer's machine); never private ranges.

@@ -36,10 +36,26 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     list_select_related = ("user",)
 
 
+class ReconcileFailingFilter(admin.SimpleListFilter):
+    """Rows the reconciler could not settle on its last attempt (see `reconcile_error`)."""
+
+    title = "reconciler"
+    parameter_name = "reconcile"
+
+    def lookups(self, request, model_admin):
+        return [("failing", "failing")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(reconcile_failures__gt=0) if self.value() == "failing" else queryset
+
+
 class RefundInline(admin.TabularInline):
     model = Refund
     extra = 0
-    fields = ("created_at", "amount", "state", "reason", "gateway_refund_id", "xp_debited", "failure_reason")
+    fields = (
+        "created_at", "amount", "state", "reason", "gateway_refund_id", "xp_debited", "failure_reason",
+        "reconcile_failures", "reconcile_error",
+    )  # fmt: skip
     readonly_fields = fields
     can_delete = False
 
@@ -59,8 +75,9 @@ class PaymentAdmin(ReadOnlyAdmin):
         "gateway",
         "state",
         "amount_refunded",
+        "reconcile_failures",
     )
-    list_filter = ("state", "gateway", "purpose")
+    list_filter = ("state", "gateway", "purpose", ReconcileFailingFilter)
     search_fields = ("=id", "user__username", "user__email", "gateway_order_id", "gateway_payment_id")
     date_hierarchy = "created_at"
     list_select_related = ("user",)
@@ -69,19 +86,19 @@ class PaymentAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Ask the gateway about the selected open payments now")
     def reconcile_now(self, request, queryset):
-        from wallet.gateways import GatewayUnavailable
+        from arena.exceptions import ApplicationError
         from wallet.payments import OPEN, payment_check
 
         for payment in queryset.filter(state__in=OPEN):
             try:
                 payment_check(payment_id=payment.pk)
-            except GatewayUnavailable as error:
+            except ApplicationError as error:  # the gateway is down, or refuses this order
                 self.message_user(request, f"Payment {payment.pk}: {error}", level="warning")
 
 
 @admin.register(PaymentEvent)
 class PaymentEventAdmin(ReadOnlyAdmin):
-    list_display = ("received_at", "gateway", "event_id", "payment", "processed_at")
-    list_filter = ("gateway",)
+    list_display = ("received_at", "gateway", "event_id", "payment", "processed_at", "reconcile_failures")
+    list_filter = ("gateway", ReconcileFailingFilter)
     search_fields = ("event_id",)
     raw_id_fields = ("payment",)

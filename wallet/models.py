@@ -2,6 +2,18 @@ from django.conf import settings
 from django.db import models
 
 
+class ReconcileMarks(models.Model):
+    """What the reconciler last failed at on this row. A row the gateway keeps refusing is
+    marked (and asked last) instead of stopping the pass for every row after it."""
+
+    reconcile_failures = models.PositiveIntegerField(default=0, help_text="consecutive failed reconciler attempts")
+    reconcile_error = models.CharField(max_length=300, blank=True)
+    reconcile_failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class Wallet(models.Model):
     """A user's XP account row. Only wallet.services changes it, under a row lock, together
     with the LedgerEntry that explains the change."""
@@ -50,7 +62,7 @@ class LedgerEntry(models.Model):
         return f"{self.user_id} {self.amount:+d} XP ({self.source_kind})"
 
 
-class Payment(models.Model):
+class Payment(ReconcileMarks):
     class Purpose(models.TextChoices):
         REGISTRATION = "registration"
         LISTING_PLAN = "listing_plan"
@@ -94,7 +106,13 @@ class Payment(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["state", "created_at"]), models.Index(fields=["purpose", "ref"])]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount_refunded__lte=models.F("amount")), name="refund_le_paid")
+            models.CheckConstraint(condition=models.Q(amount_refunded__lte=models.F("amount")), name="refund_le_paid"),
+            # One unfinished payment per purchase: concurrent identical requests share it.
+            models.UniqueConstraint(
+                fields=["user", "purpose", "ref", "gateway", "amount"],
+                condition=models.Q(state__in=["created", "pending"]),
+                name="one_open_payment",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,7 +123,7 @@ class Payment(models.Model):
         return f"₹{self.amount / 100:,.2f}"
 
 
-class Refund(models.Model):
+class Refund(ReconcileMarks):
     """Money going back for a payment. Created `pending` (the amount is reserved at once, so
     concurrent refunds can never exceed what was paid), submitted to the gateway with its own
     idempotency key, then `processed` or `failed`."""
@@ -151,7 +169,7 @@ class Refund(models.Model):
         return f"₹{self.amount / 100:,.2f}"
 
 
-class PaymentEvent(models.Model):
+class PaymentEvent(ReconcileMarks):
     """A gateway callback, stored once per provider event id (duplicates are acknowledged, not reprocessed)."""
 
     gateway = models.CharField(max_length=10, choices=Payment.Gateway.choices)
@@ -166,3 +184,23 @@ class PaymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway} event {self.event_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """A client's `Idempotency-Key` on POST /api/payments (Stripe's semantics): while the first
+    request runs the key is locked (`locked_at`); then its response is kept, and the same key
+    with the same request replays it for 24 hours. Keys are scoped per user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, path and canonical JSON body")
+    locked_at = models.DateTimeField(null=True, blank=True, help_text="set while the first request runs")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key} ({self.status_code or 'in flight'})"

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
 from wallet import catalog
-from wallet.gateways import GatewayUnavailable, GatewayUpdate, gateway_get
+from wallet.gateways import GatewayUpdate, gateway_get
 from wallet.models import LedgerEntry, Payment, PaymentEvent
 
 OPEN = (Payment.State.CREATED, Payment.State.PENDING)
@@ -82,23 +82,45 @@ def payment_create(*, user, purpose: str, ref: str, gateway: str | None = None) 
         raise Invalid(f"Gateway {gateway!r} is not available; use one of {settings.PAYMENT_GATEWAYS}.", code="gateway")
     with transaction.atomic():
         amount = _price(user=user, purpose=purpose, ref=ref)
-        # An unfinished payment for the same thing is reused rather than duplicated.
-        payment = (
-            Payment.objects.select_for_update()
-            .filter(user=user, purpose=purpose, ref=ref, gateway=gateway, state__in=OPEN, amount=amount)
-            .first()
-        )
-        if payment is None:
-            payment = Payment.objects.create(user=user, purpose=purpose, ref=ref, amount=amount, gateway=gateway)
+        payment = _open_payment_get_or_create(user=user, purpose=purpose, ref=ref, gateway=gateway, amount=amount)
     if not payment.gateway_order_id:
-        # Outside the transaction: no row lock is held while the gateway answers. If it fails,
-        # the payment stays `created` and the next attempt retries the order.
-        order = gateway_get(gateway).order_create(payment)
-        Payment.objects.filter(pk=payment.pk, gateway_order_id="").update(
-            gateway_order_id=order.order_id, checkout_data=order.checkout, state=Payment.State.PENDING,
-            updated_at=timezone.now(),
-        )  # fmt: skip
-        payment.refresh_from_db()
+        payment = _order_attach(payment_id=payment.pk)
+    return payment
+
+
+def _open_payment_get_or_create(**fields) -> Payment:
+    """An unfinished payment for the same thing is reused rather than duplicated. The partial
+    unique constraint `one_open_payment` decides between concurrent requests: the loser's INSERT
+    waits for the winner's commit, fails, and the loser reads the winner's row."""
+    lookup = Payment.objects.filter(state__in=OPEN, **fields)
+    for _ in range(3):
+        payment = lookup.first()
+        if payment is not None:
+            return payment
+        try:
+            with transaction.atomic():
+                return Payment.objects.create(**fields)
+        except IntegrityError:
+            continue  # created concurrently: read it (or, if it closed meanwhile, try again)
+    raise Conflict("This payment is being created by another request; try again.", code="payment_in_progress")
+
+
+@transaction.atomic
+def _order_attach(*, payment_id: int) -> Payment:
+    """Create the payment's gateway order, once. The new payment's row stays locked while the
+    gateway answers: an identical request arriving meanwhile waits here, then finds the order,
+    so a gateway never gets two orders for one payment. Webhooks and verify calls need the order
+    id, so they never wait on this lock (only the reconciler expiring an hour-old `created`
+    payment could). If the gateway fails, nothing is written: the payment stays `created` and
+    the next attempt retries."""
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.gateway_order_id or payment.state not in OPEN:
+        return payment
+    order = gateway_get(payment.gateway).order_create(payment)
+    payment.gateway_order_id = order.order_id
+    payment.checkout_data = order.checkout
+    payment.state = Payment.State.PENDING
+    payment.save(update_fields=["gateway_order_id", "checkout_data", "state", "updated_at"])
     return payment
 
 
@@ -286,20 +308,18 @@ def _notify_payment(payment: Payment) -> None:
 def payments_reconcile(*, now=None) -> dict[str, int]:
     """Ask the gateways about payments and refunds still open after a while (a lost webhook,
     a closed browser tab), and expire payments abandoned for longer. Idempotent: it only
-    feeds the same state machine."""
+    feeds the same state machine. Each row is a step of its own (wallet.reconcile): one the
+    gateway refuses is marked and asked last next time, and never stops the others."""
+    from wallet.reconcile import reconcile_step
     from wallet.refunds import refunds_reconcile
 
     now = now or timezone.now()
-    counts = {"checked": 0, "expired": 0, "unavailable": 0, "events": 0}
+    counts = {"checked": 0, "expired": 0, "unavailable": 0, "failed": 0, "events": 0, "events_failed": 0}
     stale = now - timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
     expire_before = now - timedelta(minutes=settings.PAYMENT_EXPIRE_AFTER_MINUTES)
-    for payment in Payment.objects.filter(state__in=OPEN, created_at__lt=stale).order_by("created_at")[:500]:
-        counts["checked"] += 1
-        try:
-            payment = payment_check(payment_id=payment.pk)
-        except GatewayUnavailable:
-            counts["unavailable"] += 1
-            continue
+
+    def settle(payment: Payment) -> None:
+        payment = payment_check(payment_id=payment.pk)
         if payment.state in OPEN and payment.created_at < expire_before:
             expired = payment_transition(
                 payment_id=payment.pk,
@@ -307,14 +327,18 @@ def payments_reconcile(*, now=None) -> dict[str, int]:
                 payload={"source": "reconciler", "expired_at": str(now)},
             )
             counts["expired"] += expired.state == Payment.State.EXPIRED
+
+    open_payments = Payment.objects.filter(state__in=OPEN, created_at__lt=stale)
+    for payment in open_payments.order_by("reconcile_failures", "created_at")[:500]:
+        counts["checked"] += 1
+        outcome = reconcile_step(payment, lambda payment=payment: settle(payment))
+        if outcome != "ok":
+            counts[outcome] += 1
     # Callbacks stored but never processed (the broker was down when they arrived).
-    for event_id in PaymentEvent.objects.filter(
+    for event in PaymentEvent.objects.filter(
         processed_at__isnull=True, received_at__lt=now - timedelta(minutes=2)
-    ).values_list("pk", flat=True)[:500]:
-        try:
-            payment_event_process(event_id=event_id)
-            counts["events"] += 1
-        except GatewayUnavailable:
-            counts["unavailable"] += 1
+    ).order_by("reconcile_failures", "received_at")[:500]:
+        outcome = reconcile_step(event, lambda event=event: payment_event_process(event_id=event.pk))
+        counts["events" if outcome == "ok" else "unavailable" if outcome == "unavailable" else "events_failed"] += 1
     counts.update(refunds_reconcile(now=now))
     return counts

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
 from wallet import catalog
-from wallet.gateways import GatewayUnavailable, GatewayUpdate, gateway_get
+from wallet.gateways import GatewayUpdate, gateway_get
 from wallet.models import LedgerEntry, Payment, Refund
 
 REFUNDABLE = (Payment.State.SUCCEEDED, Payment.State.PARTIALLY_REFUNDED)
@@ -195,15 +195,15 @@ def undeliverable_refund(*, payment_id: int, reason: str = "Nothing left to deli
 
 
 def refunds_reconcile(*, now=None) -> dict[str, int]:
+    from wallet.reconcile import reconcile_step
+
     now = now or timezone.now()
     stale = now - timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
-    counts = {"refunds_checked": 0, "refunds_unavailable": 0}
-    for refund in Refund.objects.filter(state=Refund.State.PENDING, updated_at__lt=stale).select_related("payment")[
-        :500
-    ]:
+    counts = {"refunds_checked": 0, "refunds_unavailable": 0, "refunds_failed": 0}
+    pending = Refund.objects.filter(state=Refund.State.PENDING, updated_at__lt=stale)
+    for refund in pending.order_by("reconcile_failures", "created_at")[:500]:
         counts["refunds_checked"] += 1
-        try:
-            refund_submit(refund_id=refund.pk)
-        except GatewayUnavailable:
-            counts["refunds_unavailable"] += 1
+        outcome = reconcile_step(refund, lambda refund=refund: refund_submit(refund_id=refund.pk))
+        if outcome != "ok":
+            counts[f"refunds_{outcome}"] += 1
     return counts

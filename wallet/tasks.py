@@ -56,3 +56,10 @@ def send_refund_email(refund_id: int) -> None:
     from wallet.emails import refund_deliver
 
     refund_deliver(refund_id=refund_id)
+
+
+@shared_task
+def purge_idempotency_keys() -> int:
+    from wallet.idempotency import idempotency_keys_purge
+
+    return idempotency_keys_purge()

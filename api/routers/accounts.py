@@ -16,6 +16,7 @@ from api.schemas.accounts import (
     MePatchIn,
     PublicProfileOut,
 )
+from api.throttle import throttle
 
 router = Router(tags=["accounts"])
 
@@ -52,11 +53,19 @@ def upload_avatar(request: HttpRequest, image: File[UploadedFile]):
 @router.post(
     "/me/host-application",
     auth=jwt_auth,
-    response={201: HostApplicationOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 413: ErrorOut, 415: ErrorOut},
-)
+    response={
+        201: HostApplicationOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 413: ErrorOut, 415: ErrorOut,
+        422: ErrorOut, 429: ErrorOut,
+    },
+)  # fmt: skip
 def apply_to_host(request: HttpRequest, message: Form[str] = "", identity_document: File[UploadedFile] = None):
-    """Multipart. Optional `identity_document` (PDF or image, ≤ 10 MiB) is kept in private storage.
-    Needs a verified email. An admin approves or rejects the application."""
+    """Multipart. Optional `identity_document` (PDF, PNG, JPEG or WebP, ≤ 10 MiB) is kept in private
+    storage, rebuilt rather than stored as sent: images re-encoded without metadata, PDFs parsed and
+    re-written (415 if unreadable; 422 `pdf_encrypted` / `pdf_active_content` for encrypted PDFs or
+    ones with JavaScript, launch/submit actions or embedded files).
+    Needs a verified email. An admin approves or rejects the application. Throttled per account
+    and client IP (`THROTTLE_HOST_APPLICATION`, 429 with `Retry-After`)."""
+    throttle(request, "host_application", account=str(request.user.pk))
     return Status(
         201, services.host_application_submit(user=request.user, message=message.strip(), document=identity_document)
     )

@@ -1,15 +1,17 @@
+import json
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Header, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field, StringConstraints
 
 from api.auth import jwt_auth, require_admin
 from api.schemas.accounts import ErrorOut
-from wallet import catalog, payments, refunds, selectors, services
+from arena.exceptions import ApplicationError
+from wallet import catalog, idempotency, payments, refunds, selectors, services
 
 router = Router(tags=["wallet"])
 
@@ -168,11 +170,61 @@ class PaymentOut(Schema):
         return payments.checkout(obj) if obj.state in payments.OPEN else None
 
 
+PaymentIdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=64,
+        description=(
+            "Optional; a unique value per purchase attempt, such as a UUID. Retrying with the same key and the "
+            "same body replays the first response (status and body, with `Idempotent-Replayed: true`) for 24 hours; "
+            "the same key with a different body is 422 `idempotency_key_reused`; while the first request with the "
+            "key is still running, 409 `idempotency_key_in_use`."
+        ),
+    ),
+]
+
+
+def _payment_created(request: HttpRequest, payload: PaymentIn) -> tuple[int, str]:
+    """Run the request and render its response as the API would, so it can be kept and replayed."""
+    from api.api import api
+    from api.errors import error_body
+
+    try:
+        payment = payments.payment_create(user=request.user, **payload.dict())
+    except ApplicationError as error:
+        if error.status_code >= 500:
+            raise  # not kept: the key is released and a retry runs again
+        body = error_body(error.message, code=error.code, errors=error.errors)
+        return error.status_code, api.create_response(request, body, status=error.status_code).content.decode()
+    body = PaymentOut.from_orm(payment).model_dump()
+    return 201, api.create_response(request, body, status=201).content.decode()
+
+
 @router.post("/payments", auth=jwt_auth, response={201: PaymentOut, **ERRORS})
-def create_payment(request: HttpRequest, payload: PaymentIn):
+def create_payment(request: HttpRequest, payload: PaymentIn, idempotency_key: PaymentIdempotencyKey = None):
     """Start paying for a registration, a listing plan or an XP pack. The amount comes from the
-    server; an unfinished payment for the same thing is returned instead of a second one."""
-    return Status(201, payments.payment_create(user=request.user, **payload.dict()))
+    server; an unfinished payment for the same thing is returned instead of a second one (also
+    to concurrent identical requests: there is only ever one open payment and one gateway order).
+
+    Send an `Idempotency-Key` header to make retries safe (Stripe's semantics, keys kept 24 hours
+    per user): the same key with the same body returns the first response again — status and body,
+    with `Idempotent-Replayed: true`; the same key with a different body is 422
+    `idempotency_key_reused`; a second request while the first is still running is 409
+    `idempotency_key_in_use`. A 503 (gateway unavailable) is not kept: retry with the same key."""
+    if idempotency_key is None:
+        return Status(201, payments.payment_create(user=request.user, **payload.dict()))
+    kept = idempotency.idempotent(
+        user_id=request.user.pk,
+        key=idempotency_key,
+        fingerprint=idempotency.request_fingerprint(method="POST", path=request.path, body=json.loads(request.body)),
+        run=lambda: _payment_created(request, payload),
+    )
+    response = HttpResponse(kept.body, status=kept.status, content_type="application/json; charset=utf-8")
+    if kept.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
 
 
 @router.get("/payments", auth=jwt_auth, response={200: list[PaymentOut], 401: ErrorOut})

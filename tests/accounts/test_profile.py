@@ -9,6 +9,7 @@ from PIL import Image
 from accounts.models import HostApplication, User
 from tests.conftest import bearer
 from tests.factories import UserFactory
+from tests.media.helpers import pdf_bytes
 from wallet.models import Wallet
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +173,7 @@ def test_host_application_needs_verified_email(api):
 
 
 def test_host_application_approval_makes_a_host(api, user, admin_user):
-    document = SimpleUploadedFile("id.pdf", b"%PDF-1.7\n%fake but shaped like a pdf\n", content_type="application/pdf")
+    document = SimpleUploadedFile("id.pdf", pdf_bytes(), content_type="application/pdf")
     response = api.post(
         "/api/me/host-application",
         {"message": "I run weekly BGMI scrims", "identity_document": document},

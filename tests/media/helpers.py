@@ -36,3 +36,17 @@ def assert_no_metadata(image: Image.Image) -> None:
     assert not image.getexif()
     assert "exif" not in image.info
     assert not any(key in image.info for key in ("xmp", "XML:com.adobe.xmp", "icc_profile"))
+
+
+def pdf_bytes(*, pages: int = 1, metadata: dict | None = None) -> bytes:
+    """A real PDF (blank pages), as a scanner or a phone's "save as PDF" would make."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if metadata:
+        writer.add_metadata(metadata)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -14,7 +14,7 @@ from tests.competitions.conftest import tournament_body
 from tests.conftest import bearer
 from tests.factories import UserFactory
 
-from .helpers import assert_no_metadata, image_bytes, upload
+from .helpers import assert_no_metadata, image_bytes, pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +142,7 @@ def test_deleting_a_draft_deletes_its_banner(api, media_storage):
 
 
 def test_host_document_is_private_and_signed(api, user, media_storage):
-    document = b"%PDF-1.4\n% an identity document\n%%EOF\n"
+    document = pdf_bytes()
     response = api.post(
         "/api/me/host-application",
         {"identity_document": upload("id.pdf", document, "application/pdf")},
@@ -156,7 +156,10 @@ def test_host_document_is_private_and_signed(api, user, media_storage):
 
     url = application.identity_document.url
     absolute = url if url.startswith("http") else f"http://testserver{url}"
-    assert media_storage.fetch(absolute) == (200, document)
+    with application.identity_document.open("rb") as stored:
+        kept = stored.read()
+    assert kept.startswith(b"%PDF-")
+    assert media_storage.fetch(absolute) == (200, kept)
     # Without its signature the same object is refused.
     assert media_storage.fetch(_unsigned(absolute))[0] == 403
     if media_storage.backend == "local":

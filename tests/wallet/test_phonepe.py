@@ -277,6 +277,43 @@ def test_a_callback_that_cannot_be_checked_now_is_finished_by_the_reconciler(api
     assert reconcile_payments.delay().get()["events"] == 0
 
 
+def test_a_stored_callback_phonepe_refuses_to_check_does_not_stop_the_others(api, user, phonepe, caplog):
+    """Stored callbacks were processed in one loop that caught only outages: a 400 for one of them
+    stopped the reconciler before the rest (and before every refund) on each pass."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wallet.tasks import reconcile_payments
+
+    refused, paid = start(api, user), start(api, user, "xp-275")
+    down = httpx.Response(503, json={"code": "INTERNAL_SERVER_ERROR", "message": "try later"})
+    refused_status = phonepe.get(f"{PHONEPE_PG}/checkout/v2/order/{refused.gateway_order_id}/status").mock(
+        return_value=down
+    )
+    paid_status = phonepe.get(f"{PHONEPE_PG}/checkout/v2/order/{paid.gateway_order_id}/status").mock(return_value=down)
+    for payment in (refused, paid):
+        assert post_callback(api, callback(payment)).status_code == 200
+    assert PaymentEvent.objects.filter(processed_at__isnull=True).count() == 2
+    PaymentEvent.objects.filter(payment=refused).update(received_at=timezone.now() - timedelta(minutes=30))
+    PaymentEvent.objects.filter(payment=paid).update(received_at=timezone.now() - timedelta(minutes=5))
+    refused_status.mock(
+        return_value=httpx.Response(400, json={"success": False, "code": "BAD_REQUEST", "message": "Invalid order"})
+    )
+    paid_status.mock(return_value=httpx.Response(200, json=status_payload(paid, "COMPLETED")))
+
+    counts = reconcile_payments.delay().get()
+
+    assert (counts["events"], counts["events_failed"]) == (1, 1)
+    paid.refresh_from_db()
+    assert (paid.state, Wallet.objects.get(user=user).xp_balance) == ("succeeded", 275)
+    stuck = PaymentEvent.objects.get(payment=refused)
+    assert stuck.processed_at is None
+    assert stuck.reconcile_failures == 1
+    assert "BAD_REQUEST Invalid order" in stuck.reconcile_error
+    assert f"reconcile: paymentevent {stuck.pk} failed" in [r.getMessage() for r in caplog.records]
+
+
 def test_a_revoked_token_is_replaced_once(api, user, phonepe):
     payment = start(api, user)
     status = phonepe.get(f"{PHONEPE_PG}/checkout/v2/order/{payment.gateway_order_id}/status").mock(

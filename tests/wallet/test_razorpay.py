@@ -325,6 +325,110 @@ def test_the_reconciler_settles_lost_webhooks_and_expires_abandoned_payments(api
     assert reconcile_payments.delay().get()["checked"] == 0, "settled payments are not asked about again"
 
 
+NO_SUCH_ID = {
+    "error": {
+        "code": "BAD_REQUEST_ERROR",
+        "description": "The id provided does not exist",
+        "source": "business",
+        "step": "payment_initiation",
+        "reason": "input_validation_failed",
+        "metadata": {},
+        "field": "id",
+    }
+}
+
+
+def test_a_payment_and_a_refund_razorpay_refuses_do_not_stop_the_reconciler(api, user, admin_user, rzp, caplog):
+    """The reconciler went oldest first and caught only outages: one order Razorpay answers 400 for
+    stopped every pass at the same payment, and nothing after it was ever settled, expired or refunded."""
+    from wallet.tasks import reconcile_payments
+
+    refused, captured, abandoned = start(api, user), start(api, user, "xp-275"), start(api, user, "xp-600")
+    ages = {
+        refused["id"]: timedelta(hours=3),
+        captured["id"]: timedelta(minutes=15),
+        abandoned["id"]: timedelta(hours=2),
+    }
+    for pk, age in ages.items():
+        Payment.objects.filter(pk=pk).update(created_at=timezone.now() - age)
+    rzp.add(responses.GET, f"{API}/orders/{refused['checkout']['order_id']}/payments", status=400, json=NO_SUCH_ID)
+    rzp.add(
+        responses.GET,
+        f"{API}/orders/{captured['checkout']['order_id']}/payments",
+        json={"entity": "collection", "count": 1, "items": [payment_entity(captured["checkout"]["order_id"])]},
+    )
+    rzp.add(
+        responses.GET,
+        f"{API}/orders/{abandoned['checkout']['order_id']}/payments",
+        json={"entity": "collection", "count": 0, "items": []},
+    )
+    # Two paid packs of another buyer, refunded while Razorpay refused both refunds; one is accepted later.
+    buyer = UserFactory()
+    accepted = set()
+
+    def refund_reply(request):
+        pay_id = request.url.split("/payments/")[1].split("/")[0]
+        if pay_id not in accepted:
+            return 400, {}, json.dumps(NO_SUCH_ID)
+        body = json.loads(request.body)
+        entity = refund_entity(pay_id, body["amount"], refund_pk=int(body["notes"]["arena_refund_id"]))
+        return 200, {}, json.dumps(entity)
+
+    refunds = {}
+    for pack, pay_id in (("xp-100", "pay_RefusedRfnd01"), ("xp-275", "pay_AcceptedRfnd1")):
+        payment = start(api, buyer, pack)
+        assert verify(api, buyer, payment["checkout"]["order_id"], pay_id).status_code == 200
+        rzp.add_callback(responses.POST, f"{API}/payments/{pay_id}/refund", callback=refund_reply)
+        answer = api.post_json(
+            f"/api/payments/{payment['id']}/refund", {}, user=admin_user, HTTP_IDEMPOTENCY_KEY=f"rec-{pay_id}"
+        )
+        assert answer.status_code == 202, answer.content
+        refunds[pay_id] = answer.json()["id"]
+    assert set(Refund.objects.values_list("state", flat=True)) == {"pending"}
+    Refund.objects.update(updated_at=timezone.now() - timedelta(minutes=15))
+    accepted.add("pay_AcceptedRfnd1")
+
+    counts = reconcile_payments.delay().get()  # raises here if the task does
+
+    assert (counts["checked"], counts["failed"], counts["expired"]) == (3, 1, 1)
+    assert (counts["refunds_checked"], counts["refunds_failed"]) == (2, 1)
+    states = dict(Payment.objects.filter(user=user).values_list("id", "state"))
+    assert states == {refused["id"]: "pending", captured["id"]: "succeeded", abandoned["id"]: "expired"}
+    assert Wallet.objects.get(user=user).xp_balance == 275
+    marked = Payment.objects.get(pk=refused["id"])
+    assert marked.reconcile_failures == 1
+    assert "The id provided does not exist" in marked.reconcile_error
+    assert marked.reconcile_failed_at is not None
+    assert Payment.objects.filter(reconcile_failures__gt=0).count() == 1
+    assert Refund.objects.get(pk=refunds["pay_AcceptedRfnd1"]).state == "processed"
+    refused_refund = Refund.objects.get(pk=refunds["pay_RefusedRfnd01"])
+    assert (refused_refund.state, refused_refund.reconcile_failures) == ("pending", 1)
+    assert "does not exist" in refused_refund.reconcile_error
+    logged = [r.getMessage() for r in caplog.records if r.name == "wallet.reconcile"]
+    assert f"reconcile: payment {refused['id']} failed" in logged
+    assert f"reconcile: refund {refused_refund.pk} failed" in logged
+
+    # Next pass: the refused payment is asked again (last), its count grows; the admin lists it.
+    assert reconcile_payments.delay().get()["failed"] == 1
+    assert Payment.objects.get(pk=refused["id"]).reconcile_failures == 2
+    superuser = UserFactory(role="admin", is_staff=True, is_superuser=True)
+    api.force_login(superuser)
+    listed = api.get("/admin/wallet/payment/?reconcile=failing")
+    assert listed.status_code == 200
+    assert listed.context["cl"].result_count == 1
+    detail = api.get(f"/admin/wallet/payment/{refused['id']}/change/")
+    assert b"The id provided does not exist" in detail.content
+    # Once Razorpay answers for it again, the mark is cleared.
+    rzp.replace(
+        responses.GET,
+        f"{API}/orders/{refused['checkout']['order_id']}/payments",
+        json={"entity": "collection", "count": 0, "items": []},
+    )
+    reconcile_payments.delay().get()
+    cleared = Payment.objects.get(pk=refused["id"])
+    assert (cleared.state, cleared.reconcile_failures, cleared.reconcile_error) == ("expired", 0, "")
+
+
 def _race(*calls) -> list:
     barrier = threading.Barrier(len(calls))
     results = []
