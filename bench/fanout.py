@@ -1,0 +1,119 @@
+"""Fan-out: N spectators on P server processes, the driver publishing standings at a fixed rate.
+
+Measures, for the servers only (load runs in other processes): CPU per delivered message,
+commit → receipt latency (from the event's `ts`), whether every seq reached every socket,
+and memory per idle connection (RSS delta ÷ sockets, one-process runs).
+"""
+
+import argparse
+import json
+import math
+import subprocess
+import time
+
+from bench.common import PY, CpuWindow, django_env, percentile, servers
+from bench.spectators import Swarm
+
+
+def warm(urls: list[str]) -> None:
+    """One spectator per server first, so imports and caches are not charged to the run."""
+    from websockets.sync.client import connect
+
+    from bench.common import ORIGIN
+
+    for url in urls:
+        with connect(url, origin=ORIGIN, open_timeout=30, compression=None) as ws:
+            ws.recv(timeout=30)
+
+
+def command(kind: str, spectators: int, processes: int, rate: float, duration: float) -> str:
+    return (
+        f".venv/bin/python -m bench.fanout --server {kind} --spectators {spectators} --processes {processes} "
+        f"--rate {rate:g} --duration {duration:g}"
+    )
+
+
+def run(
+    kind: str, spectators: int, processes: int, rate: float, duration: float, tournament_id: int,
+    connect_rate: float = 250, profile=None,
+) -> dict:  # fmt: skip
+    """profile: an optional callable(pid, seconds) -> Popen started while the driver runs."""
+    with servers(kind, processes) as srv:
+        urls = srv.ws_urls(tournament_id)
+        warm(urls)
+        rss_before = srv.rss_kib()
+        swarm = Swarm(urls, spectators, connect_rate, processes=min(4, math.ceil(spectators / 1000) + 1))
+        connected = swarm.connected(timeout=spectators / connect_rate + 90)
+        time.sleep(1)
+        rss_idle = srv.rss_kib()
+        idle = CpuWindow(srv.pids).start()
+        time.sleep(2)
+        idle.stop()
+        at = time.time() + 3  # the driver imports Django meanwhile
+        target = "floor" if kind == "floor" else "arena"
+        driver = subprocess.Popen(
+            [PY, "-m", "bench.driver", "--target", target, "--tournament", str(tournament_id),
+             "--rate", str(rate), "--duration", str(duration), "--at", str(at)],
+            env=django_env(), stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(max(0.0, at - time.time()))
+        window = CpuWindow(srv.pids).start()
+        profiler = profile(srv.pids[0], duration) if profile else None
+        out, _ = driver.communicate(timeout=duration + 120)
+        published = json.loads(out.strip().splitlines()[-1])
+        seqs = published["seqs"]
+        swarm.drain(max(seqs, default=0), timeout=15)
+        window.stop()
+        stats = swarm.close()
+        if profiler:
+            profiler.wait(timeout=60)
+    delivered = sum(stats["seen"].get(seq, 0) for seq in seqs)
+    expected = len(seqs) * connected["connected"]
+    latency_ms = [s * 1000 for s in stats["latency_s"]]
+    return {
+        "server": kind,
+        "spectators": spectators,
+        "processes": processes,
+        "rate": rate,
+        "duration": duration,
+        "connected": connected["connected"],
+        "connect_failures": connected["failures"],
+        "published": len(seqs),
+        "delivered": delivered,
+        "expected": expected,
+        "dropped": stats["dropped"],
+        "holes": stats["holes"],
+        "repeats": stats["repeats"],
+        "frame_bytes": round(stats["bytes"] / stats["messages"]) if stats["messages"] else None,
+        "cpu_us_per_msg": window.per(delivered) * 1e6 if delivered else None,
+        "cpu_pct": round(100 * window.cpu / window.wall, 1),
+        "idle_cpu_pct": round(100 * idle.cpu / idle.wall, 1),
+        "p50_ms": percentile(latency_ms, 50),
+        "p99_ms": percentile(latency_ms, 99),
+        "max_ms": max(latency_ms, default=None),
+        "kib_per_conn": (rss_idle - rss_before) / connected["connected"]
+        if processes == 1 and connected["connected"]
+        else None,
+        "driver_late_s": published["late_s"],
+        "command": command(kind, spectators, processes, rate, duration),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--server", choices=("floor", "daphne", "uvicorn"), required=True)
+    parser.add_argument("--spectators", type=int, required=True)
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--rate", type=float, default=2)
+    parser.add_argument("--duration", type=float, default=15)
+    parser.add_argument("--connect-rate", type=float, default=250)
+    args = parser.parse_args()
+    from bench.prepare import prepare
+
+    tournament_id = prepare(fresh=False)["live"]
+    row = run(args.server, args.spectators, args.processes, args.rate, args.duration, tournament_id, args.connect_rate)
+    print(json.dumps(row, default=str))
+
+
+if __name__ == "__main__":
+    main()
