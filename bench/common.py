@@ -40,6 +40,9 @@ def django_env() -> dict:
         "DJANGO_ENV": "development",
         "DJANGO_DEBUG": "0",  # DEBUG keeps every SQL statement in memory
         "LOG_LEVEL": "WARNING",
+        # PostgreSQL here allows 100 clients for every agent on the machine; under ASGI each request's
+        # thread keeps its own connection while CONN_MAX_AGE > 0 (STACK.md), which ran out of them.
+        "DATABASE_CONN_MAX_AGE": os.environ.get("BENCH_CONN_MAX_AGE", "0"),
         "DJANGO_SETTINGS_MODULE": "arena.settings",
         "PYTHONPATH": str(ROOT),
     }
