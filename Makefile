@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test install lint format migrate seed worker beat clean
+.PHONY: run test install lint format migrate seed worker beat clean bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Starts its own servers on its own PostgreSQL database and Redis db (BENCH_DATABASE_URL, BENCH_REDIS_URL;
+# both wiped), rewrites bench/RESULTS.md. BENCH_QUICK=1 for a ~2 min smoke run. Needs `wrk` (apt) for REST.
+bench: install
+	$(PY) -m bench.run
 
 worker: install
 	$(VENV)/bin/celery -A arena worker --loglevel=info

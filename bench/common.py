@@ -40,9 +40,6 @@ def django_env() -> dict:
         "DJANGO_ENV": "development",
         "DJANGO_DEBUG": "0",  # DEBUG keeps every SQL statement in memory
         "LOG_LEVEL": "WARNING",
-        # PostgreSQL here allows 100 clients for every agent on the machine; under ASGI each request's
-        # thread keeps its own connection while CONN_MAX_AGE > 0 (STACK.md), which ran out of them.
-        "DATABASE_CONN_MAX_AGE": os.environ.get("BENCH_CONN_MAX_AGE", "0"),
         "DJANGO_SETTINGS_MODULE": "arena.settings",
         "PYTHONPATH": str(ROOT),
     }
@@ -141,7 +138,8 @@ def uvicorn_available() -> bool:
 
 def server_command(kind: str, port: int) -> list[str]:
     if kind == "daphne":
-        return [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "arena.asgi:application"]
+        # -v 0: no access log (uvicorn runs with --no-access-log too); errors are still logged.
+        return [str(BIN / "daphne"), "-v", "0", "-b", "127.0.0.1", "-p", str(port), "arena.asgi:application"]
     if kind == "uvicorn":
         return [
             str(BIN / "uvicorn"), "arena.asgi:application", "--host", "127.0.0.1", "--port", str(port),
@@ -196,8 +194,16 @@ class Servers:
 
 
 @contextlib.contextmanager
-def servers(kind: str, count: int = 1):
-    """Start `count` server processes of one kind on consecutive ports; stop them after."""
+def servers(kind: str, count: int = 1, env: dict | None = None):
+    """Start `count` server processes of one kind on consecutive ports; stop them after.
+    `env` overrides the Arena environment (django_env) for these servers.
+
+    The harness's Redis db is flushed first: a server stopped with spectators connected leaves
+    their channel names in channels_redis's groups (for a day), and every later group_send
+    would still write to them. Seq counters restart above every earlier seq (realtime.buffer)."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     ports = [BASE_PORT + i for i in range(count)]
     processes = []
@@ -205,7 +211,9 @@ def servers(kind: str, count: int = 1):
         for port in ports:
             log = open(LOG_DIR / f"{kind}-{port}.log", "ab")  # noqa: SIM115 - closed with the process
             processes.append(
-                subprocess.Popen(server_command(kind, port), cwd=ROOT, env=django_env(), stdout=log, stderr=log)
+                subprocess.Popen(
+                    server_command(kind, port), cwd=ROOT, env={**django_env(), **(env or {})}, stdout=log, stderr=log
+                )
             )
             log.close()
         for process, port in zip(processes, ports, strict=True):

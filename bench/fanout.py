@@ -9,10 +9,18 @@ import argparse
 import json
 import math
 import subprocess
+import sys
 import time
 
 from bench.common import PY, CpuWindow, django_env, percentile, servers
 from bench.spectators import Swarm
+
+INFLIGHT = 25
+CONNECT_DEADLINE = 120
+
+
+def log(what: str) -> None:
+    print(f"[bench] {time.strftime('%H:%M:%S')} fanout: {what}", file=sys.stderr, flush=True)
 
 
 def warm(urls: list[str]) -> None:
@@ -35,15 +43,23 @@ def command(kind: str, spectators: int, processes: int, rate: float, duration: f
 
 def run(
     kind: str, spectators: int, processes: int, rate: float, duration: float, tournament_id: int,
-    connect_rate: float = 250, profile=None,
+    profile=None,
 ) -> dict:  # fmt: skip
-    """profile: an optional callable(pid, seconds) -> Popen started while the driver runs."""
+    """profile: an optional callable(pid, seconds) -> Popen started while the driver runs.
+
+    Spectators connect as fast as the servers take them (at most INFLIGHT handshakes per
+    client process); the connect storm is bench/storm.py's job."""
     with servers(kind, processes) as srv:
         urls = srv.ws_urls(tournament_id)
         warm(urls)
+        log("servers up")
         rss_before = srv.rss_kib()
-        swarm = Swarm(urls, spectators, connect_rate, processes=min(4, math.ceil(spectators / 1000) + 1))
-        connected = swarm.connected(timeout=spectators / connect_rate + 90)
+        swarm = Swarm(
+            urls, spectators, rate=10_000, processes=min(4, math.ceil(spectators / 1000) + 1),
+            inflight=INFLIGHT, deadline=CONNECT_DEADLINE,
+        )  # fmt: skip
+        connected = swarm.connected()
+        log("connected")
         time.sleep(1)
         rss_idle = srv.rss_kib()
         idle = CpuWindow(srv.pids).start()
@@ -60,11 +76,14 @@ def run(
         window = CpuWindow(srv.pids).start()
         profiler = profile(srv.pids[0], duration) if profile else None
         out, _ = driver.communicate(timeout=duration + 120)
+        log("driver done")
         published = json.loads(out.strip().splitlines()[-1])
         seqs = published["seqs"]
         swarm.drain(max(seqs, default=0), timeout=15)
+        log("drained")
         window.stop()
         stats = swarm.close()
+        log("closed")
         if profiler:
             profiler.wait(timeout=60)
     delivered = sum(stats["seen"].get(seq, 0) for seq in seqs)
@@ -106,12 +125,11 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--rate", type=float, default=2)
     parser.add_argument("--duration", type=float, default=15)
-    parser.add_argument("--connect-rate", type=float, default=250)
     args = parser.parse_args()
     from bench.prepare import prepare
 
     tournament_id = prepare(fresh=False)["live"]
-    row = run(args.server, args.spectators, args.processes, args.rate, args.duration, tournament_id, args.connect_rate)
+    row = run(args.server, args.spectators, args.processes, args.rate, args.duration, tournament_id)
     print(json.dumps(row, default=str))
 
 

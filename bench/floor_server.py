@@ -24,7 +24,7 @@ async def main(port: int, redis_url: str, channel: str) -> None:
         finally:
             clients.discard(websocket)
 
-    async with serve(handler, "127.0.0.1", port, ping_interval=None, compression=None, max_queue=None):
+    async with serve(handler, "127.0.0.1", port, ping_interval=None, compression=None, max_queue=None, backlog=1024):
         pubsub = aioredis.Redis.from_url(redis_url).pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(channel)
         async for message in pubsub.listen():

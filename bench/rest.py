@@ -7,6 +7,7 @@ the polling side of "polling vs push".
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -14,6 +15,9 @@ import subprocess
 from bench.common import PY, CpuWindow, servers
 
 CONNECTIONS = 20
+# With CONN_MAX_AGE > 0 every ASGI request thread keeps a PostgreSQL connection of its own (STACK.md):
+# 20 concurrent requests took all 100 of the shared server's. Override with BENCH_REST_CONN_MAX_AGE.
+SERVER_ENV = {"DATABASE_CONN_MAX_AGE": os.environ.get("BENCH_REST_CONN_MAX_AGE", "0")}
 
 
 def paths(tournament_id: int) -> dict[str, str]:
@@ -69,7 +73,7 @@ def command(kind: str, duration: float) -> str:
 
 def run(kind: str, duration: float, tournament_id: int) -> list[dict]:
     rows = []
-    with servers(kind, 1) as srv:
+    with servers(kind, 1, env=SERVER_ENV) as srv:
         for name, path in paths(tournament_id).items():
             url = srv.http_url(path)
             subprocess.run(load_command(url, 1), capture_output=True, check=True)  # warm up: imports, caches

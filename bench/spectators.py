@@ -96,27 +96,39 @@ async def _spectator(number: int, url: str, stats: Stats, ready: asyncio.Future,
             stats.failures[f"closed {code} before snapshot"] += 1
     except TimeoutError:
         stats.failures["timeout"] += 1
-    except OSError as error:
-        stats.failures[type(error).__name__] += 1
+    except Exception as error:  # OSError, InvalidMessage, InvalidHandshake: each counted by kind
+        key = type(error).__name__
+        (stats.dropped if ready.done() else stats.failures)[key] += 1
     finally:
         stats.last.pop(number, None)  # no longer open: drain stops waiting for it
         if not ready.done():
             ready.set_result(False)
 
 
-async def _swarm(pipe, urls: list[str], count: int, rate: float, offset: int, open_timeout: float) -> None:
+async def _swarm(pipe, urls: list[str], count: int, rate: float, offset: int, options: dict) -> None:
+    """options: open_timeout (s, per socket), inflight (handshakes at once, 0 = no limit),
+    deadline (s to connect everyone; sockets still connecting then are given up)."""
     loop = asyncio.get_running_loop()
     stats = Stats()
+    gate = asyncio.Semaphore(options["inflight"] or count)
     readies, tasks = [], []
     start = time.monotonic()
     for i in range(count):
         delay = start + i / rate - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
+        await gate.acquire()
         ready = loop.create_future()
+        ready.add_done_callback(lambda _: gate.release())
         readies.append(ready)
-        tasks.append(asyncio.create_task(_spectator(i, urls[(offset + i) % len(urls)], stats, ready, open_timeout)))
-    await asyncio.gather(*readies)
+        url = urls[(offset + i) % len(urls)]
+        tasks.append(asyncio.create_task(_spectator(i, url, stats, ready, options["open_timeout"])))
+    await asyncio.wait(readies, timeout=max(0.0, start + options["deadline"] - time.monotonic()))
+    late = [task for task, ready in zip(tasks, readies, strict=True) if not ready.done()]
+    for task in late:
+        task.cancel()
+    if late:
+        stats.failures[f"not connected within {options['deadline']:g} s"] += len(late)
     pipe.send({"connected": len(stats.last), "failures": dict(stats.failures)})
     while True:
         command, *args = await loop.run_in_executor(None, pipe.recv)
@@ -131,16 +143,23 @@ async def _swarm(pipe, urls: list[str], count: int, rate: float, offset: int, op
             return
 
 
-def _process(pipe, urls, count, rate, offset, open_timeout) -> None:
+def _process(pipe, urls, count, rate, offset, options) -> None:
     raise_fd_limit()
-    asyncio.run(_swarm(pipe, urls, count, rate, offset, open_timeout))
+    asyncio.run(_swarm(pipe, urls, count, rate, offset, options))
 
 
 class Swarm:
     """`count` spectators connecting at `rate` per second in total, over `processes` processes,
-    spread round-robin over `urls` (one per server process)."""
+    spread round-robin over `urls` (one per server process). `inflight` caps the handshakes
+    in progress per process (0: none), so a slow server is connected to as fast as it can take;
+    sockets not connected `deadline` seconds after the start are given up."""
 
-    def __init__(self, urls: list[str], count: int, rate: float, processes: int, open_timeout: float = 30):
+    def __init__(
+        self, urls: list[str], count: int, rate: float, processes: int, *,
+        open_timeout: float = 30, inflight: int = 0, deadline: float = 120,
+    ):  # fmt: skip
+        options = {"open_timeout": open_timeout, "inflight": inflight, "deadline": deadline}
+        self.deadline = deadline
         context = multiprocessing.get_context("spawn")
         self.pipes, self.processes = [], []
         processes = max(1, min(processes, count))
@@ -148,7 +167,7 @@ class Swarm:
             share = count // processes + (n < count % processes)
             parent, child = context.Pipe()
             process = context.Process(
-                target=_process, args=(child, urls, share, rate / processes, n, open_timeout), daemon=True
+                target=_process, args=(child, urls, share, rate / processes, n, options), daemon=True
             )
             process.start()
             self.pipes.append(parent)
@@ -163,8 +182,8 @@ class Swarm:
             replies.append(pipe.recv())
         return replies
 
-    def connected(self, timeout: float) -> dict:
-        replies = self._gather(timeout)
+    def connected(self) -> dict:
+        replies = self._gather(self.deadline + 30)
         failures: Counter = Counter()
         for reply in replies:
             failures.update(reply["failures"])

@@ -1,7 +1,7 @@
 """Connect storm: N spectators connecting to one server process at a given rate.
 
-Counts the connects that failed (HTTP 403 after daphne's connect timeout, closed, timed out)
-and the connect → snapshot time of those that succeeded.
+Counts the connects that failed (HTTP 403 after daphne's connect timeout, closed, or no
+handshake or no snapshot within 10 s each) and the connect → snapshot time of the others.
 """
 
 import argparse
@@ -11,6 +11,8 @@ import math
 from bench.common import CpuWindow, percentile, servers
 from bench.fanout import warm
 from bench.spectators import Swarm
+
+OPEN_TIMEOUT = 10  # a spectator gives up on a handshake, and then on a snapshot, after this long
 
 
 def command(kind: str, spectators: int, rate: float) -> str:
@@ -22,8 +24,11 @@ def run(kind: str, spectators: int, rate: float, tournament_id: int) -> dict:
         urls = srv.ws_urls(tournament_id)
         warm(urls)
         window = CpuWindow(srv.pids).start()
-        swarm = Swarm(urls, spectators, rate, processes=min(4, math.ceil(spectators / 1000) + 1))
-        connected = swarm.connected(timeout=spectators / rate + 90)
+        swarm = Swarm(
+            urls, spectators, rate, processes=min(4, math.ceil(spectators / 1000) + 1),
+            open_timeout=OPEN_TIMEOUT, deadline=spectators / rate + 2 * OPEN_TIMEOUT,
+        )  # fmt: skip
+        connected = swarm.connected()
         window.stop()
         stats = swarm.close()
     connect_ms = [s * 1000 for s in stats["connect_s"]]
