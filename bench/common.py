@@ -86,10 +86,11 @@ def cpu_seconds(pid: int, proc: Path = Path("/proc")) -> float:
     process's utime + stime in clock ticks (coarser, 10 ms)."""
     tasks = proc / str(pid) / "task"
     try:
-        total_ns = sum(int((task / "schedstat").read_text().split()[0]) for task in tasks.iterdir())
-        return total_ns / 1e9
+        per_thread = [int((task / "schedstat").read_text().split()[0]) for task in tasks.iterdir()]
     except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
-        pass
+        per_thread = []
+    if per_thread:
+        return sum(per_thread) / 1e9
     fields = (proc / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
     # after "(comm)": state is fields[0]; utime and stime are stat fields 14 and 15
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
@@ -230,11 +231,12 @@ def servers(kind: str, count: int = 1, env: dict | None = None):
                 process.wait()
 
 
-def run_json(args: list[str], timeout: float = 600) -> dict:
-    """Run a harness script in its own process; it prints one JSON object last."""
+def run_json(args: list[str], timeout: float = 600, lines: int = 1) -> dict | list[dict]:
+    """Run a harness script in its own process; it prints its JSON object(s) last, one a line."""
     import json
 
     out = subprocess.run(args, cwd=ROOT, env=django_env(), capture_output=True, text=True, timeout=timeout, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"{shlex.join(args)} failed ({out.returncode}):\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    found = [json.loads(line) for line in out.stdout.strip().splitlines()[-lines:]]
+    return found[0] if lines == 1 else found

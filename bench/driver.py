@@ -8,6 +8,7 @@ the floor server's Redis channel. Prints {"seqs": [...], "bytes": <frame size>} 
 
 import argparse
 import json
+import sys
 import time
 from datetime import UTC, datetime
 
@@ -48,13 +49,14 @@ def arena_publisher(tournament_id: int):
     return publish
 
 
-def drive(target: str, tournament_id: int, rate: float, duration: float, at: float | None = None) -> dict:
-    """Publish rate × duration updates, the first at wall-clock time `at` (default: now)."""
+def drive(target: str, tournament_id: int, rate: float, duration: float, wait: bool = False) -> dict:
+    """Publish rate × duration updates; with `wait`, print "ready" and start on a line from stdin."""
     data = standings(tournament_id)
     publish = (floor_publisher if target == "floor" else arena_publisher)(tournament_id)
     count = max(1, round(rate * duration))
-    if at is not None:
-        time.sleep(max(0.0, at - time.time()))
+    if wait:
+        print("ready", flush=True)
+        sys.stdin.readline()
     start = time.monotonic()
     seqs, size = [], 0
     for i in range(count):
@@ -73,10 +75,10 @@ def main() -> None:
     parser.add_argument("--tournament", type=int, required=True)
     parser.add_argument("--rate", type=float, required=True, help="updates per second")
     parser.add_argument("--duration", type=float, required=True, help="seconds")
-    parser.add_argument("--at", type=float, help="wall-clock time (time.time()) of the first update")
+    parser.add_argument("--wait", action="store_true", help='print "ready", start on a line from stdin')
     args = parser.parse_args()
     django_setup()
-    print(json.dumps(drive(args.target, args.tournament, args.rate, args.duration, args.at)))
+    print(json.dumps(drive(args.target, args.tournament, args.rate, args.duration, args.wait)))
 
 
 if __name__ == "__main__":

@@ -60,22 +60,23 @@ def run(
         )  # fmt: skip
         connected = swarm.connected()
         log("connected")
+        target = "floor" if kind == "floor" else "arena"
+        driver = subprocess.Popen(
+            [PY, "-m", "bench.driver", "--target", target, "--tournament", str(tournament_id),
+             "--rate", str(rate), "--duration", str(duration), "--wait"],
+            env=django_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
         time.sleep(1)
         rss_idle = srv.rss_kib()
         idle = CpuWindow(srv.pids).start()
         time.sleep(2)
         idle.stop()
-        at = time.time() + 3  # the driver imports Django meanwhile
-        target = "floor" if kind == "floor" else "arena"
-        driver = subprocess.Popen(
-            [PY, "-m", "bench.driver", "--target", target, "--tournament", str(tournament_id),
-             "--rate", str(rate), "--duration", str(duration), "--at", str(at)],
-            env=django_env(), stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        time.sleep(max(0.0, at - time.time()))
+        driver.stdout.readline()  # "ready": Django imported, standings read
         window = CpuWindow(srv.pids).start()
         profiler = profile(srv.pids[0], duration) if profile else None
-        out, _ = driver.communicate(timeout=duration + 120)
+        driver.stdin.write("go\n")
+        driver.stdin.flush()
+        out = driver.communicate(timeout=duration + 120)[0]
         log("driver done")
         published = json.loads(out.strip().splitlines()[-1])
         seqs = published["seqs"]

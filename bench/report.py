@@ -64,6 +64,12 @@ def fan(results: dict, kind: str, spectators: int, processes: int) -> dict | Non
     )
 
 
+def main_row(results: dict, kind: str) -> dict | None:
+    """The one-process fan-out row the targets are judged on: 1,000 spectators, else the largest run."""
+    rows = [r for r in results["fanout"] if r["server"] == kind and r["processes"] == 1]
+    return next((r for r in rows if r["spectators"] == 1000), max(rows, key=lambda r: r["spectators"], default=None))
+
+
 def complete(r: dict) -> bool:
     return r["delivered"] == r["expected"] and r["connected"] == r["spectators"]
 
@@ -72,12 +78,13 @@ def headline(results: dict) -> list[str]:
     t = ["| figure | target | server | measured | |", "|---|---|---|---|---|"]
     servers = [k for k in ARENA if any(r["server"] == k for r in results["fanout"] + results["rest"])]
     for kind in servers:
-        base, one = fan(results, "floor", 1000, 1), fan(results, kind, 1000, 1)
+        one = main_row(results, kind)
+        base = fan(results, "floor", one["spectators"], 1) if one else None
         if one and base:
             times = ratio(one["cpu_us_per_msg"], base["cpu_us_per_msg"])
             row(
                 t,
-                "CPU per delivered message, 1,000 spectators, 1 process",
+                f"CPU per delivered message, {one['spectators']:,} spectators, 1 process",
                 "≤ 4× the floor",
                 kind,
                 f"{f(one['cpu_us_per_msg'])} µs vs floor {f(base['cpu_us_per_msg'])} µs: {x(times)}",
@@ -86,7 +93,7 @@ def headline(results: dict) -> list[str]:
         if one:
             row(
                 t,
-                "1,000 spectators × 2 updates/s, 1 process: commit → receipt p99",
+                f"{one['spectators']:,} spectators × {one['rate']:g} updates/s, 1 process: commit → receipt p99",
                 "< 200 ms",
                 kind,
                 f"p50 {f(one['p50_ms'])} ms, p99 {f(one['p99_ms'])} ms",
@@ -270,12 +277,13 @@ def put_table(results: dict) -> list[str]:
 
 def poll_table(results: dict) -> list[str]:
     t = [
-        "| server | push: CPU µs per delivered message (1,000 × 1 process) | polling: CPU ms per GET standings "
+        "| server | push: CPU µs per delivered message (one process, 1,000 spectators if run) "
+        "| polling: CPU ms per GET standings "
         "| push is |",
         "|---|---|---|---|",
     ]
     for kind in ARENA:
-        one = fan(results, kind, 1000, 1)
+        one = main_row(results, kind)
         poll = next((r for r in results["rest"] if r["server"] == kind and r["endpoint"] == "standings"), None)
         if one and poll and one["cpu_us_per_msg"] and poll["cpu_ms_per_request"]:
             times = poll["cpu_ms_per_request"] * 1000 / one["cpu_us_per_msg"]

@@ -18,7 +18,7 @@ from bench.profile import py_spy, recorder, top
 
 FULL = {
     "fanout": [(200, 1, 2), (1000, 1, 2), (1000, 2, 2), (5000, 2, 1)],  # spectators, processes, updates/s
-    "fanout_uvicorn": [(1000, 1, 2), (1000, 2, 2)],
+    "fanout_uvicorn": [(1000, 1, 2)],
     "duration": 12,
     "storm": (2000, 500),  # spectators, connects/s
     "rest_duration": 6,
@@ -30,8 +30,10 @@ QUICK_RUN = {
     "fanout_uvicorn": [(200, 1, 2)],
     "duration": 4,
     "storm": (300, 300),
+    "storm_servers": ["floor", "daphne"],
     "rest_duration": 2,
-    "earlier": [10, 100],
+    "rest_servers": ["daphne"],
+    "earlier": [10, 50],
     "profile": None,
 }
 
@@ -59,13 +61,12 @@ def main() -> None:
     tournament = ids["live"]
     print(f"[bench] prepared (live tournament {tournament})", flush=True)
 
-    for earlier in config["earlier"]:
-        row = attempt(
-            results, "put", f"{earlier} earlier matches",
-            lambda e=earlier: run_json([PY, "-m", "bench.put_cost", "--earlier", str(e)]),
-        )  # fmt: skip
-        if row:
-            results["put"].append(row)
+    counts = [arg for n in config["earlier"] for arg in ("--earlier", str(n))]
+    rows = attempt(
+        results, "put", f"{config['earlier']} earlier matches",
+        lambda: run_json([PY, "-m", "bench.put_cost", *counts], lines=len(config["earlier"])),
+    )  # fmt: skip
+    results["put"] += rows or []
 
     servers = ["floor", "daphne"] + (["uvicorn"] if uvicorn_available() else [])
     for kind in servers:
@@ -81,12 +82,12 @@ def main() -> None:
                 results["fanout"].append(row)
 
     spectators, rate = config["storm"]
-    for kind in servers:
+    for kind in [k for k in servers if k in config.get("storm_servers", servers)]:
         row = attempt(results, "storm", kind, lambda k=kind: storm.run(k, spectators, rate, tournament))
         if row:
             results["storm"].append(row)
 
-    for kind in servers[1:]:
+    for kind in [k for k in servers[1:] if k in config.get("rest_servers", servers)]:
         rows = attempt(results, "rest", kind, lambda k=kind: rest.run(k, config["rest_duration"], tournament))
         results["rest"] += rows or []
 
