@@ -231,6 +231,19 @@ def servers(kind: str, count: int = 1, env: dict | None = None):
                 process.wait()
 
 
+def redis_run_id() -> str:
+    """Redis's run_id: a row whose run_id changed ran across a Redis restart (other agents on the machine)."""
+    import redis
+
+    try:
+        return redis.Redis.from_url(REDIS_URL).info("server")["run_id"]
+    except redis.RedisError:
+        return "unreachable"
+
+
+RESTARTED = "Redis restarted during this row (another process on the shared machine): figures disturbed"
+
+
 def run_json(args: list[str], timeout: float = 600, lines: int = 1) -> dict | list[dict]:
     """Run a harness script in its own process; it prints its JSON object(s) last, one a line."""
     import json

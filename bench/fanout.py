@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from bench.common import PY, CpuWindow, django_env, percentile, servers
+from bench.common import PY, RESTARTED, CpuWindow, django_env, percentile, redis_run_id, servers
 from bench.spectators import Swarm
 
 INFLIGHT = 25
@@ -49,6 +49,7 @@ def run(
 
     Spectators connect as fast as the servers take them (at most INFLIGHT handshakes per
     client process); the connect storm is bench/storm.py's job."""
+    redis_before = redis_run_id()
     with servers(kind, processes) as srv:
         urls = srv.ws_urls(tournament_id)
         warm(urls)
@@ -116,6 +117,7 @@ def run(
         else None,
         "driver_late_s": published["late_s"],
         "command": command(kind, spectators, processes, rate, duration),
+        "note": RESTARTED if redis_run_id() != redis_before else "",
     }
 
 

@@ -200,7 +200,7 @@ def fanout_table(results: dict) -> list[str]:
             f(r["cpu_pct"]),
             f(r["idle_cpu_pct"], 1),
             f(r["kib_per_conn"], 1),
-            f"`{r['command']}`",
+            f"`{r['command']}`" + (f" ({r['note']})" if r.get("note") else ""),
         )
     return t
 
@@ -208,7 +208,7 @@ def fanout_table(results: dict) -> list[str]:
 def storm_table(results: dict) -> list[str]:
     t = [
         "| server | spectators | connects/s | connected | refused (why) | p50 ms | p99 ms | max ms "
-        "| CPU ms per connect | command |",
+        "| server CPU ms per attempt | command |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results["storm"]:
@@ -223,8 +223,8 @@ def storm_table(results: dict) -> list[str]:
             f(r["p50_ms"]),
             f(r["p99_ms"]),
             f(r["max_ms"]),
-            f(r["cpu_ms_per_connect"], 2),
-            f"`{r['command']}`",
+            f(r.get("cpu_ms_per_attempt"), 2),
+            f"`{r['command']}`" + (f" ({r['note']})" if r.get("note") else ""),
         )
     return t
 
@@ -371,8 +371,8 @@ def render(results: dict) -> str:
         "",
         "## Results PUT cost",
         "",
-        "`bench/put_cost.py`: a tournament of its own per row, with that many completed matches; each "
-        "PUT posts a new match's 16 results through Django's test client in-process (on_commit work runs "
+        "`bench/put_cost.py`: one tournament, topped up to that many completed matches before each row; "
+        "each PUT posts a new match's 16 results through Django's test client in-process (on_commit work runs "
         "inside the request, as under a server; Celery tasks are queued, not run). Events are those "
         "numbered in Redis by the request (standings, match result, one inbox notification per player).",
         "",
@@ -401,3 +401,14 @@ def render(results: dict) -> str:
         out += [f"- {r['section']}: {r['what']}: `{r['error']}`" for r in results["failures"]]
         out.append("")
     return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    from bench.common import LOG_DIR
+
+    # Re-render from a run's raw figures: python -m bench.report [results.json]
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else LOG_DIR / "results.json"
+    Path(__file__).with_name("RESULTS.md").write_text(render(json.loads(source.read_text())))

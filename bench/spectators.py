@@ -113,17 +113,23 @@ async def _swarm(pipe, urls: list[str], count: int, rate: float, offset: int, op
     gate = asyncio.Semaphore(options["inflight"] or count)
     readies, tasks = [], []
     start = time.monotonic()
+    end = start + options["deadline"]
     for i in range(count):
         delay = start + i / rate - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        await gate.acquire()
+        try:  # a slow server holds the gate: stop opening sockets at the deadline
+            await asyncio.wait_for(gate.acquire(), max(0.0, end - time.monotonic()))
+        except TimeoutError:
+            stats.failures[f"not started within {options['deadline']:g} s"] += count - i
+            break
         ready = loop.create_future()
         ready.add_done_callback(lambda _: gate.release())
         readies.append(ready)
         url = urls[(offset + i) % len(urls)]
         tasks.append(asyncio.create_task(_spectator(i, url, stats, ready, options["open_timeout"])))
-    await asyncio.wait(readies, timeout=max(0.0, start + options["deadline"] - time.monotonic()))
+    if readies:
+        await asyncio.wait(readies, timeout=max(0.0, end - time.monotonic()))
     late = [task for task, ready in zip(tasks, readies, strict=True) if not ready.done()]
     for task in late:
         task.cancel()

@@ -8,7 +8,7 @@ import argparse
 import json
 import math
 
-from bench.common import CpuWindow, percentile, servers
+from bench.common import RESTARTED, CpuWindow, percentile, redis_run_id, servers
 from bench.fanout import warm
 from bench.spectators import Swarm
 
@@ -20,6 +20,7 @@ def command(kind: str, spectators: int, rate: float) -> str:
 
 
 def run(kind: str, spectators: int, rate: float, tournament_id: int) -> dict:
+    redis_before = redis_run_id()
     with servers(kind, 1) as srv:
         urls = srv.ws_urls(tournament_id)
         warm(urls)
@@ -42,8 +43,9 @@ def run(kind: str, spectators: int, rate: float, tournament_id: int) -> dict:
         "p50_ms": percentile(connect_ms, 50),
         "p99_ms": percentile(connect_ms, 99),
         "max_ms": max(connect_ms, default=None),
-        "cpu_ms_per_connect": window.per(connected["connected"]) * 1000 if connected["connected"] else None,
+        "cpu_ms_per_attempt": window.per(spectators) * 1000,
         "command": command(kind, spectators, rate),
+        "note": RESTARTED if redis_run_id() != redis_before else "",
     }
 
 
