@@ -88,6 +88,7 @@ def run(
         log("closed")
         if profiler:
             profiler.wait(timeout=60)
+    restarted = redis_run_id() != redis_before
     delivered = sum(stats["seen"].get(seq, 0) for seq in seqs)
     expected = len(seqs) * connected["connected"]
     latency_ms = [s * 1000 for s in stats["latency_s"]]
@@ -117,7 +118,8 @@ def run(
         else None,
         "driver_late_s": published["late_s"],
         "command": command(kind, spectators, processes, rate, duration),
-        "note": RESTARTED if redis_run_id() != redis_before else "",
+        "disturbed": restarted,
+        "note": RESTARTED if restarted else "",
     }
 
 

@@ -1,7 +1,8 @@
 """`make bench`: every scenario in one run, then bench/RESULTS.md rewritten.
 
-BENCH_QUICK=1 runs a smaller set (~2 min) to check the harness works; the full run is the
-one to quote (≤ 10 min on 2 cores). Each scenario is also runnable alone: see the command
+BENCH_QUICK=1 runs a smaller set to check the harness works; the full run is the one to quote.
+Most of a run's time is spectators connecting, which is as slow as the server's connect path:
+on today's code and a loaded 2-core machine the full run took 19 min, the quick one 6–7. Each scenario is also runnable alone: see the command
 beside every row of RESULTS.md. A scenario that fails is reported as failed, not skipped.
 """
 
@@ -57,6 +58,8 @@ def main() -> None:
     started = time.time()
     results: dict = {"quick": QUICK, "failures": [], "fanout": [], "storm": [], "rest": [], "put": [], "profile": None}
     results["load_before"] = os.getloadavg()
+    results["label"] = os.environ.get("BENCH_LABEL", "")
+    results["git"] = report.git_state()
     ids = prepare(fresh=True)
     tournament = ids["live"]
     print(f"[bench] prepared (live tournament {tournament})", flush=True)
