@@ -2,8 +2,9 @@
 
 BENCH_QUICK=1 runs a smaller set to check the harness works; the full run is the one to quote.
 Most of a run's time is spectators connecting, which is as slow as the server's connect path:
-on today's code and a loaded 2-core machine the full run took 19 min, the quick one 6–7. Each scenario is also runnable alone: see the command
-beside every row of RESULTS.md. A scenario that fails is reported as failed, not skipped.
+on today's code and a loaded 2-core machine the full run took 19 min, the quick one 6–7.
+Each scenario is also runnable alone: see the command beside every row of RESULTS.md.
+A scenario that fails is reported as failed, not skipped.
 """
 
 import json
