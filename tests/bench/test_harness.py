@@ -135,3 +135,25 @@ def test_profile_top_counts_own_and_inclusive_samples():
     assert profile["own"][0] == ("receive (channels_redis/core.py)", 0.6)
     assert ("send (autobahn/websocket/protocol.py)", 0.3) in profile["own"]
     assert dict(profile["total"])["run (daphne/server.py)"] == 1.0
+
+
+def test_swarm_gives_up_at_its_deadline_on_a_server_that_never_answers():
+    """A server that holds every handshake must not hold the harness: sockets not started or
+    not connected by the deadline are counted as failures and the swarm still reports."""
+    import socket
+
+    from bench.spectators import Swarm
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)  # accepts TCP connections, never answers the WebSocket handshake
+    url = f"ws://127.0.0.1:{listener.getsockname()[1]}/"
+    try:
+        swarm = Swarm([url], 5, rate=1000, processes=1, open_timeout=30, inflight=2, deadline=1)
+        connected = swarm.connected()
+        summary = swarm.close()
+    finally:
+        listener.close()
+    assert connected["connected"] == 0
+    assert connected["failures"] == {"not started within 1 s": 3, "not connected within 1 s": 2}
+    assert summary["open"] == 0
