@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run run-daphne test cov sdk install lint format migrate seed worker beat clean
+.PHONY: help run run-daphne test cov sdk bench install lint format migrate seed worker beat clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -59,6 +59,11 @@ lint: install  ## ruff check + format check
 format: install  ## ruff fix + format
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Starts its own servers on its own PostgreSQL database and Redis db (BENCH_DATABASE_URL, BENCH_REDIS_URL;
+# both wiped), rewrites bench/RESULTS.md. BENCH_QUICK=1 for a smaller smoke run. Needs `wrk` (apt) for REST.
+bench: install  ## the load benchmarks (bench/RESULTS.md)
+	$(PY) -m bench.run
 
 worker: install  ## a Celery worker (needs REDIS_URL)
 	$(VENV)/bin/celery -A arena worker --loglevel=info
