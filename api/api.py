@@ -1,9 +1,8 @@
-from ninja import NinjaAPI
-
+from api.contract import ArenaAPI, bodies_must_be_objects
 from api.errors import install_error_handlers
 from api.routers import accounts, admin, asyncapi, auth, matchlog, ops, realtime, steam, teams, tournaments, wallet
 
-api = NinjaAPI(
+api = ArenaAPI(
     title="Arena API",
     version="1.0.0",
     description=(
@@ -31,3 +30,4 @@ api.add_router("/", asyncapi.router)
 api.add_router("/", wallet.router)
 api.add_router("/", steam.router)
 api.add_router("/", matchlog.router)
+bodies_must_be_objects(api)
