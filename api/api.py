@@ -1,4 +1,4 @@
-from api.contract import ArenaAPI, bodies_must_be_objects
+from api.contract import ArenaAPI, request_input_checked
 from api.errors import install_error_handlers
 from api.routers import accounts, admin, asyncapi, auth, matchlog, ops, realtime, steam, teams, tournaments, wallet
 
@@ -30,4 +30,4 @@ api.add_router("/", asyncapi.router)
 api.add_router("/", wallet.router)
 api.add_router("/", steam.router)
 api.add_router("/", matchlog.router)
-bodies_must_be_objects(api)
+request_input_checked(api)

@@ -24,7 +24,19 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+INT64 = (-(2**63), 2**63 - 1)
+
+
 class ArenaOpenAPISchema(OpenAPISchema):
+    def operation_parameters(self, operation) -> list[dict]:
+        parameters = super().operation_parameters(operation)
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "integer":
+                schema.setdefault("minimum", INT64[0])
+                schema.setdefault("maximum", INT64[1])
+        return parameters
+
     def responses(self, operation) -> dict[int, dict]:
         """Every operation can answer the errors the API's edge gives before or around any view
         (api.middleware, api.errors): declared once here instead of on each operation."""
@@ -73,29 +85,96 @@ def _wants_object(annotation: Any) -> bool:
     return bool(options) and all(isinstance(arg, type) and issubclass(arg, BaseModel) for arg in options)
 
 
-def bodies_must_be_objects(api: NinjaAPI) -> None:
-    """Ninja validates a schema from any Python object's attributes, so a JSON body of `[null, null]`,
-    `"x"` or `5` passed as an empty object (PATCH /api/me answered 200). A body declared as an object
-    must be one: 422 otherwise."""
+def _is_int(annotation: Any) -> bool:
+    options = get_args(annotation) if get_origin(annotation) is not None else (annotation,)
+    return int in options
+
+
+def _is_int_list(annotation: Any) -> bool:
+    return get_origin(annotation) is list and _is_int(get_args(annotation)[0])
+
+
+def _bool_for_int(schema: type[BaseModel], data: dict, loc: tuple) -> tuple | None:
+    """Where a JSON true/false stands for an integer (pydantic's lax mode takes it as 1/0)."""
+    for name, field in schema.model_fields.items():
+        key = field.alias or name
+        value, annotation = data.get(key), field.annotation
+        if isinstance(value, bool) and _is_int(annotation):
+            return (*loc, key)
+        if isinstance(value, list) and _is_int_list(annotation) and any(isinstance(item, bool) for item in value):
+            return (*loc, key)
+        if isinstance(value, dict) and isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            found = _bool_for_int(annotation, value, (*loc, key))
+            if found:
+                return found
+    return None
+
+
+def request_input_checked(api: NinjaAPI) -> None:
+    """Checks ninja's validation leaves out, added to every operation's parameter models at once:
+
+    - a JSON body declared as an object must be one: ninja validates a schema from any Python
+      object's attributes, so `[null, null]`, `"x"` or `5` passed as an empty object (PATCH /api/me
+      answered 200), and true/false is no integer;
+    - integers in the path and query string fit in 64 bits (the database's): a larger id reached
+      an INSERT or a SQLite query and answered 500."""
     for router in api._get_bound_routers():  # django-ninja 1.7: the routers as mounted
         for path_view in router.path_operations.values():
             for operation in path_view.operations:
                 for model in operation.models:
+                    source = model.__ninja_param_source__
                     attr = getattr(model, "__read_from_single_attr__", None)
-                    if model.__ninja_param_source__ != "body" or not attr:
-                        continue
-                    annotation = model.model_fields[attr].annotation
-                    if _wants_object(annotation):
-                        _check_objects(model, attr, allowed=dict | None if type(None) in get_args(annotation) else dict)
+                    if source == "body" and attr and _wants_object(model.model_fields[attr].annotation):
+                        _check_object_body(model, attr)
+                    elif source in ("path", "query"):
+                        _check_int64(model, source)
 
 
-def _check_objects(model, attr: str, *, allowed) -> None:
+def _wrap(model, check) -> None:
     read = model.get_request_data
 
     def get_request_data(cls, request, api, path_params):
         data = read(request, api, path_params)
-        if data is not None and not isinstance(data.get(attr), allowed):
-            raise ValidationError([{"loc": ("body",), "msg": "Input should be a JSON object", "type": "model_type"}])
+        check(data)
         return data
 
     model.get_request_data = classmethod(get_request_data)
+
+
+def _invalid(loc: tuple, msg: str, kind: str) -> ValidationError:
+    return ValidationError([{"loc": loc, "msg": msg, "type": kind}])
+
+
+def _check_object_body(model, attr: str) -> None:
+    annotation = model.model_fields[attr].annotation
+    optional = type(None) in get_args(annotation)
+    schema = next(arg for arg in (get_args(annotation) or (annotation,)) if arg is not type(None))
+
+    def check(data) -> None:
+        if data is None or (optional and data.get(attr) is None):
+            return
+        if not isinstance(data.get(attr), dict):
+            raise _invalid(("body",), "Input should be a JSON object", "model_type")
+        where = _bool_for_int(schema, data[attr], ("body",))
+        if where:
+            raise _invalid(where, "Input should be a valid integer, not a boolean", "int_type")
+
+    _wrap(model, check)
+
+
+def _check_int64(model, source: str) -> None:
+    names = [field.alias or name for name, field in model.model_fields.items() if _is_int(field.annotation)]
+    if not names:
+        return
+
+    def check(data) -> None:
+        for name in names:
+            value = data.get(name) if data is not None else None
+            try:
+                number = int(value) if isinstance(value, str) else None
+            except ValueError:
+                continue  # pydantic says what is wrong with it
+            if number is not None and not INT64[0] <= number <= INT64[1]:
+                raise _invalid((source, name), f"Input should be at most {INT64[1]} in size", "int64")
+
+    _wrap(model, check)

@@ -75,3 +75,23 @@ def test_throttled_operations_work_without_a_client_address(api):
     # django-ratelimit raised ImproperlyConfigured (a 500); such requests share one bucket instead.
     response = api.post_json("/api/auth/login", {"email": "a@example.com", "password": "x"}, REMOTE_ADDR="")
     assert response.status_code == 401, response.content
+
+
+def test_true_and_false_are_no_integers_in_a_json_body(api, user):
+    response = api.post_json("/api/notifications/read", {"ids": [False]}, user=user)
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["loc"] == ["body", "ids"]
+    assert api.post_json("/api/notifications/read", {"ids": [0]}, user=user).status_code == 200
+
+
+def test_integers_in_the_path_and_query_fit_in_64_bits(api, admin_user, schema):
+    huge = "38481591724958722031616"
+    response = api.post_json(f"/api/admin/users/{huge}/xp", {"amount": 5, "reason": "bonus"}, user=admin_user)
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["loc"] == ["path", "user_id"]
+    response = api.get_json(f"/api/tournaments/1/standings?round={huge}")
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["loc"] == ["query", "round"]
+    assert api.get_json(f"/api/tournaments/{2**63 - 1}").status_code == 404
+    parameter = schema["paths"]["/api/admin/users/{user_id}/xp"]["post"]["parameters"][0]
+    assert (parameter["schema"]["minimum"], parameter["schema"]["maximum"]) == (-(2**63), 2**63 - 1)
