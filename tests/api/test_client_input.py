@@ -144,3 +144,9 @@ def test_an_empty_or_malformed_multipart_body_is_a_json_error(api, user, body):
     assert response.json()["code"] in ("bad_multipart", "invalid")
     user.refresh_from_db()
     assert not user.avatar
+
+
+def test_a_form_body_sent_to_a_json_operation_is_415(api, user):
+    response = api.post("/api/teams", {"name": "Form Team", "tag": "FT"}, **bearer(user))  # multipart
+    _error(response, 415, "unsupported_media_type")
+    assert not Team.objects.exists()

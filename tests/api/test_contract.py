@@ -95,3 +95,9 @@ def test_integers_in_the_path_and_query_fit_in_64_bits(api, admin_user, schema):
     assert api.get_json(f"/api/tournaments/{2**63 - 1}").status_code == 404
     parameter = schema["paths"]["/api/admin/users/{user_id}/xp"]["post"]["parameters"][0]
     assert (parameter["schema"]["minimum"], parameter["schema"]["maximum"]) == (-(2**63), 2**63 - 1)
+
+
+def test_an_xp_adjustment_for_a_missing_user_is_404(api, admin_user):
+    # The wallet row was inserted for a user that does not exist: its foreign key failed at COMMIT.
+    response = api.post_json("/api/admin/users/999999/xp", {"amount": 5, "reason": "bonus"}, user=admin_user)
+    assert response.status_code == 404, response.content
