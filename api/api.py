@@ -1,5 +1,4 @@
-from ninja import NinjaAPI
-
+from api.contract import ArenaAPI, request_input_checked
 from api.errors import install_error_handlers
 from api.routers import (
     accounts,
@@ -16,16 +15,6 @@ from api.routers import (
     wallet,
     webhooks,
 )
-
-
-class ArenaAPI(NinjaAPI):
-    def get_openapi_operation_id(self, operation) -> str:
-        """Resource first, then the verb (`list_tournaments` → `tournaments_list`), so generated
-        SDKs group methods by resource; handlers are named verb-first (docs/STYLE.md)."""
-        verb, _, resource = operation.view_func.__name__.partition("_")
-        resource = resource.removeprefix("to_").removeprefix("for_")  # apply_to_host → host_apply
-        return f"{resource}_{verb}" if resource else verb
-
 
 api = ArenaAPI(
     title="Arena API",
@@ -57,3 +46,4 @@ api.add_router("/", steam.router)
 api.add_router("/", matchlog.router)
 api.add_router("/", calendar.router)
 api.add_router("/tournaments", webhooks.router)
+request_input_checked(api)

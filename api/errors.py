@@ -5,6 +5,7 @@ import logging
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.request import RawPostDataException
 from django.views.defaults import page_not_found
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -106,6 +107,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request, exc: Http404):
         return respond(request, 404, error_body("Not found.", code="not_found"))
+
+    @api.exception_handler(RawPostDataException)
+    def form_body_for_json(request, exc: RawPostDataException):
+        # A form or multipart body, already parsed (api.middleware.RequestInputMiddleware), sent to
+        # an operation that reads a JSON body.
+        return respond(
+            request,
+            415,
+            error_body(
+                "This operation takes a JSON body (Content-Type: application/json).", code="unsupported_media_type"
+            ),
+        )
 
     @api.exception_handler(IntegrityError)
     def integrity_error(request, exc: IntegrityError):

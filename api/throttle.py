@@ -13,7 +13,10 @@ from arena.exceptions import Throttled
 
 def throttle(request: HttpRequest, scope: str, *, account: str | None = None) -> None:
     rate = settings.ARENA_THROTTLES[scope]
-    keys: list[tuple[str, object]] = [("ip", "ip")]
+    # No client address (a unix socket, a proxy header missing): those requests share one bucket
+    # instead of failing (django-ratelimit raises ImproperlyConfigured: a 500).
+    has_ip = bool(request.META.get(settings.RATELIMIT_IP_META_KEY))
+    keys: list[tuple[str, object]] = [("ip", "ip" if has_ip else (lambda group, req: "unknown-address"))]
     if account:
         normalized = account.strip().lower()
         keys.append(("account", lambda group, req: normalized))

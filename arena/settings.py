@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, so preflights are answered before anything else looks at them.
     "corsheaders.middleware.CorsMiddleware",
+    "api.middleware.RequestInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -213,7 +214,7 @@ NINJA_JWT = {
     "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
 }
 
-NINJA_PAGINATION_CLASS = "ninja.pagination.PageNumberPagination"
+NINJA_PAGINATION_CLASS = "api.pagination.PageNumberPagination"
 NINJA_PAGINATION_PER_PAGE = 20
 NINJA_MAX_PER_PAGE_SIZE = 100
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
+from arena.exceptions import Conflict, Invalid
 from competitions.models import Match, RegistrationPlayer
 from steam import client, dota
 from steam.ids import account_id_of
@@ -39,6 +40,16 @@ def dota_teams(*, match: Match) -> tuple[dota.Team, dota.Team]:
     )
 
 
+def dota_match_check(*, match: Match) -> None:
+    """Dota 2 imports and listings need a Dota 2 head-to-head match whose two teams are known."""
+    if match.tournament.is_battle_royale:
+        raise Invalid("Dota 2 results can only be imported into head-to-head matches.", code="not_head_to_head")
+    if match.tournament.game.slug != settings.STEAM_DOTA_GAME_SLUG:
+        raise Invalid("This is not a Dota 2 tournament.", code="not_dota")
+    if match.home_team_id is None or match.away_team_id is None:
+        raise Conflict("Both teams of this match are not known yet.", code="teams_not_set")
+
+
 def dota_link_get(*, match: Match) -> DotaMatchLink | None:
     return DotaMatchLink.objects.filter(match=match).select_related("radiant_team", "dire_team").first()
 
@@ -51,6 +62,7 @@ def dota_recent_matches(*, match: Match) -> dict:
     contains every match the two teams played together. Each match says where the teams' linked
     players were and whether it maps to this match's teams (`mappable`).
     """
+    dota_match_check(match=match)
     rosters = _rostered_accounts(match)
     home, away = dota_teams(match=match)
     players, found = [], {}

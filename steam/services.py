@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
-from arena.exceptions import ApplicationError, Conflict, Invalid, NotFound, PermissionDenied
+from arena.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from competitions.models import Match, Tournament
 from steam import client, dota, selectors
 from steam.ids import steam_input_parse
@@ -110,15 +110,6 @@ def _require_host(match: Match, user: User) -> None:
         raise PermissionDenied("Only this tournament's host can do this.", code="not_host")
 
 
-def _require_dota_match(match: Match) -> None:
-    if match.tournament.is_battle_royale:
-        raise Invalid("Dota 2 results can only be imported into head-to-head matches.", code="not_head_to_head")
-    if match.tournament.game.slug != settings.STEAM_DOTA_GAME_SLUG:
-        raise Invalid("This is not a Dota 2 tournament.", code="not_dota")
-    if match.home_team_id is None or match.away_team_id is None:
-        raise Conflict("Both teams of this match are not known yet.", code="teams_not_set")
-
-
 def dota_match_host_get(*, match_id: int, user: User) -> Match:
     """The match, if `user` hosts its tournament (or is an admin)."""
     match = Match.objects.select_related("tournament__game", "home_team", "away_team").filter(pk=match_id).first()
@@ -151,7 +142,7 @@ def dota_link_request(*, match_id: int, user: User, dota_match_id: int) -> DotaM
         if match is None:
             raise NotFound("No such match.")
         _require_host(match, user)
-        _require_dota_match(match)
+        selectors.dota_match_check(match=match)
         if match.tournament.status != Tournament.Status.ONGOING:
             raise Conflict("Results can only be imported while the tournament is ongoing.", code="not_ongoing")
         if match.status == Match.Status.CANCELLED:

@@ -14,7 +14,7 @@ import razorpay
 import requests
 from django.conf import settings
 from django.core.cache import cache
-from razorpay.errors import BadRequestError, GatewayError, ServerError, SignatureVerificationError
+from razorpay.errors import BadRequestError, GatewayError, ServerError
 
 from arena.exceptions import ApplicationError, Invalid, NotAuthenticated, ServiceUnavailable
 from wallet.models import Payment, Refund
@@ -66,11 +66,12 @@ class SandboxGateway:
 
     def webhook_verify(self, *, body: bytes, headers) -> tuple[str, dict]:
         signature = headers.get("X-Sandbox-Signature", "")
-        if not signature or not hmac.compare_digest(self.signature(body), signature):
+        if not signature or not _same(self.signature(body), signature):
             raise NotAuthenticated("Bad signature.", code="bad_signature")
         payload = _json(body)
         if "event_id" not in payload:
-            raise Invalid("Malformed callback: no event_id.", code="bad_payload")
+            raise _bad_payload("no event_id")
+        _texts(payload, "order_id", "payment_id", "status")
         return str(payload["event_id"]), payload
 
     def event_payment(self, payload: dict) -> Payment | None:
@@ -152,16 +153,9 @@ class RazorpayGateway:
     def checkout_verify(self, *, payment: Payment, razorpay_payment_id: str, signature: str) -> GatewayUpdate:
         """The checkout handler's signature is HMAC-SHA256(order_id|payment_id, key secret); the
         order id is the one we stored, so a signature for another order never matches."""
-        try:
-            self.client.utility.verify_payment_signature(
-                {
-                    "razorpay_order_id": payment.gateway_order_id,
-                    "razorpay_payment_id": razorpay_payment_id,
-                    "razorpay_signature": signature,
-                }
-            )
-        except SignatureVerificationError:
-            raise ApplicationError("The payment signature does not match this order.", code="bad_signature") from None
+        message = f"{payment.gateway_order_id}|{razorpay_payment_id}".encode()
+        if not _same(_hmac_sha256(settings.RAZORPAY_KEY_SECRET, message), signature):
+            raise ApplicationError("The payment signature does not match this order.", code="bad_signature")
         return GatewayUpdate(
             payment_state=Payment.State.SUCCEEDED,
             gateway_payment_id=razorpay_payment_id,
@@ -170,16 +164,24 @@ class RazorpayGateway:
 
     def webhook_verify(self, *, body: bytes, headers) -> tuple[str, dict]:
         signature = headers.get("X-Razorpay-Signature", "")
-        try:
-            self.client.utility.verify_webhook_signature(
-                body.decode("utf-8"), signature, settings.RAZORPAY_WEBHOOK_SECRET
-            )
-        except (SignatureVerificationError, UnicodeDecodeError):
-            raise NotAuthenticated("Bad signature.", code="bad_signature") from None
-        payload = _json(body)
+        if not signature or not _same(_hmac_sha256(settings.RAZORPAY_WEBHOOK_SECRET, body), signature):
+            raise NotAuthenticated("Bad signature.", code="bad_signature")
+        payload = self._event_checked(_json(body))
         # Razorpay retries a delivery with the same x-razorpay-event-id.
         event_id = headers.get("X-Razorpay-Event-Id") or hashlib.sha256(body).hexdigest()
         return event_id, payload
+
+    @staticmethod
+    def _event_checked(payload: dict) -> dict:
+        """Razorpay's documented shape: {"event": str, "payload": {"payment"|"order"|"refund": {"entity": {...}}}}."""
+        entities = payload.get("payload")
+        if not isinstance(payload.get("event"), str) or not isinstance(entities, dict) or not entities:
+            raise _bad_payload("expected an event and its payload")
+        for name, wrapper in entities.items():
+            if not isinstance(wrapper, dict) or not isinstance(wrapper.get("entity"), dict):
+                raise _bad_payload(f"payload.{name} has no entity")
+            _texts(wrapper["entity"], "id", "order_id", "payment_id", "status")
+        return payload
 
     def event_payment(self, payload: dict) -> Payment | None:
         entities = payload.get("payload") or {}
@@ -356,8 +358,12 @@ class PhonePeGateway:
         given = headers.get("Authorization", "").strip()
         if not hmac.compare_digest(expected.encode(), given.encode()):
             raise NotAuthenticated("Bad callback authorization.", code="bad_signature")
+        payload = _json(body)
+        if not isinstance(payload.get("event"), str) or not isinstance(payload.get("payload"), dict):
+            raise _bad_payload("expected an event and its payload")
+        _texts(payload["payload"], "merchantOrderId", "originalMerchantOrderId", "merchantRefundId")
         # PhonePe sends no event id: an identical redelivery has an identical body.
-        return hashlib.sha256(body).hexdigest(), _json(body)
+        return hashlib.sha256(body).hexdigest(), payload
 
     def event_payment(self, payload: dict) -> Payment | None:
         data = payload.get("payload") or {}
@@ -412,14 +418,34 @@ class PhonePeGateway:
         )
 
 
+def _hmac_sha256(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _same(expected: str, given: str) -> bool:
+    """Constant-time, as bytes: hmac.compare_digest raises TypeError on a non-ASCII str."""
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
+def _bad_payload(why: str) -> ApplicationError:
+    return ApplicationError(f"Malformed callback: {why}.", code="bad_payload")
+
+
 def _json(body: bytes) -> dict:
     try:
         payload = json.loads(body)
     except ValueError:
-        raise Invalid("Malformed callback: not JSON.", code="bad_payload") from None
+        raise _bad_payload("not JSON") from None
     if not isinstance(payload, dict):
-        raise Invalid("Malformed callback: expected a JSON object.", code="bad_payload")
+        raise _bad_payload("expected a JSON object")
     return payload
+
+
+def _texts(mapping: dict, *names: str) -> None:
+    """The ids and states a callback is matched and applied by are strings (or absent, or null)."""
+    for name in names:
+        if not isinstance(mapping.get(name), str | None):
+            raise _bad_payload(f"{name} must be a string")
 
 
 def _refund_by_merchant_id(merchant_refund_id: str, payment: Payment) -> Refund | None:

@@ -3,7 +3,8 @@ leaves, written under the wallet's row lock in one transaction."""
 
 from django.db import transaction
 
-from arena.exceptions import Conflict, Invalid
+from accounts.models import User
+from arena.exceptions import Conflict, Invalid, NotFound
 from wallet import catalog, streaks
 from wallet.models import LedgerEntry, Wallet
 from wallet.selectors import local_today
@@ -69,6 +70,9 @@ def xp_debit(
 @transaction.atomic
 def xp_admin_adjust(*, user_id: int, amount: int, reason: str, admin_id: int, request_id: str) -> LedgerEntry:
     """An admin's correction, with a reason; `request_id` makes a retried request harmless."""
+    if not User.objects.filter(pk=user_id).exists():
+        # A wallet for a missing user would only fail at COMMIT, on its foreign key.
+        raise NotFound("No such user.")
     move = xp_credit if amount > 0 else xp_debit
     return move(
         user_id=user_id, amount=abs(amount), source_kind=LedgerEntry.Source.ADMIN_ADJUSTMENT, source_id=admin_id,

@@ -283,6 +283,22 @@ def test_only_dota_head_to_head_matches_take_imports(api, host, steam_api):
     assert response.json()["code"] == "not_dota"
 
 
+def test_recent_matches_need_a_dota_head_to_head_match(api, host, steam_api):
+    """The listing checks the match as an import does: a battle-royale match has no home and away
+    team (it was an AttributeError 500)."""
+    battle_royale = create_published(api, host, game="bgmi", max_teams=4, rounds_count=1, qualify_per_group=0)
+    for _ in range(2):
+        assert register(api, battle_royale["id"], make_team(4)).status_code == 201
+    assert api.post_json(f"/api/tournaments/{battle_royale['id']}/start", user=host).status_code == 200
+    br_match = api.get_json(f"/api/tournaments/{battle_royale['id']}/matches").json()[0]
+
+    response = api.get_json(f"/api/matches/{br_match['id']}/dota/recent", user=host)
+
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "not_head_to_head"
+    assert not steam_api.calls
+
+
 def test_bad_dota_match_ids_are_422(api, host, dota, steam_api):
     for bad in (0, -5, "abc", None):
         response = api.post_json(f"/api/matches/{dota.match['id']}/dota", {"dota_match_id": bad}, user=host)
