@@ -172,21 +172,34 @@ def _ensure_future(data: dict) -> None:
 
 
 @transaction.atomic
-def tournament_create(*, host: User, game_slug: str, mode: str, data: dict) -> Tournament:
+def tournament_create(
+    *, host: User, game_slug: str, mode: str, data: dict, requested_mode: str | None = None
+) -> Tournament:
+    """`requested_mode` is the body's `mode`, if any: it must agree with the endpoint's `mode`."""
     if not host.is_verified_host:
         raise PermissionDenied("Only verified hosts can create tournaments.", code="host_not_verified")
     game = Game.objects.filter(slug=game_slug).first()
     if game is None:
         raise Invalid(f"Unknown game {game_slug!r}; see GET /api/games.", code="unknown_game")
+    if requested_mode is not None and requested_mode != mode:
+        raise Invalid(f"This endpoint creates a {mode}; the body asks for a {requested_mode}.", code="mode_mismatch")
     data = dict(data)
     if game.format == Game.Format.BATTLE_ROYALE:
+        if data.get("format", Tournament.BracketFormat.GROUPS) != Tournament.BracketFormat.GROUPS:
+            raise Invalid(
+                f"{game.name} is a battle royale: it always plays groups; leave out format.",
+                code="format_not_for_battle_royale",
+            )
         data["format"] = Tournament.BracketFormat.GROUPS
         data.setdefault("points_table", list(game.points_table))
         data.setdefault("kill_points", game.kill_points)
     else:
         data.setdefault("format", Tournament.BracketFormat.SINGLE_ELIMINATION)
         if data["format"] == Tournament.BracketFormat.GROUPS:
-            raise Invalid(f"{game.name} is head to head; pick an elimination, round-robin or Swiss format.")
+            raise Invalid(
+                f"{game.name} is head to head; pick an elimination, round-robin or Swiss format.",
+                code="format_not_for_head_to_head",
+            )
     if mode == Tournament.Mode.SCRIM:
         data.setdefault("rounds_count", 1)
     _ensure_future(data)

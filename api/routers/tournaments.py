@@ -60,8 +60,10 @@ def list_games(request: HttpRequest):
 
 
 def _create(request: HttpRequest, payload: TournamentIn, mode: str):
-    data = payload.dict(exclude={"game"}, exclude_none=True)
-    tournament = services.tournament_create(host=request.user, game_slug=payload.game, mode=mode, data=data)
+    data = payload.dict(exclude={"game", "mode"}, exclude_none=True)
+    tournament = services.tournament_create(
+        host=request.user, game_slug=payload.game, mode=mode, requested_mode=payload.mode, data=data
+    )
     return Status(201, _detail(request, tournament.pk))
 
 
@@ -74,8 +76,9 @@ def list_tournaments(request: HttpRequest, filters: Query[TournamentFilters]):
 
 @router.post("", auth=jwt_auth, response={201: TournamentDetailOut, **ERRORS})
 def create_tournament(request: HttpRequest, payload: TournamentIn):
-    """Verified hosts only. Creates a draft; publish it to open registration."""
-    return _create(request, payload, Tournament.Mode.TOURNAMENT)
+    """Verified hosts only. Creates a draft; publish it to open registration. `mode: "scrim"` creates a
+    scrim (as POST /api/scrims does)."""
+    return _create(request, payload, payload.mode or Tournament.Mode.TOURNAMENT)
 
 
 @router.get("/{tournament_id}", auth=optional_jwt, response={200: TournamentDetailOut, 404: ErrorOut})
