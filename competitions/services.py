@@ -1,7 +1,6 @@
 """Writes for tournaments and scrims: lifecycle, registration, rounds, results, winners."""
 
 import math
-from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.files.uploadedfile import UploadedFile
@@ -497,12 +496,13 @@ def _build_br_round(tournament: Tournament, number: int, team_ids: list[int]) ->
         group = Group.objects.create(round=round_, name=name)
         group.teams.set(members)
         Standing.objects.bulk_create(
-            [Standing(tournament=tournament, round=round_, group=group, team_id=t) for t in members]
+            [Standing(tournament=tournament, round=round_, group=group, team_id=t, rank=1) for t in members]
         )
         for _ in range(tournament.matches_per_group):
             Match.objects.create(tournament=tournament, round=round_, group=group, number=match_number)
             match_number += 1
-    Standing.objects.bulk_create([Standing(tournament=tournament, round=round_, team_id=t) for t in team_ids])
+    # Nobody has played yet: every team shares rank 1.
+    Standing.objects.bulk_create([Standing(tournament=tournament, round=round_, team_id=t, rank=1) for t in team_ids])
     return round_
 
 
@@ -564,7 +564,7 @@ def tournament_start(*, tournament_id: int, user: User) -> Tournament:
             _create_bracket_matches(tournament, round_, brackets.swiss_pairings(confirmed, set(), set(), 1))
         _auto_advance_byes(tournament)
     if tournament.is_battle_royale:
-        Standing.objects.bulk_create([Standing(tournament=tournament, team_id=t) for t in confirmed])
+        Standing.objects.bulk_create([Standing(tournament=tournament, team_id=t, rank=1) for t in confirmed])
     career.tournament_started(tournament=tournament, team_ids=confirmed)
     tournament.status = Tournament.Status.ONGOING
     tournament.started_at = timezone.now()
@@ -596,6 +596,8 @@ def round_advance(*, tournament_id: int, number: int, user: User) -> Round:
     round_.status = Round.Status.COMPLETED
     round_.save(update_fields=["status"])
     next_round = _build_br_round(tournament, number + 1, [team_id for _, _, team_id in qualified])
+    # A new stage: the overall table now leads with the teams still in (all level until they play).
+    Standing.objects.bulk_update(_br_overall_derive(_br_standings_locked(tournament)), BR_FIELDS)
     _publish_after_commit(tournament.pk, "round.advanced", {"round": number + 1, "teams": len(qualified)})
     return next_round
 
@@ -615,36 +617,20 @@ def _match_locked(match_id: int) -> Match:
     return match
 
 
-def _br_scopes(match: Match) -> list[tuple[Q, Q]]:
-    """(standing rows of the scope, the match results that count in it) for group, round, overall."""
-    return [
-        (Q(group=match.group), Q(match__group=match.group)),
-        (Q(round=match.round, group__isnull=True), Q(match__round=match.round)),
-        (Q(tournament=match.tournament, round__isnull=True, group__isnull=True), Q(match__tournament=match.tournament)),
-    ]
+BR_FIELDS = ["points", "wins", "placement_points", "kills", "matches_played", "rank", "decided_by"]
 
 
-def _apply_br(match: Match, results: Iterable[MatchResult], sign: int) -> None:
-    tournament = match.tournament
-    results = list(results)
-    if not results:
-        return
-    by_team = {result.team_id: result for result in results}
-    for scope, _ in _br_scopes(match):
-        rows = list(Standing.objects.select_for_update().filter(scope, team_id__in=by_team))
-        for row in rows:
-            result = by_team[row.team_id]
-            totals = standings.br_totals_add(
-                _br_totals(row),
-                placement=result.placement,
-                kills=result.kills,
-                table=tournament.points_table,
-                kill_points=tournament.kill_points,
-                sign=sign,
-            )
-            row.points, row.wins, row.placement_points = totals.points, totals.wins, totals.placement_points
-            row.kills, row.matches_played = totals.kills, totals.matches_played
-        Standing.objects.bulk_update(rows, ["points", "wins", "placement_points", "kills", "matches_played"])
+def _br_standings_locked(tournament: Tournament, group: Group | None = None) -> list[Standing]:
+    """Every standing row a battle-royale change can move, locked in one global order (primary key):
+    the group's rows (if any), every round's rows (their orders make the overall one) and the overall
+    table. Concurrent results for one tournament queue on the same rows in the same order instead of
+    deadlocking, and each reranks totals no other transaction is changing."""
+    return list(
+        Standing.objects.select_for_update(of=("self",))
+        .filter(Q(group=group) | Q(group__isnull=True) if group else Q(group__isnull=True), tournament=tournament)
+        .annotate(round_number=F("round__number"))
+        .order_by("pk")
+    )
 
 
 def _br_totals(row: Standing) -> standings.BRTotals:
@@ -658,21 +644,72 @@ def _br_totals(row: Standing) -> standings.BRTotals:
     )
 
 
-def _rerank_br(match: Match) -> None:
-    for scope, counted in _br_scopes(match):
-        rows = list(Standing.objects.filter(scope))
-        totals = [_br_totals(row) for row in rows]
-        tied = _teams_tied_on_aggregates(totals)
+def _br_set(row: Standing, totals: standings.BRTotals, ranked: standings.RankedRow | None = None) -> None:
+    row.points, row.wins, row.placement_points = totals.points, totals.wins, totals.placement_points
+    row.kills, row.matches_played = totals.kills, totals.matches_played
+    if ranked is not None:
+        row.rank, row.decided_by = ranked.rank, ranked.decided_by or ""
+
+
+def _br_standings_apply(match: Match, rows: list[Standing], changes: list[tuple[MatchResult, int]]) -> None:
+    """Move the match's group and round tables by `changes` ((result, +1 or -1), the -1s taking back
+    a corrected result), rerank them, derive the overall table, and write it all in one statement.
+    The match's new results must already be stored (the last tie-breaker reads them)."""
+    tournament = match.tournament
+    group_rows = [row for row in rows if row.group_id == match.group_id]
+    round_rows = [row for row in rows if row.group_id is None and row.round_id == match.round_id]
+    for row in group_rows + round_rows:
+        totals = _br_totals(row)
+        for result, sign in changes:
+            if result.team_id == row.team_id:
+                totals = standings.br_totals_add(
+                    totals, placement=result.placement, kills=result.kills, table=tournament.points_table,
+                    kill_points=tournament.kill_points, sign=sign,
+                )  # fmt: skip
+        _br_set(row, totals)
+    tied = _teams_tied_on_aggregates([_br_totals(row) for row in group_rows]) | _teams_tied_on_aggregates(
+        [_br_totals(row) for row in round_rows]
+    )
+    history: list[tuple[int, int, int, int]] = []
+    if tied:
+        # Only teams tied on every aggregate need match history, for the last tie-breaker.
+        history = list(
+            MatchResult.objects.filter(match__round=match.round, team_id__in=tied).values_list(
+                "team_id", "match__group_id", "match__number", "placement"
+            )
+        )
+    for scope_rows, in_group in ((group_rows, True), (round_rows, False)):
         placements: dict[int, list[tuple[int, int]]] = {}
-        if tied:
-            # Only teams tied on every aggregate need match history, for the last tie-breaker.
-            history = MatchResult.objects.filter(counted, team_id__in=tied)
-            for team_id, number, placement in history.values_list("team_id", "match__number", "placement"):
+        for team_id, group_id, number, placement in history:
+            if not in_group or group_id == match.group_id:
                 placements.setdefault(team_id, []).append((number, placement))
-        ranked = {row.team_id: row for _, row in standings.br_rank(totals, placements=placements)}
-        for row in rows:
-            row.rank, row.decided_by = ranked[row.team_id].rank, ranked[row.team_id].decided_by or ""
-        Standing.objects.bulk_update(rows, ["rank", "decided_by"])
+        _br_rank_rows(scope_rows, placements)
+    overall = _br_overall_derive(rows)
+    Standing.objects.bulk_update(group_rows + round_rows + overall, BR_FIELDS)
+
+
+def _br_rank_rows(rows: list[Standing], placements: dict[int, list[tuple[int, int]]]) -> None:
+    ranked = {row.team_id: row for _, row in standings.br_rank([_br_totals(r) for r in rows], placements=placements)}
+    for row in rows:
+        row.rank, row.decided_by = ranked[row.team_id].rank, ranked[row.team_id].decided_by or ""
+
+
+def _br_overall_derive(rows: list[Standing]) -> list[Standing]:
+    """The overall rows (in `rows`, with every round's rows) set from the stages: the final round's
+    order, then the teams that went out in each earlier round (standings.br_stages_rank)."""
+    stages: dict[int, list[tuple[standings.BRTotals, standings.RankedRow]]] = {}
+    for row in rows:
+        if row.group_id is None and row.round_id is not None:
+            ranked = standings.RankedRow(team_id=row.team_id, rank=row.rank, decided_by=row.decided_by or None)
+            stages.setdefault(row.round_number, []).append((_br_totals(row), ranked))
+    derived = {
+        totals.team_id: (totals, ranked)
+        for totals, ranked in standings.br_stages_rank([stages[number] for number in sorted(stages)])
+    }
+    overall = [row for row in rows if row.round_id is None and row.group_id is None and row.team_id in derived]
+    for row in overall:
+        _br_set(row, *derived[row.team_id])
+    return overall
 
 
 def _teams_tied_on_aggregates(totals: list[standings.BRTotals]) -> set[int]:
@@ -766,8 +803,8 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
         raise Invalid("Invalid results: " + "; ".join(errors) + ".", code="invalid_results")
 
     before = _snapshot(match) if match.status == Match.Status.COMPLETED else None
+    rows = _br_standings_locked(match.tournament, match.group)
     old = list(match.results.all())
-    _apply_br(match, old, sign=-1)
     career.br_results_applied(tournament=match.tournament, results=old, sign=-1)
     match.results.all().delete()
     tournament = match.tournament
@@ -791,9 +828,8 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
             )
         )
     MatchResult.objects.bulk_create(new)
-    _apply_br(match, new, sign=1)
+    _br_standings_apply(match, rows, [(result, -1) for result in old] + [(result, 1) for result in new])
     career.br_results_applied(tournament=tournament, results=new, sign=1)
-    _rerank_br(match)
     _match_completed(match, user=user, before=before)
     return match
 
@@ -814,20 +850,21 @@ def match_results_record_h2h(*, match_id: int, user: User, home_score: int, away
     if elimination and home_score == away_score:
         raise Invalid("Elimination matches need a winner; draws are not allowed.", code="draw_not_allowed")
     before = None
+    rows = _h2h_standings_locked(tournament)
     if match.status == Match.Status.COMPLETED:
         before = _snapshot(match)
         if _progressed_matches(match).filter(status=Match.Status.COMPLETED).exists():
             raise Conflict("A later match that depends on this result has been played.", code="result_locked")
-        _apply_h2h(match, sign=-1)
+        _apply_h2h(match, rows, sign=-1)
         career.h2h_result_applied(match=match, sign=-1)
         _unplace(match)
     match.home_score, match.away_score = home_score, away_score
     match.winner_id = None if home_score == away_score else (
         match.home_team_id if home_score > away_score else match.away_team_id
     )  # fmt: skip
-    _apply_h2h(match, sign=1)
+    _apply_h2h(match, rows, sign=1)
     career.h2h_result_applied(match=match, sign=1)
-    _rerank_h2h(tournament)
+    _rerank_h2h(rows)
     home_won = match.winner_id == match.home_team_id
     # GF2 (the bracket reset) is only played when the losers-bracket champion wins GF.
     reset_skipped = match.key == "GF" and not brackets.grand_final_needs_reset("home" if home_won else "away")
@@ -838,14 +875,19 @@ def match_results_record_h2h(*, match_id: int, user: User, home_score: int, away
     return match
 
 
-def _apply_h2h(match: Match, *, sign: int) -> None:
-    rows = {
-        row.team_id: row
-        for row in Standing.objects.select_for_update().filter(
-            tournament=match.tournament, round__isnull=True, group__isnull=True,
-            team_id__in=[match.home_team_id, match.away_team_id],
-        )
-    }  # fmt: skip
+H2H_FIELDS = ["matches_played", "wins", "draws", "losses", "score_for", "score_against", "points", "rank", "decided_by"]
+
+
+def _h2h_standings_locked(tournament: Tournament) -> dict[int, Standing]:
+    """The whole table, locked in one global order (primary key): a result reranks every row, so
+    concurrent results for one tournament queue here instead of deadlocking."""
+    rows = Standing.objects.select_for_update(of=("self",)).filter(
+        tournament=tournament, round__isnull=True, group__isnull=True
+    )
+    return {row.team_id: row for row in rows.order_by("pk")}
+
+
+def _apply_h2h(match: Match, rows: dict[int, Standing], *, sign: int) -> None:
     for team_id, score_for, score_against in (
         (match.home_team_id, match.home_score, match.away_score),
         (match.away_team_id, match.away_score, match.home_score),
@@ -854,9 +896,6 @@ def _apply_h2h(match: Match, *, sign: int) -> None:
         totals = standings.h2h_totals_add(_h2h_totals(row), score_for=score_for, score_against=score_against, sign=sign)
         row.matches_played, row.wins, row.draws, row.losses = totals.played, totals.wins, totals.draws, totals.losses
         row.score_for, row.score_against, row.points = totals.score_for, totals.score_against, totals.points
-    Standing.objects.bulk_update(
-        rows.values(), ["matches_played", "wins", "draws", "losses", "score_for", "score_against", "points"]
-    )
 
 
 def _h2h_totals(row: Standing) -> standings.H2HTotals:
@@ -871,12 +910,12 @@ def _h2h_totals(row: Standing) -> standings.H2HTotals:
     )
 
 
-def _rerank_h2h(tournament: Tournament) -> None:
-    rows = list(Standing.objects.filter(tournament=tournament, round__isnull=True, group__isnull=True))
-    ranked = {row.team_id: row for _, row in standings.h2h_rank([_h2h_totals(row) for row in rows])}
-    for row in rows:
+def _rerank_h2h(rows: dict[int, Standing]) -> None:
+    """Rank the locked table and write it, totals and ranks, in one statement."""
+    ranked = {row.team_id: row for _, row in standings.h2h_rank([_h2h_totals(row) for row in rows.values()])}
+    for row in rows.values():
         row.rank, row.decided_by = ranked[row.team_id].rank, ranked[row.team_id].decided_by or ""
-    Standing.objects.bulk_update(rows, ["rank", "decided_by"])
+    Standing.objects.bulk_update(rows.values(), H2H_FIELDS)
 
 
 def _link(match: Match, link: str) -> tuple[Match, str] | None:
