@@ -328,7 +328,9 @@ class StandingOut(Schema):
     score_for: int
     score_against: int
     decided_by: str | None = Field(
-        None, description='the tie-breaker that separated this team from the one above ("tied": none did)'
+        None,
+        description='the tie-breaker that separated this team from the one above ("tied": none did; "stage": '
+        "in a multi-round battle royale's overall table, this team went out in an earlier round)",
     )
 
 
