@@ -5,7 +5,17 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, V
 
 from accounts.models import User
 from arena.exceptions import NotFound
-from competitions.models import Game, Group, Match, Registration, RegistrationPlayer, Round, Standing, Tournament
+from competitions.models import (
+    Game,
+    Group,
+    Match,
+    MatchResult,
+    Registration,
+    RegistrationPlayer,
+    Round,
+    Standing,
+    Tournament,
+)
 
 PLAN_ORDER = Case(
     When(listing_plan=Tournament.ListingPlan.PREMIUM, then=Value(0)),
@@ -88,7 +98,7 @@ def round_list(*, tournament: Tournament) -> QuerySet[Round]:
 
 def _matches() -> QuerySet[Match]:
     return Match.objects.select_related("round", "group", "home_team", "away_team", "winner").prefetch_related(
-        "results__team"
+        Prefetch("results", queryset=MatchResult.objects.select_related("team"))
     )
 
 
@@ -192,8 +202,19 @@ def _team(team) -> dict | None:
     return {"id": team.id, "name": team.name, "tag": team.tag} if team else None
 
 
-def match_payload(match: Match) -> dict:
-    """What spectators see of a match (never the room details)."""
+def match_payload(match: Match, *, results=None, teams: dict[int, dict] | None = None) -> dict:
+    """What spectators see of a match (never the room details). A battle-royale result being written
+    passes its MatchResults and the lobby's teams ({id: {id, name, tag}}), so nothing is read back."""
+    if results is None:
+        rows = [
+            {"team": _team(r.team), "placement": r.placement, "kills": r.kills, "points": r.points}
+            for r in match.results.all()
+        ]
+    else:
+        rows = [
+            {"team": dict(teams[r.team_id]), "placement": r.placement, "kills": r.kills, "points": r.points}
+            for r in sorted(results, key=lambda r: r.placement)
+        ]
     return {
         "id": match.pk,
         "number": match.number,
@@ -208,10 +229,7 @@ def match_payload(match: Match) -> dict:
         "home_score": match.home_score,
         "away_score": match.away_score,
         "winner": _team(match.winner),
-        "results": [
-            {"team": _team(r.team), "placement": r.placement, "kills": r.kills, "points": r.points}
-            for r in match.results.all()
-        ],
+        "results": rows,
     }
 
 

@@ -1,8 +1,12 @@
 """Writes for tournaments and scrims: lifecycle, registration, rounds, results, winners."""
 
+import logging
 import math
+from collections.abc import Iterable
 from datetime import datetime
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
@@ -28,6 +32,8 @@ from competitions.models import (
 SCRIM_MAX_TEAMS = 25
 SCRIM_MAX_MATCHES = 6
 MAX_LOBBY_TEAMS = 25
+
+logger = logging.getLogger(__name__)
 
 EDITABLE_BEFORE_START = {
     "title", "description", "rules", "prize_pool", "entry_fee", "max_teams", "registration_opens_at",
@@ -106,14 +112,57 @@ def _rostered_users(tournament: Tournament, team_ids=None) -> list[int]:
     return list(players.values_list("user_id", flat=True))
 
 
-def _publish_standings(tournament_id: int) -> None:
-    """Computed once per change, after commit, for every spectator at once."""
-    from competitions.selectors import standings_table
+def standings_publish(*, tournament_id: int) -> None:
+    """Read the overall table and announce it. The tournament row lock makes concurrent publishers
+    read and send in turn, so the last message sent is the latest table."""
     from realtime.publish import publish
 
-    publish(
-        f"tournament.{tournament_id}", "standings.updated", {"overall": standings_table(tournament_id=tournament_id)}
-    )
+    with transaction.atomic():
+        list(Tournament.objects.select_for_update().filter(pk=tournament_id).values_list("pk", flat=True))
+        table = selectors.standings_table(tournament_id=tournament_id)
+        publish(f"tournament.{tournament_id}", "standings.updated", {"overall": table})
+
+
+def _standings_keys(tournament_id: int) -> tuple[str, str]:
+    return f"competitions:standings:{tournament_id}:recent", f"competitions:standings:{tournament_id}:pending"
+
+
+def standings_publish_coalesced(*, tournament_id: int) -> None:
+    """After each commit that moved standings. A burst of results to one tournament becomes at most
+    one standings message per STANDINGS_COALESCE_SECONDS, and the last one is always exact:
+
+    * nothing sent in the last window: send now (an isolated result is seen at once);
+    * otherwise one trailing Celery task is queued for the end of the window (later commits find
+      it pending and leave it be); it clears its pending mark before it reads, so every commit is
+      either read by it or queues the next one.
+
+    STANDINGS_COALESCE_SECONDS = 0 sends on every commit."""
+    window = int(getattr(settings, "STANDINGS_COALESCE_SECONDS", 1))
+    recent, pending = _standings_keys(tournament_id)
+    now = True
+    if window > 0:
+        try:
+            if not cache.add(recent, 1, timeout=window):
+                now = False
+                if cache.add(pending, 1, timeout=window + 300):
+                    from competitions.tasks import publish_standings
+
+                    publish_standings.apply_async((tournament_id,), countdown=window)
+        except Exception:
+            # Cache or broker unreachable: send now rather than leave spectators on an old table.
+            logger.exception("Could not coalesce the standings of tournament %s", tournament_id)
+            now = True
+    if now:
+        standings_publish(tournament_id=tournament_id)
+
+
+def standings_publish_trailing(*, tournament_id: int) -> None:
+    """The trailing edge (competitions.tasks.publish_standings): clear the pending mark first, so a
+    commit after this point queues another publish, then open a new window and send."""
+    recent, pending = _standings_keys(tournament_id)
+    cache.delete(pending)
+    cache.set(recent, 1, timeout=max(1, int(getattr(settings, "STANDINGS_COALESCE_SECONDS", 1))))
+    standings_publish(tournament_id=tournament_id)
 
 
 def _validate_structure(tournament: Tournament) -> None:
@@ -721,13 +770,19 @@ def _teams_tied_on_aggregates(totals: list[standings.BRTotals]) -> set[int]:
 
 def _snapshot(match: Match) -> dict:
     if match.tournament.is_battle_royale:
-        return {
-            "results": [
-                {"team_id": r.team_id, "placement": r.placement, "kills": r.kills}
-                for r in match.results.order_by("placement")
-            ]
-        }
+        return _br_snapshot(match.results.all())
     return {"home_score": match.home_score, "away_score": match.away_score}
+
+
+def _br_snapshot(results: Iterable[MatchResult], *, player_kills: bool = False) -> dict:
+    """What spectators see of a battle-royale result; the audit also keeps who got the kills."""
+    return {
+        "results": [
+            {"team_id": r.team_id, "placement": r.placement, "kills": r.kills}
+            | ({"player_kills": r.player_kills} if player_kills and r.player_kills else {})
+            for r in sorted(results, key=lambda r: r.placement)
+        ]
+    }
 
 
 def _require_playable(match: Match, user: User) -> None:
@@ -776,7 +831,8 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
     _require_playable(match, user)
     if match.round.status == Round.Status.COMPLETED:
         raise Conflict("This round has been advanced; its results are final.", code="round_closed")
-    lobby = set(match.group.teams.values_list("id", flat=True))
+    teams = {team["id"]: team for team in match.group.teams.values("id", "name", "tag")}
+    lobby = set(teams)
     seen = [entry["team_id"] for entry in entries]
     errors = []
     unknown = sorted(set(seen) - lobby)
@@ -802,10 +858,9 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
     if errors:
         raise Invalid("Invalid results: " + "; ".join(errors) + ".", code="invalid_results")
 
-    before = _snapshot(match) if match.status == Match.Status.COMPLETED else None
     rows = _br_standings_locked(match.tournament, match.group)
     old = list(match.results.all())
-    career.br_results_applied(tournament=match.tournament, results=old, sign=-1)
+    before = _br_snapshot(old, player_kills=True) if match.status == Match.Status.COMPLETED else None
     match.results.all().delete()
     tournament = match.tournament
     new = []
@@ -829,8 +884,7 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
         )
     MatchResult.objects.bulk_create(new)
     _br_standings_apply(match, rows, [(result, -1) for result in old] + [(result, 1) for result in new])
-    career.br_results_applied(tournament=tournament, results=new, sign=1)
-    _match_completed(match, user=user, before=before)
+    _match_completed(match, user=user, before=before, results=new, teams=teams)
     return match
 
 
@@ -856,14 +910,12 @@ def match_results_record_h2h(*, match_id: int, user: User, home_score: int, away
         if _progressed_matches(match).filter(status=Match.Status.COMPLETED).exists():
             raise Conflict("A later match that depends on this result has been played.", code="result_locked")
         _apply_h2h(match, rows, sign=-1)
-        career.h2h_result_applied(match=match, sign=-1)
         _unplace(match)
     match.home_score, match.away_score = home_score, away_score
     match.winner_id = None if home_score == away_score else (
         match.home_team_id if home_score > away_score else match.away_team_id
     )  # fmt: skip
     _apply_h2h(match, rows, sign=1)
-    career.h2h_result_applied(match=match, sign=1)
     _rerank_h2h(rows)
     home_won = match.winner_id == match.home_team_id
     # GF2 (the bracket reset) is only played when the losers-bracket champion wins GF.
@@ -966,32 +1018,69 @@ def _auto_advance_byes(tournament: Tournament) -> None:
         _advance_bye(match)
 
 
-def _match_completed(match: Match, *, user: User, before: dict | None) -> None:
+def _match_completed(
+    match: Match,
+    *,
+    user: User,
+    before: dict | None,
+    results: list[MatchResult] | None = None,
+    teams: dict[int, dict] | None = None,
+) -> None:
+    """Only what must be in the request: the match, its audit and what spectators see. Career stats
+    and the players' notifications follow after commit in one task (match_result_effects_apply);
+    standings messages are coalesced per tournament (standings_publish_coalesced).
+    Battle royale passes its new results and the lobby's teams, so nothing is read back."""
     match.status = Match.Status.COMPLETED
     match.completed_at = timezone.now()
     match.save()
-    ResultAudit.objects.create(match=match, actor=user, before=before, after=_snapshot(match))
     tournament = match.tournament
+    if results is not None:
+        public, after = _br_snapshot(results), _br_snapshot(results, player_kills=True)
+    else:
+        public = after = _snapshot(match)
+    audit = ResultAudit.objects.create(match=match, actor=user, before=before, after=after)
     if tournament.format == Tournament.BracketFormat.SWISS:
         _swiss_next_round(tournament, match.round)
-    _publish_after_commit(tournament.pk, "match.result", {"match_id": match.pk, **_snapshot(match)})
-    transaction.on_commit(lambda: _publish_standings(tournament.pk))
-    _publish_match_after_commit(match.pk, "match.result")
-    result_teams = (
-        [match.home_team_id, match.away_team_id]
-        if not tournament.is_battle_royale
-        else list(match.results.values_list("team_id", flat=True))
-    )
+    _publish_after_commit(tournament.pk, "match.result", {"match_id": match.pk, **public})
+    transaction.on_commit(lambda: standings_publish_coalesced(tournament_id=tournament.pk))
+    if results is not None:
+        payload = selectors.match_payload(match, results=results, teams=teams)
+        transaction.on_commit(lambda: _publish(f"match.{match.pk}", "match.result", payload))
+    else:
+        _publish_match_after_commit(match.pk, "match.result")
+    from competitions.tasks import apply_result_effects
+
+    transaction.on_commit(lambda: apply_result_effects.delay(audit.pk))
+    if _tournament_finished(tournament, match):
+        from competitions.tasks import select_winner
+
+        transaction.on_commit(lambda: select_winner.delay(tournament.pk))
+
+
+@transaction.atomic
+def match_result_effects_apply(*, audit_id: int) -> bool:
+    """Career stats and the players' "results posted" notifications of one results change, exactly
+    once: the audit row is claimed in the same transaction. False when it was already applied."""
+    if not ResultAudit.objects.filter(pk=audit_id, applied_at__isnull=True).update(applied_at=timezone.now()):
+        return False
+    audit = ResultAudit.objects.select_related("match__tournament").get(pk=audit_id)
+    match, tournament = audit.match, audit.match.tournament
+    team_ids = {
+        team_id for snapshot in (audit.before, audit.after) for team_id, *_ in career._outcomes(match, snapshot)
+    }
+    rosters: dict[int, list[tuple[int, bool]]] = {}
+    rows = RegistrationPlayer.objects.filter(tournament=tournament, registration__team_id__in=team_ids)
+    for team_id, user_id, substitute in rows.values_list("registration__team_id", "user_id", "is_substitute"):
+        rosters.setdefault(team_id, []).append((user_id, substitute))
+    career.results_change_applied(match=match, before=audit.before, after=audit.after, rosters=rosters)
+    posted = {team_id for team_id, *_ in career._outcomes(match, audit.after)}
     _notify(
-        _rostered_users(tournament, result_teams),
+        [user_id for team_id in posted for user_id, _ in rosters.get(team_id, [])],
         "results_posted",
         f"Results posted: {tournament.title}, match {match.number}",
         data={"tournament_id": tournament.pk, "match_id": match.pk},
     )
-    if _tournament_finished(tournament):
-        from competitions.tasks import select_winner
-
-        transaction.on_commit(lambda: select_winner.delay(tournament.pk))
+    return True
 
 
 def _swiss_next_round(tournament: Tournament, round_: Round) -> None:
@@ -1018,9 +1107,13 @@ def _swiss_next_round(tournament: Tournament, round_: Round) -> None:
     _auto_advance_byes(tournament)
 
 
-def _tournament_finished(tournament: Tournament) -> bool:
+def _tournament_finished(tournament: Tournament, match: Match | None = None) -> bool:
     if tournament.is_battle_royale:
-        last = tournament.rounds.filter(number=tournament.rounds_count).first()
+        if match is not None:
+            # Only a result in the final round can finish it.
+            last = match.round if match.round.number == tournament.rounds_count else None
+        else:
+            last = tournament.rounds.filter(number=tournament.rounds_count).first()
         return last is not None and not last.matches.exclude(status=Match.Status.COMPLETED).exists()
     if tournament.format == Tournament.BracketFormat.DOUBLE_ELIMINATION:
         grand_final = tournament.matches.get(key="GF")
