@@ -131,10 +131,10 @@ def standings_publish_coalesced(*, tournament_id: int) -> None:
     """After each commit that moved standings. A burst of results to one tournament becomes at most
     one standings message per STANDINGS_COALESCE_SECONDS, and the last one is always exact:
 
+    * a trailing publish is pending: it will read this commit, nothing to do;
     * nothing sent in the last window: send now (an isolated result is seen at once);
-    * otherwise one trailing Celery task is queued for the end of the window (later commits find
-      it pending and leave it be); it clears its pending mark before it reads, so every commit is
-      either read by it or queues the next one.
+    * otherwise one trailing Celery task is queued for the end of the window. It clears its pending
+      mark before it reads, so every commit is either read by it or queues the next one.
 
     STANDINGS_COALESCE_SECONDS = 0 sends on every commit."""
     window = int(getattr(settings, "STANDINGS_COALESCE_SECONDS", 1))
@@ -142,7 +142,7 @@ def standings_publish_coalesced(*, tournament_id: int) -> None:
     now = True
     if window > 0:
         try:
-            if not cache.add(recent, 1, timeout=window):
+            if cache.get(pending) or not cache.add(recent, 1, timeout=window):
                 now = False
                 if cache.add(pending, 1, timeout=window + 300):
                     from competitions.tasks import publish_standings
