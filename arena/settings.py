@@ -206,6 +206,9 @@ BANNER_THUMBNAIL_SIZE = (480, 270)  # cropped to fill: the cards in lists
 HOST_DOCUMENT_MAX_BYTES = env.int("HOST_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 TEAM_MAX_MEMBERS = env.int("TEAM_MAX_MEMBERS", default=10)
 REALTIME_TICKET_SECONDS = env.int("REALTIME_TICKET_SECONDS", default=30)
+# A burst of results to one tournament sends at most one standings message per this many seconds
+# (the last one exact, from a Celery task); 0 sends one per result.
+STANDINGS_COALESCE_SECONDS = env.int("STANDINGS_COALESCE_SECONDS", default=1)
 
 # --- OCR of result screenshots ----------------------------------------------------------
 SCREENSHOT_MAX_BYTES = env.int("SCREENSHOT_MAX_BYTES", default=10 * 1024 * 1024)

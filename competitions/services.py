@@ -137,7 +137,7 @@ def standings_publish_coalesced(*, tournament_id: int) -> None:
       mark before it reads, so every commit is either read by it or queues the next one.
 
     STANDINGS_COALESCE_SECONDS = 0 sends on every commit."""
-    window = int(getattr(settings, "STANDINGS_COALESCE_SECONDS", 1))
+    window = settings.STANDINGS_COALESCE_SECONDS
     recent, pending = _standings_keys(tournament_id)
     now = True
     if window > 0:
@@ -161,7 +161,7 @@ def standings_publish_trailing(*, tournament_id: int) -> None:
     commit after this point queues another publish, then open a new window and send."""
     recent, pending = _standings_keys(tournament_id)
     cache.delete(pending)
-    cache.set(recent, 1, timeout=max(1, int(getattr(settings, "STANDINGS_COALESCE_SECONDS", 1))))
+    cache.set(recent, 1, timeout=max(1, settings.STANDINGS_COALESCE_SECONDS))
     standings_publish(tournament_id=tournament_id)
 
 
