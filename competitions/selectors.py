@@ -62,14 +62,32 @@ def tournament_list(
     return tournaments.order_by("plan_order", "starts_at", "id")
 
 
-def tournament_get(*, tournament_id: int, user: User | None, mode: str | None = None) -> Tournament:
-    tournament = (
-        tournament_list(user=user, mode=mode)
-        .select_related("winner", "runner_up", "third_place")
-        .filter(pk=tournament_id)
-        .first()
-    )
+def tournament_get(
+    *, tournament_id: int, user: User | None, mode: str | None = None, cached: bool = True
+) -> Tournament:
+    """One tournament as its page shows it, from the cache while nothing changed (the key carries the
+    tournament's version, bumped after every write): a spectator's read costs no query.
+    cached=False reads the database (and refreshes the cache), for a response right after a write."""
+    key = f"competitions:tournament:{tournament_id}:v{tournament_cache_version(tournament_id=tournament_id)}"
+    tournament = cache.get(key) if cached else None
     if tournament is None:
+        tournament = (
+            Tournament.objects.filter(pk=tournament_id)
+            .select_related("game", "host", "winner", "runner_up", "third_place")
+            .annotate(
+                registered_teams=Count(
+                    "registrations", filter=Q(registrations__status__in=Registration.ACTIVE), distinct=True
+                )
+            )
+            .first()
+        )
+        if tournament is None:
+            raise NotFound("No such tournament.")
+        cache.set(key, tournament, STANDINGS_CACHE_SECONDS)
+    visible = tournament.status != Tournament.Status.DRAFT or (
+        user is not None and user.is_authenticated and tournament.host_id == user.pk
+    )
+    if not visible or (mode and tournament.mode != mode):
         raise NotFound("No such tournament.")
     return tournament
 

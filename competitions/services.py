@@ -65,9 +65,15 @@ def _publish_after_commit(tournament_id: int, event_type: str, data: dict) -> No
     cached reads, then announce on its topic."""
     from realtime.publish import publish
 
+    _cache_invalidate_after_commit(tournament_id)
+    transaction.on_commit(lambda: publish(f"tournament.{tournament_id}", event_type, data))
+
+
+def _cache_invalidate_after_commit(tournament_id: int) -> None:
+    """Every write to a tournament (or what its reads show: registrations, results) ends here, so the
+    cached reads (selectors.tournament_get, standings_rows) never outlive the change."""
     # robust: a cache outage must not turn a committed change into a 500.
     transaction.on_commit(lambda: selectors.tournament_cache_invalidate(tournament_id=tournament_id), robust=True)
-    transaction.on_commit(lambda: publish(f"tournament.{tournament_id}", event_type, data))
 
 
 def _publish(topic: str, event_type: str, data: dict) -> None:
@@ -280,6 +286,7 @@ def tournament_update(*, tournament_id: int, user: User, data: dict) -> Tourname
     _validate_structure(tournament)
     tournament.full_clean()
     tournament.save()
+    _cache_invalidate_after_commit(tournament.pk)
     return tournament
 
 
@@ -309,6 +316,7 @@ def tournament_banner_set(*, tournament_id: int, user: User, image: UploadedFile
             _banner_files_delete_on_commit(tournament)
             tournament.banner.name, tournament.banner_thumbnail.name = names
             tournament.save(update_fields=["banner", "banner_thumbnail", "updated_at"])
+            _cache_invalidate_after_commit(tournament.pk)
     except BaseException:
         files_delete(storage, *names)
         raise
@@ -323,6 +331,7 @@ def tournament_banner_delete(*, tournament_id: int, user: User) -> Tournament:
     _banner_files_delete_on_commit(tournament)
     tournament.banner = tournament.banner_thumbnail = ""
     tournament.save(update_fields=["banner", "banner_thumbnail", "updated_at"])
+    _cache_invalidate_after_commit(tournament.pk)
     return tournament
 
 
@@ -347,6 +356,7 @@ def tournament_publish(*, tournament_id: int, user: User) -> Tournament:
     tournament.status = Tournament.Status.REGISTRATION_OPEN
     tournament.published_at = timezone.now()
     tournament.save(update_fields=["status", "published_at", "updated_at"])
+    _cache_invalidate_after_commit(tournament.pk)
     return tournament
 
 
@@ -357,6 +367,7 @@ def tournament_cancel_or_delete(*, tournament_id: int, user: User) -> None:
     _require_owner(tournament, user)
     if tournament.status == Tournament.Status.DRAFT:
         _banner_files_delete_on_commit(tournament)
+        _cache_invalidate_after_commit(tournament.pk)
         tournament.delete()
         return
     if tournament.status in (Tournament.Status.COMPLETED, Tournament.Status.CANCELLED):
@@ -376,6 +387,7 @@ def _registration_release(registration: Registration, *, status: str) -> None:
     registration.status = status
     registration.save(update_fields=["status"])
     registration.players.all().delete()
+    _cache_invalidate_after_commit(registration.tournament_id)
     if was_paid:
         registration_refund(registration=registration)
 
@@ -384,6 +396,7 @@ def _registration_release(registration: Registration, *, status: str) -> None:
 def tournament_listing_paid(*, tournament_id: int) -> bool:
     """Called by the wallet inside the payment's transition to succeeded. False when there is
     nothing to deliver (already paid, or gone), so the wallet refunds it."""
+    _cache_invalidate_after_commit(tournament_id)
     return bool(
         Tournament.objects.filter(pk=tournament_id, listing_paid_at__isnull=True).update(listing_paid_at=timezone.now())
     )
@@ -401,6 +414,7 @@ def registration_confirm_paid(*, registration_id: int) -> bool:
         return False
     registration.status = Registration.Status.CONFIRMED
     registration.save(update_fields=["status"])
+    _cache_invalidate_after_commit(registration.tournament_id)
     _notify(
         registration.players.values_list("user_id", flat=True),
         "registration_confirmed",
