@@ -559,13 +559,12 @@ def _build_br_round(tournament: Tournament, number: int, team_ids: list[int]) ->
         group = Group.objects.create(round=round_, name=name)
         group.teams.set(members)
         Standing.objects.bulk_create(
-            [Standing(tournament=tournament, round=round_, group=group, team_id=t, rank=1) for t in members]
+            [Standing(tournament=tournament, round=round_, group=group, team_id=t) for t in members]
         )
         for _ in range(tournament.matches_per_group):
             Match.objects.create(tournament=tournament, round=round_, group=group, number=match_number)
             match_number += 1
-    # Nobody has played yet: every team shares rank 1.
-    Standing.objects.bulk_create([Standing(tournament=tournament, round=round_, team_id=t, rank=1) for t in team_ids])
+    Standing.objects.bulk_create([Standing(tournament=tournament, round=round_, team_id=t) for t in team_ids])
     return round_
 
 
@@ -627,7 +626,7 @@ def tournament_start(*, tournament_id: int, user: User) -> Tournament:
             _create_bracket_matches(tournament, round_, brackets.swiss_pairings(confirmed, set(), set(), 1))
         _auto_advance_byes(tournament)
     if tournament.is_battle_royale:
-        Standing.objects.bulk_create([Standing(tournament=tournament, team_id=t, rank=1) for t in confirmed])
+        Standing.objects.bulk_create([Standing(tournament=tournament, team_id=t) for t in confirmed])
     career.tournament_started(tournament=tournament, team_ids=confirmed)
     tournament.status = Tournament.Status.ONGOING
     tournament.started_at = timezone.now()
@@ -659,7 +658,7 @@ def round_advance(*, tournament_id: int, number: int, user: User) -> Round:
     round_.status = Round.Status.COMPLETED
     round_.save(update_fields=["status"])
     next_round = _build_br_round(tournament, number + 1, [team_id for _, _, team_id in qualified])
-    # A new stage: the overall table now leads with the teams still in (all level until they play).
+    # A new stage: the overall table now leads with the teams still in (unranked until they play).
     Standing.objects.bulk_update(_br_overall_derive(_br_standings_locked(tournament)), BR_FIELDS)
     _publish_after_commit(tournament.pk, "round.advanced", {"round": number + 1, "teams": len(qualified)})
     return next_round
@@ -918,6 +917,9 @@ def match_results_record_h2h(*, match_id: int, user: User, home_score: int, away
     if elimination and home_score == away_score:
         raise Invalid("Elimination matches need a winner; draws are not allowed.", code="draw_not_allowed")
     before = None
+    # Matches before standings, as the battle-royale path: the matches this result feeds are locked
+    # now, not after the table, so a result posted to one of them at the same time cannot deadlock.
+    list(_progressed_matches(match).select_for_update().order_by("pk").values_list("pk", flat=True))
     rows = _h2h_standings_locked(tournament)
     if match.status == Match.Status.COMPLETED:
         before = _snapshot(match)

@@ -223,6 +223,7 @@ def br_stages_rank(
     A team's row carries its totals from the stage it finished in, so the winner of the final stage is
     always rank 1 and every row is comparable with the one above. ``decided_by`` follows the module's
     rules within a block; the first row of each earlier block is ``"stage"`` (it went out earlier).
+    Rows of a stage nobody has played yet (rank 0) stay unranked, at the top.
     """
     ranked: list[tuple[BRTotals, RankedRow]] = []
     placed: set[int] = set()
@@ -232,7 +233,9 @@ def br_stages_rank(
         )
         for index, (totals, row) in enumerate(block):
             position = len(ranked) + 1
-            if not ranked:
+            if row.rank == 0:  # a stage nobody has played yet: unranked (0), as its own table shows
+                ranked.append((totals, RankedRow(team_id=totals.team_id, rank=0, decided_by=None)))
+            elif not ranked:
                 ranked.append((totals, RankedRow(team_id=totals.team_id, rank=1, decided_by=None)))
             elif index == 0:
                 ranked.append((totals, RankedRow(team_id=totals.team_id, rank=position, decided_by=STAGE)))

@@ -48,10 +48,11 @@ def test_three_round_overall_follows_the_stages_not_the_sum_of_points(api, host)
     ]
     assert api.post_json(f"/api/tournaments/{tid}/rounds/1/advance", user=host).status_code == 200
 
-    # Round 2 has begun and nobody in it has played: its four teams lead, level, above round 1's leavers.
+    # Round 2 has begun and nobody in it has played: its four teams lead, unranked (0, as round 2's own
+    # table), above round 1's leavers, who keep their places from 5 down.
     overall = _standings(api, tid)
     assert {r["team"]["id"] for r in overall[:4]} == {a0, a1, b0, b1}
-    assert [r["rank"] for r in overall[:4]] == [1, 1, 1, 1]
+    assert [r["rank"] for r in overall] == [0, 0, 0, 0, 5, 5, 7, 7]
     assert overall[4]["decided_by"] == "stage"
 
     _, (semi,) = _lobbies(api, tid, 2)
