@@ -247,6 +247,9 @@ TEAM_MAX_MEMBERS = env.int("TEAM_MAX_MEMBERS", default=10)
 REALTIME_TICKET_SECONDS = env.int("REALTIME_TICKET_SECONDS", default=30)
 # How long a match lasts in the iCalendar feeds (the schedule has start times only).
 CALENDAR_MATCH_MINUTES = env.int("CALENDAR_MATCH_MINUTES", default=45)
+# A burst of results to one tournament sends at most one standings message per this many seconds
+# (the last one exact, from a Celery task); 0 sends one per result.
+STANDINGS_COALESCE_SECONDS = env.int("STANDINGS_COALESCE_SECONDS", default=1)
 
 # --- OCR of result screenshots ----------------------------------------------------------
 SCREENSHOT_MAX_BYTES = env.int("SCREENSHOT_MAX_BYTES", default=10 * 1024 * 1024)

@@ -4,11 +4,12 @@ Every change is an F() increment on a row created up front, so concurrent result
 different matches never lose an update.
 """
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 
-from competitions.models import Match, MatchResult, PlayerStats, RegistrationPlayer, TeamStats, Tournament
+from competitions.models import Match, PlayerStats, RegistrationPlayer, TeamStats, Tournament
 
 
 def _bump(model, key: str, ids: Iterable[int], **deltas: int) -> None:
@@ -38,31 +39,69 @@ def tournament_won(*, tournament: Tournament, team_id: int) -> None:
     _bump(PlayerStats, "user", starters(tournament, [team_id]).get(team_id, []), tournaments_won=1)
 
 
-def br_results_applied(*, tournament: Tournament, results: Iterable[MatchResult], sign: int) -> None:
-    """sign=-1 takes back a result being corrected."""
-    results = list(results)
-    rostered = starters(tournament, [r.team_id for r in results])
-    for result in results:
-        win = int(result.placement == 1)
-        _bump(
-            TeamStats, "team", [result.team_id],
-            matches_played=sign, wins=sign * win, kills=sign * result.kills,
-            placement_total=sign * result.placement, placements_counted=sign,
-        )  # fmt: skip
-        # Who played: the players credited with kills, else the rostered starters.
-        players = [int(uid) for uid in result.player_kills] or rostered.get(result.team_id, [])
-        _bump(
-            PlayerStats, "user", players,
-            matches_played=sign, wins=sign * win, placement_total=sign * result.placement, placements_counted=sign,
-        )  # fmt: skip
-        for user_id, kills in result.player_kills.items():
-            _bump(PlayerStats, "user", [int(user_id)], kills=sign * kills)
+def _bump_many(model, key: str, deltas: dict[int, Counter]) -> None:
+    """Many rows, each by its own amounts, in a fixed number of statements whatever their count: lock
+    the rows in primary-key order (concurrent tasks never deadlock), create the missing ones (rarely
+    any: tournament_started creates them), then one UPDATE with a CASE per field."""
+    deltas = {i: d for i, d in deltas.items() if any(d.values())}
+    if not deltas:
+        return
+    ids = sorted(deltas)
+    existing = set(model.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    if missing := [i for i in ids if i not in existing]:
+        model.objects.bulk_create([model(**{f"{key}_id": i}) for i in missing], ignore_conflicts=True)
+    fields = sorted({field for d in deltas.values() for field, amount in d.items() if amount})
+    model.objects.filter(pk__in=ids).update(
+        **{
+            field: F(field)
+            + Case(
+                *[When(pk=i, then=Value(d[field])) for i, d in deltas.items() if d[field]],
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            for field in fields
+        }
+    )
 
 
-def h2h_result_applied(*, match: Match, sign: int) -> None:
-    teams = [match.home_team_id, match.away_team_id]
-    rostered = starters(match.tournament, teams)
-    for team_id in teams:
-        win = int(match.winner_id == team_id)
-        _bump(TeamStats, "team", [team_id], matches_played=sign, wins=sign * win)
-        _bump(PlayerStats, "user", rostered.get(team_id, []), matches_played=sign, wins=sign * win)
+def results_change_applied(
+    *, match: Match, before: dict | None, after: dict, rosters: dict[int, list[tuple[int, bool]]]
+) -> None:
+    """Career stats moved by one results change: `after` counts, `before` (a corrected result) is
+    taken back. Snapshots are ResultAudit's; rosters maps team -> [(user_id, is_substitute)]."""
+    teams: dict[int, Counter] = defaultdict(Counter)
+    players: dict[int, Counter] = defaultdict(Counter)
+    for snapshot, sign in ((before, -1), (after, 1)):
+        for team_id, win, placement, kills, player_kills in _outcomes(match, snapshot):
+            starters = [user for user, substitute in rosters.get(team_id, []) if not substitute]
+            teams[team_id].update(matches_played=sign, wins=sign * win)
+            # Who played: the players credited with kills, else the rostered starters.
+            for user_id in [int(u) for u in player_kills] or starters:
+                players[user_id].update(matches_played=sign, wins=sign * win)
+            if placement is not None:
+                teams[team_id].update(kills=sign * kills, placement_total=sign * placement, placements_counted=sign)
+                for user_id in [int(u) for u in player_kills] or starters:
+                    players[user_id].update(placement_total=sign * placement, placements_counted=sign)
+                for user_id, user_kills in player_kills.items():
+                    players[int(user_id)].update(kills=sign * user_kills)
+    _bump_many(TeamStats, "team", teams)
+    _bump_many(PlayerStats, "user", players)
+
+
+def _outcomes(match: Match, snapshot: dict | None):
+    """(team_id, win, placement or None, kills, player_kills) per team of a result snapshot."""
+    if not snapshot:
+        return
+    if "results" in snapshot:
+        for row in snapshot["results"]:
+            yield (
+                row["team_id"],
+                int(row["placement"] == 1),
+                row["placement"],
+                row["kills"],
+                row.get("player_kills", {}),
+            )
+        return
+    home, away = snapshot["home_score"], snapshot["away_score"]
+    yield match.home_team_id, int(home > away), None, 0, {}
+    yield match.away_team_id, int(away > home), None, 0, {}

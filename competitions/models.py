@@ -267,6 +267,9 @@ class ResultAudit(models.Model):
     before = models.JSONField(null=True)
     after = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the after-commit task that moves career stats and notifies the players by this change
+    # (after minus before), in the same transaction: a retried task finds it set and does nothing.
+    applied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

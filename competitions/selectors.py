@@ -5,7 +5,17 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, V
 
 from accounts.models import User
 from arena.exceptions import NotFound
-from competitions.models import Game, Group, Match, Registration, RegistrationPlayer, Round, Standing, Tournament
+from competitions.models import (
+    Game,
+    Group,
+    Match,
+    MatchResult,
+    Registration,
+    RegistrationPlayer,
+    Round,
+    Standing,
+    Tournament,
+)
 
 PLAN_ORDER = Case(
     When(listing_plan=Tournament.ListingPlan.PREMIUM, then=Value(0)),
@@ -52,14 +62,32 @@ def tournament_list(
     return tournaments.order_by("plan_order", "starts_at", "id")
 
 
-def tournament_get(*, tournament_id: int, user: User | None, mode: str | None = None) -> Tournament:
-    tournament = (
-        tournament_list(user=user, mode=mode)
-        .select_related("winner", "runner_up", "third_place")
-        .filter(pk=tournament_id)
-        .first()
-    )
+def tournament_get(
+    *, tournament_id: int, user: User | None, mode: str | None = None, cached: bool = True
+) -> Tournament:
+    """One tournament as its page shows it, from the cache while nothing changed (the key carries the
+    tournament's version, bumped after every write): a spectator's read costs no query.
+    cached=False reads the database (and refreshes the cache), for a response right after a write."""
+    key = f"competitions:tournament:{tournament_id}:v{tournament_cache_version(tournament_id=tournament_id)}"
+    tournament = cache.get(key) if cached else None
     if tournament is None:
+        tournament = (
+            Tournament.objects.filter(pk=tournament_id)
+            .select_related("game", "host", "winner", "runner_up", "third_place")
+            .annotate(
+                registered_teams=Count(
+                    "registrations", filter=Q(registrations__status__in=Registration.ACTIVE), distinct=True
+                )
+            )
+            .first()
+        )
+        if tournament is None:
+            raise NotFound("No such tournament.")
+        cache.set(key, tournament, STANDINGS_CACHE_SECONDS)
+    visible = tournament.status != Tournament.Status.DRAFT or (
+        user is not None and user.is_authenticated and tournament.host_id == user.pk
+    )
+    if not visible or (mode and tournament.mode != mode):
         raise NotFound("No such tournament.")
     return tournament
 
@@ -88,7 +116,7 @@ def round_list(*, tournament: Tournament) -> QuerySet[Round]:
 
 def _matches() -> QuerySet[Match]:
     return Match.objects.select_related("round", "group", "home_team", "away_team", "winner").prefetch_related(
-        "results__team"
+        Prefetch("results", queryset=MatchResult.objects.select_related("team"))
     )
 
 
@@ -192,8 +220,19 @@ def _team(team) -> dict | None:
     return {"id": team.id, "name": team.name, "tag": team.tag} if team else None
 
 
-def match_payload(match: Match) -> dict:
-    """What spectators see of a match (never the room details)."""
+def match_payload(match: Match, *, results=None, teams: dict[int, dict] | None = None) -> dict:
+    """What spectators see of a match (never the room details). A battle-royale result being written
+    passes its MatchResults and the lobby's teams ({id: {id, name, tag}}), so nothing is read back."""
+    if results is None:
+        rows = [
+            {"team": _team(r.team), "placement": r.placement, "kills": r.kills, "points": r.points}
+            for r in match.results.all()
+        ]
+    else:
+        rows = [
+            {"team": dict(teams[r.team_id]), "placement": r.placement, "kills": r.kills, "points": r.points}
+            for r in sorted(results, key=lambda r: r.placement)
+        ]
     return {
         "id": match.pk,
         "number": match.number,
@@ -208,10 +247,7 @@ def match_payload(match: Match) -> dict:
         "home_score": match.home_score,
         "away_score": match.away_score,
         "winner": _team(match.winner),
-        "results": [
-            {"team": _team(r.team), "placement": r.placement, "kills": r.kills, "points": r.points}
-            for r in match.results.all()
-        ],
+        "results": rows,
     }
 
 

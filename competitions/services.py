@@ -1,9 +1,12 @@
 """Writes for tournaments and scrims: lifecycle, registration, rounds, results, winners."""
 
+import logging
 import math
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
@@ -29,6 +32,8 @@ from competitions.models import (
 SCRIM_MAX_TEAMS = 25
 SCRIM_MAX_MATCHES = 6
 MAX_LOBBY_TEAMS = 25
+
+logger = logging.getLogger(__name__)
 
 EDITABLE_BEFORE_START = {
     "title", "description", "rules", "prize_pool", "entry_fee", "max_teams", "registration_opens_at",
@@ -60,9 +65,15 @@ def _publish_after_commit(tournament_id: int, event_type: str, data: dict) -> No
     cached reads, then announce on its topic."""
     from realtime.publish import publish
 
+    _cache_invalidate_after_commit(tournament_id)
+    transaction.on_commit(lambda: publish(f"tournament.{tournament_id}", event_type, data))
+
+
+def _cache_invalidate_after_commit(tournament_id: int) -> None:
+    """Every write to a tournament (or what its reads show: registrations, results) ends here, so the
+    cached reads (selectors.tournament_get, standings_rows) never outlive the change."""
     # robust: a cache outage must not turn a committed change into a 500.
     transaction.on_commit(lambda: selectors.tournament_cache_invalidate(tournament_id=tournament_id), robust=True)
-    transaction.on_commit(lambda: publish(f"tournament.{tournament_id}", event_type, data))
 
 
 def _publish(topic: str, event_type: str, data: dict) -> None:
@@ -107,14 +118,57 @@ def _rostered_users(tournament: Tournament, team_ids=None) -> list[int]:
     return list(players.values_list("user_id", flat=True))
 
 
-def _publish_standings(tournament_id: int) -> None:
-    """Computed once per change, after commit, for every spectator at once."""
-    from competitions.selectors import standings_table
+def standings_publish(*, tournament_id: int) -> None:
+    """Read the overall table and announce it. The tournament row lock makes concurrent publishers
+    read and send in turn, so the last message sent is the latest table."""
     from realtime.publish import publish
 
-    publish(
-        f"tournament.{tournament_id}", "standings.updated", {"overall": standings_table(tournament_id=tournament_id)}
-    )
+    with transaction.atomic():
+        list(Tournament.objects.select_for_update().filter(pk=tournament_id).values_list("pk", flat=True))
+        table = selectors.standings_table(tournament_id=tournament_id)
+        publish(f"tournament.{tournament_id}", "standings.updated", {"overall": table})
+
+
+def _standings_keys(tournament_id: int) -> tuple[str, str]:
+    return f"competitions:standings:{tournament_id}:recent", f"competitions:standings:{tournament_id}:pending"
+
+
+def standings_publish_coalesced(*, tournament_id: int) -> None:
+    """After each commit that moved standings. A burst of results to one tournament becomes at most
+    one standings message per STANDINGS_COALESCE_SECONDS, and the last one is always exact:
+
+    * a trailing publish is pending: it will read this commit, nothing to do;
+    * nothing sent in the last window: send now (an isolated result is seen at once);
+    * otherwise one trailing Celery task is queued for the end of the window. It clears its pending
+      mark before it reads, so every commit is either read by it or queues the next one.
+
+    STANDINGS_COALESCE_SECONDS = 0 sends on every commit."""
+    window = settings.STANDINGS_COALESCE_SECONDS
+    recent, pending = _standings_keys(tournament_id)
+    now = True
+    if window > 0:
+        try:
+            if cache.get(pending) or not cache.add(recent, 1, timeout=window):
+                now = False
+                if cache.add(pending, 1, timeout=window + 300):
+                    from competitions.tasks import publish_standings
+
+                    publish_standings.apply_async((tournament_id,), countdown=window)
+        except Exception:
+            # Cache or broker unreachable: send now rather than leave spectators on an old table.
+            logger.exception("Could not coalesce the standings of tournament %s", tournament_id)
+            now = True
+    if now:
+        standings_publish(tournament_id=tournament_id)
+
+
+def standings_publish_trailing(*, tournament_id: int) -> None:
+    """The trailing edge (competitions.tasks.publish_standings): clear the pending mark first, so a
+    commit after this point queues another publish, then open a new window and send."""
+    recent, pending = _standings_keys(tournament_id)
+    cache.delete(pending)
+    cache.set(recent, 1, timeout=max(1, settings.STANDINGS_COALESCE_SECONDS))
+    standings_publish(tournament_id=tournament_id)
 
 
 def _validate_structure(tournament: Tournament) -> None:
@@ -172,21 +226,34 @@ def _ensure_future(data: dict) -> None:
 
 
 @transaction.atomic
-def tournament_create(*, host: User, game_slug: str, mode: str, data: dict) -> Tournament:
+def tournament_create(
+    *, host: User, game_slug: str, mode: str, data: dict, requested_mode: str | None = None
+) -> Tournament:
+    """`requested_mode` is the body's `mode`, if any: it must agree with the endpoint's `mode`."""
     if not host.is_verified_host:
         raise PermissionDenied("Only verified hosts can create tournaments.", code="host_not_verified")
     game = Game.objects.filter(slug=game_slug).first()
     if game is None:
         raise Invalid(f"Unknown game {game_slug!r}; see GET /api/games.", code="unknown_game")
+    if requested_mode is not None and requested_mode != mode:
+        raise Invalid(f"This endpoint creates a {mode}; the body asks for a {requested_mode}.", code="mode_mismatch")
     data = dict(data)
     if game.format == Game.Format.BATTLE_ROYALE:
+        if data.get("format", Tournament.BracketFormat.GROUPS) != Tournament.BracketFormat.GROUPS:
+            raise Invalid(
+                f"{game.name} is a battle royale: it always plays groups; leave out format.",
+                code="format_not_for_battle_royale",
+            )
         data["format"] = Tournament.BracketFormat.GROUPS
         data.setdefault("points_table", list(game.points_table))
         data.setdefault("kill_points", game.kill_points)
     else:
         data.setdefault("format", Tournament.BracketFormat.SINGLE_ELIMINATION)
         if data["format"] == Tournament.BracketFormat.GROUPS:
-            raise Invalid(f"{game.name} is head to head; pick an elimination, round-robin or Swiss format.")
+            raise Invalid(
+                f"{game.name} is head to head; pick an elimination, round-robin or Swiss format.",
+                code="format_not_for_head_to_head",
+            )
     if mode == Tournament.Mode.SCRIM:
         data.setdefault("rounds_count", 1)
     _ensure_future(data)
@@ -219,6 +286,7 @@ def tournament_update(*, tournament_id: int, user: User, data: dict) -> Tourname
     _validate_structure(tournament)
     tournament.full_clean()
     tournament.save()
+    _cache_invalidate_after_commit(tournament.pk)
     return tournament
 
 
@@ -248,6 +316,7 @@ def tournament_banner_set(*, tournament_id: int, user: User, image: UploadedFile
             _banner_files_delete_on_commit(tournament)
             tournament.banner.name, tournament.banner_thumbnail.name = names
             tournament.save(update_fields=["banner", "banner_thumbnail", "updated_at"])
+            _cache_invalidate_after_commit(tournament.pk)
     except BaseException:
         files_delete(storage, *names)
         raise
@@ -262,6 +331,7 @@ def tournament_banner_delete(*, tournament_id: int, user: User) -> Tournament:
     _banner_files_delete_on_commit(tournament)
     tournament.banner = tournament.banner_thumbnail = ""
     tournament.save(update_fields=["banner", "banner_thumbnail", "updated_at"])
+    _cache_invalidate_after_commit(tournament.pk)
     return tournament
 
 
@@ -286,6 +356,7 @@ def tournament_publish(*, tournament_id: int, user: User) -> Tournament:
     tournament.status = Tournament.Status.REGISTRATION_OPEN
     tournament.published_at = timezone.now()
     tournament.save(update_fields=["status", "published_at", "updated_at"])
+    _cache_invalidate_after_commit(tournament.pk)
     return tournament
 
 
@@ -296,6 +367,7 @@ def tournament_cancel_or_delete(*, tournament_id: int, user: User) -> None:
     _require_owner(tournament, user)
     if tournament.status == Tournament.Status.DRAFT:
         _banner_files_delete_on_commit(tournament)
+        _cache_invalidate_after_commit(tournament.pk)
         tournament.delete()
         return
     if tournament.status in (Tournament.Status.COMPLETED, Tournament.Status.CANCELLED):
@@ -315,6 +387,7 @@ def _registration_release(registration: Registration, *, status: str) -> None:
     registration.status = status
     registration.save(update_fields=["status"])
     registration.players.all().delete()
+    _cache_invalidate_after_commit(registration.tournament_id)
     if was_paid:
         registration_refund(registration=registration)
 
@@ -323,6 +396,7 @@ def _registration_release(registration: Registration, *, status: str) -> None:
 def tournament_listing_paid(*, tournament_id: int) -> bool:
     """Called by the wallet inside the payment's transition to succeeded. False when there is
     nothing to deliver (already paid, or gone), so the wallet refunds it."""
+    _cache_invalidate_after_commit(tournament_id)
     return bool(
         Tournament.objects.filter(pk=tournament_id, listing_paid_at__isnull=True).update(listing_paid_at=timezone.now())
     )
@@ -340,6 +414,7 @@ def registration_confirm_paid(*, registration_id: int) -> bool:
         return False
     registration.status = Registration.Status.CONFIRMED
     registration.save(update_fields=["status"])
+    _cache_invalidate_after_commit(registration.tournament_id)
     _notify(
         registration.players.values_list("user_id", flat=True),
         "registration_confirmed",
@@ -583,6 +658,8 @@ def round_advance(*, tournament_id: int, number: int, user: User) -> Round:
     round_.status = Round.Status.COMPLETED
     round_.save(update_fields=["status"])
     next_round = _build_br_round(tournament, number + 1, [team_id for _, _, team_id in qualified])
+    # A new stage: the overall table now leads with the teams still in (unranked until they play).
+    Standing.objects.bulk_update(_br_overall_derive(_br_standings_locked(tournament)), BR_FIELDS)
     _publish_after_commit(tournament.pk, "round.advanced", {"round": number + 1, "teams": len(qualified)})
     return next_round
 
@@ -602,36 +679,20 @@ def _match_locked(match_id: int) -> Match:
     return match
 
 
-def _br_scopes(match: Match) -> list[tuple[Q, Q]]:
-    """(standing rows of the scope, the match results that count in it) for group, round, overall."""
-    return [
-        (Q(group=match.group), Q(match__group=match.group)),
-        (Q(round=match.round, group__isnull=True), Q(match__round=match.round)),
-        (Q(tournament=match.tournament, round__isnull=True, group__isnull=True), Q(match__tournament=match.tournament)),
-    ]
+BR_FIELDS = ["points", "wins", "placement_points", "kills", "matches_played", "rank", "decided_by"]
 
 
-def _apply_br(match: Match, results: Iterable[MatchResult], sign: int) -> None:
-    tournament = match.tournament
-    results = list(results)
-    if not results:
-        return
-    by_team = {result.team_id: result for result in results}
-    for scope, _ in _br_scopes(match):
-        rows = list(Standing.objects.select_for_update().filter(scope, team_id__in=by_team))
-        for row in rows:
-            result = by_team[row.team_id]
-            totals = standings.br_totals_add(
-                _br_totals(row),
-                placement=result.placement,
-                kills=result.kills,
-                table=tournament.points_table,
-                kill_points=tournament.kill_points,
-                sign=sign,
-            )
-            row.points, row.wins, row.placement_points = totals.points, totals.wins, totals.placement_points
-            row.kills, row.matches_played = totals.kills, totals.matches_played
-        Standing.objects.bulk_update(rows, ["points", "wins", "placement_points", "kills", "matches_played"])
+def _br_standings_locked(tournament: Tournament, group: Group | None = None) -> list[Standing]:
+    """Every standing row a battle-royale change can move, locked in one global order (primary key):
+    the group's rows (if any), every round's rows (their orders make the overall one) and the overall
+    table. Concurrent results for one tournament queue on the same rows in the same order instead of
+    deadlocking, and each reranks totals no other transaction is changing."""
+    return list(
+        Standing.objects.select_for_update(of=("self",))
+        .filter(Q(group=group) | Q(group__isnull=True) if group else Q(group__isnull=True), tournament=tournament)
+        .annotate(round_number=F("round__number"))
+        .order_by("pk")
+    )
 
 
 def _br_totals(row: Standing) -> standings.BRTotals:
@@ -645,21 +706,72 @@ def _br_totals(row: Standing) -> standings.BRTotals:
     )
 
 
-def _rerank_br(match: Match) -> None:
-    for scope, counted in _br_scopes(match):
-        rows = list(Standing.objects.filter(scope))
-        totals = [_br_totals(row) for row in rows]
-        tied = _teams_tied_on_aggregates(totals)
+def _br_set(row: Standing, totals: standings.BRTotals, ranked: standings.RankedRow | None = None) -> None:
+    row.points, row.wins, row.placement_points = totals.points, totals.wins, totals.placement_points
+    row.kills, row.matches_played = totals.kills, totals.matches_played
+    if ranked is not None:
+        row.rank, row.decided_by = ranked.rank, ranked.decided_by or ""
+
+
+def _br_standings_apply(match: Match, rows: list[Standing], changes: list[tuple[MatchResult, int]]) -> None:
+    """Move the match's group and round tables by `changes` ((result, +1 or -1), the -1s taking back
+    a corrected result), rerank them, derive the overall table, and write it all in one statement.
+    The match's new results must already be stored (the last tie-breaker reads them)."""
+    tournament = match.tournament
+    group_rows = [row for row in rows if row.group_id == match.group_id]
+    round_rows = [row for row in rows if row.group_id is None and row.round_id == match.round_id]
+    for row in group_rows + round_rows:
+        totals = _br_totals(row)
+        for result, sign in changes:
+            if result.team_id == row.team_id:
+                totals = standings.br_totals_add(
+                    totals, placement=result.placement, kills=result.kills, table=tournament.points_table,
+                    kill_points=tournament.kill_points, sign=sign,
+                )  # fmt: skip
+        _br_set(row, totals)
+    tied = _teams_tied_on_aggregates([_br_totals(row) for row in group_rows]) | _teams_tied_on_aggregates(
+        [_br_totals(row) for row in round_rows]
+    )
+    history: list[tuple[int, int, int, int]] = []
+    if tied:
+        # Only teams tied on every aggregate need match history, for the last tie-breaker.
+        history = list(
+            MatchResult.objects.filter(match__round=match.round, team_id__in=tied).values_list(
+                "team_id", "match__group_id", "match__number", "placement"
+            )
+        )
+    for scope_rows, in_group in ((group_rows, True), (round_rows, False)):
         placements: dict[int, list[tuple[int, int]]] = {}
-        if tied:
-            # Only teams tied on every aggregate need match history, for the last tie-breaker.
-            history = MatchResult.objects.filter(counted, team_id__in=tied)
-            for team_id, number, placement in history.values_list("team_id", "match__number", "placement"):
+        for team_id, group_id, number, placement in history:
+            if not in_group or group_id == match.group_id:
                 placements.setdefault(team_id, []).append((number, placement))
-        ranked = {row.team_id: row for _, row in standings.br_rank(totals, placements=placements)}
-        for row in rows:
-            row.rank, row.decided_by = ranked[row.team_id].rank, ranked[row.team_id].decided_by or ""
-        Standing.objects.bulk_update(rows, ["rank", "decided_by"])
+        _br_rank_rows(scope_rows, placements)
+    overall = _br_overall_derive(rows)
+    Standing.objects.bulk_update(group_rows + round_rows + overall, BR_FIELDS)
+
+
+def _br_rank_rows(rows: list[Standing], placements: dict[int, list[tuple[int, int]]]) -> None:
+    ranked = {row.team_id: row for _, row in standings.br_rank([_br_totals(r) for r in rows], placements=placements)}
+    for row in rows:
+        row.rank, row.decided_by = ranked[row.team_id].rank, ranked[row.team_id].decided_by or ""
+
+
+def _br_overall_derive(rows: list[Standing]) -> list[Standing]:
+    """The overall rows (in `rows`, with every round's rows) set from the stages: the final round's
+    order, then the teams that went out in each earlier round (standings.br_stages_rank)."""
+    stages: dict[int, list[tuple[standings.BRTotals, standings.RankedRow]]] = {}
+    for row in rows:
+        if row.group_id is None and row.round_id is not None:
+            ranked = standings.RankedRow(team_id=row.team_id, rank=row.rank, decided_by=row.decided_by or None)
+            stages.setdefault(row.round_number, []).append((_br_totals(row), ranked))
+    derived = {
+        totals.team_id: (totals, ranked)
+        for totals, ranked in standings.br_stages_rank([stages[number] for number in sorted(stages)])
+    }
+    overall = [row for row in rows if row.round_id is None and row.group_id is None and row.team_id in derived]
+    for row in overall:
+        _br_set(row, *derived[row.team_id])
+    return overall
 
 
 def _teams_tied_on_aggregates(totals: list[standings.BRTotals]) -> set[int]:
@@ -671,13 +783,19 @@ def _teams_tied_on_aggregates(totals: list[standings.BRTotals]) -> set[int]:
 
 def _snapshot(match: Match) -> dict:
     if match.tournament.is_battle_royale:
-        return {
-            "results": [
-                {"team_id": r.team_id, "placement": r.placement, "kills": r.kills}
-                for r in match.results.order_by("placement")
-            ]
-        }
+        return _br_snapshot(match.results.all())
     return {"home_score": match.home_score, "away_score": match.away_score}
+
+
+def _br_snapshot(results: Iterable[MatchResult], *, player_kills: bool = False) -> dict:
+    """What spectators see of a battle-royale result; the audit also keeps who got the kills."""
+    return {
+        "results": [
+            {"team_id": r.team_id, "placement": r.placement, "kills": r.kills}
+            | ({"player_kills": r.player_kills} if player_kills and r.player_kills else {})
+            for r in sorted(results, key=lambda r: r.placement)
+        ]
+    }
 
 
 def _require_playable(match: Match, user: User) -> None:
@@ -726,7 +844,8 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
     _require_playable(match, user)
     if match.round.status == Round.Status.COMPLETED:
         raise Conflict("This round has been advanced; its results are final.", code="round_closed")
-    lobby = set(match.group.teams.values_list("id", flat=True))
+    teams = {team["id"]: team for team in match.group.teams.values("id", "name", "tag")}
+    lobby = set(teams)
     seen = [entry["team_id"] for entry in entries]
     errors = []
     unknown = sorted(set(seen) - lobby)
@@ -752,10 +871,9 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
     if errors:
         raise Invalid("Invalid results: " + "; ".join(errors) + ".", code="invalid_results")
 
-    before = _snapshot(match) if match.status == Match.Status.COMPLETED else None
+    rows = _br_standings_locked(match.tournament, match.group)
     old = list(match.results.all())
-    _apply_br(match, old, sign=-1)
-    career.br_results_applied(tournament=match.tournament, results=old, sign=-1)
+    before = _br_snapshot(old, player_kills=True) if match.status == Match.Status.COMPLETED else None
     match.results.all().delete()
     tournament = match.tournament
     new = []
@@ -778,10 +896,8 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
             )
         )
     MatchResult.objects.bulk_create(new)
-    _apply_br(match, new, sign=1)
-    career.br_results_applied(tournament=tournament, results=new, sign=1)
-    _rerank_br(match)
-    _match_completed(match, user=user, before=before)
+    _br_standings_apply(match, rows, [(result, -1) for result in old] + [(result, 1) for result in new])
+    _match_completed(match, user=user, before=before, results=new, teams=teams)
     return match
 
 
@@ -801,20 +917,22 @@ def match_results_record_h2h(*, match_id: int, user: User, home_score: int, away
     if elimination and home_score == away_score:
         raise Invalid("Elimination matches need a winner; draws are not allowed.", code="draw_not_allowed")
     before = None
+    # Matches before standings, as the battle-royale path: the matches this result feeds are locked
+    # now, not after the table, so a result posted to one of them at the same time cannot deadlock.
+    list(_progressed_matches(match).select_for_update().order_by("pk").values_list("pk", flat=True))
+    rows = _h2h_standings_locked(tournament)
     if match.status == Match.Status.COMPLETED:
         before = _snapshot(match)
         if _progressed_matches(match).filter(status=Match.Status.COMPLETED).exists():
             raise Conflict("A later match that depends on this result has been played.", code="result_locked")
-        _apply_h2h(match, sign=-1)
-        career.h2h_result_applied(match=match, sign=-1)
+        _apply_h2h(match, rows, sign=-1)
         _unplace(match)
     match.home_score, match.away_score = home_score, away_score
     match.winner_id = None if home_score == away_score else (
         match.home_team_id if home_score > away_score else match.away_team_id
     )  # fmt: skip
-    _apply_h2h(match, sign=1)
-    career.h2h_result_applied(match=match, sign=1)
-    _rerank_h2h(tournament)
+    _apply_h2h(match, rows, sign=1)
+    _rerank_h2h(rows)
     home_won = match.winner_id == match.home_team_id
     # GF2 (the bracket reset) is only played when the losers-bracket champion wins GF.
     reset_skipped = match.key == "GF" and not brackets.grand_final_needs_reset("home" if home_won else "away")
@@ -825,14 +943,19 @@ def match_results_record_h2h(*, match_id: int, user: User, home_score: int, away
     return match
 
 
-def _apply_h2h(match: Match, *, sign: int) -> None:
-    rows = {
-        row.team_id: row
-        for row in Standing.objects.select_for_update().filter(
-            tournament=match.tournament, round__isnull=True, group__isnull=True,
-            team_id__in=[match.home_team_id, match.away_team_id],
-        )
-    }  # fmt: skip
+H2H_FIELDS = ["matches_played", "wins", "draws", "losses", "score_for", "score_against", "points", "rank", "decided_by"]
+
+
+def _h2h_standings_locked(tournament: Tournament) -> dict[int, Standing]:
+    """The whole table, locked in one global order (primary key): a result reranks every row, so
+    concurrent results for one tournament queue here instead of deadlocking."""
+    rows = Standing.objects.select_for_update(of=("self",)).filter(
+        tournament=tournament, round__isnull=True, group__isnull=True
+    )
+    return {row.team_id: row for row in rows.order_by("pk")}
+
+
+def _apply_h2h(match: Match, rows: dict[int, Standing], *, sign: int) -> None:
     for team_id, score_for, score_against in (
         (match.home_team_id, match.home_score, match.away_score),
         (match.away_team_id, match.away_score, match.home_score),
@@ -841,9 +964,6 @@ def _apply_h2h(match: Match, *, sign: int) -> None:
         totals = standings.h2h_totals_add(_h2h_totals(row), score_for=score_for, score_against=score_against, sign=sign)
         row.matches_played, row.wins, row.draws, row.losses = totals.played, totals.wins, totals.draws, totals.losses
         row.score_for, row.score_against, row.points = totals.score_for, totals.score_against, totals.points
-    Standing.objects.bulk_update(
-        rows.values(), ["matches_played", "wins", "draws", "losses", "score_for", "score_against", "points"]
-    )
 
 
 def _h2h_totals(row: Standing) -> standings.H2HTotals:
@@ -858,12 +978,12 @@ def _h2h_totals(row: Standing) -> standings.H2HTotals:
     )
 
 
-def _rerank_h2h(tournament: Tournament) -> None:
-    rows = list(Standing.objects.filter(tournament=tournament, round__isnull=True, group__isnull=True))
-    ranked = {row.team_id: row for _, row in standings.h2h_rank([_h2h_totals(row) for row in rows])}
-    for row in rows:
+def _rerank_h2h(rows: dict[int, Standing]) -> None:
+    """Rank the locked table and write it, totals and ranks, in one statement."""
+    ranked = {row.team_id: row for _, row in standings.h2h_rank([_h2h_totals(row) for row in rows.values()])}
+    for row in rows.values():
         row.rank, row.decided_by = ranked[row.team_id].rank, ranked[row.team_id].decided_by or ""
-    Standing.objects.bulk_update(rows, ["rank", "decided_by"])
+    Standing.objects.bulk_update(rows.values(), H2H_FIELDS)
 
 
 def _link(match: Match, link: str) -> tuple[Match, str] | None:
@@ -914,32 +1034,69 @@ def _auto_advance_byes(tournament: Tournament) -> None:
         _advance_bye(match)
 
 
-def _match_completed(match: Match, *, user: User, before: dict | None) -> None:
+def _match_completed(
+    match: Match,
+    *,
+    user: User,
+    before: dict | None,
+    results: list[MatchResult] | None = None,
+    teams: dict[int, dict] | None = None,
+) -> None:
+    """Only what must be in the request: the match, its audit and what spectators see. Career stats
+    and the players' notifications follow after commit in one task (match_result_effects_apply);
+    standings messages are coalesced per tournament (standings_publish_coalesced).
+    Battle royale passes its new results and the lobby's teams, so nothing is read back."""
     match.status = Match.Status.COMPLETED
     match.completed_at = timezone.now()
     match.save()
-    ResultAudit.objects.create(match=match, actor=user, before=before, after=_snapshot(match))
     tournament = match.tournament
+    if results is not None:
+        public, after = _br_snapshot(results), _br_snapshot(results, player_kills=True)
+    else:
+        public = after = _snapshot(match)
+    audit = ResultAudit.objects.create(match=match, actor=user, before=before, after=after)
     if tournament.format == Tournament.BracketFormat.SWISS:
         _swiss_next_round(tournament, match.round)
-    _publish_after_commit(tournament.pk, "match.result", {"match_id": match.pk, **_snapshot(match)})
-    transaction.on_commit(lambda: _publish_standings(tournament.pk))
-    _publish_match_after_commit(match.pk, "match.result")
-    result_teams = (
-        [match.home_team_id, match.away_team_id]
-        if not tournament.is_battle_royale
-        else list(match.results.values_list("team_id", flat=True))
-    )
+    _publish_after_commit(tournament.pk, "match.result", {"match_id": match.pk, **public})
+    transaction.on_commit(lambda: standings_publish_coalesced(tournament_id=tournament.pk))
+    if results is not None:
+        payload = selectors.match_payload(match, results=results, teams=teams)
+        transaction.on_commit(lambda: _publish(f"match.{match.pk}", "match.result", payload))
+    else:
+        _publish_match_after_commit(match.pk, "match.result")
+    from competitions.tasks import apply_result_effects
+
+    transaction.on_commit(lambda: apply_result_effects.delay(audit.pk))
+    if _tournament_finished(tournament, match):
+        from competitions.tasks import select_winner
+
+        transaction.on_commit(lambda: select_winner.delay(tournament.pk))
+
+
+@transaction.atomic
+def match_result_effects_apply(*, audit_id: int) -> bool:
+    """Career stats and the players' "results posted" notifications of one results change, exactly
+    once: the audit row is claimed in the same transaction. False when it was already applied."""
+    if not ResultAudit.objects.filter(pk=audit_id, applied_at__isnull=True).update(applied_at=timezone.now()):
+        return False
+    audit = ResultAudit.objects.select_related("match__tournament").get(pk=audit_id)
+    match, tournament = audit.match, audit.match.tournament
+    team_ids = {
+        team_id for snapshot in (audit.before, audit.after) for team_id, *_ in career._outcomes(match, snapshot)
+    }
+    rosters: dict[int, list[tuple[int, bool]]] = {}
+    rows = RegistrationPlayer.objects.filter(tournament=tournament, registration__team_id__in=team_ids)
+    for team_id, user_id, substitute in rows.values_list("registration__team_id", "user_id", "is_substitute"):
+        rosters.setdefault(team_id, []).append((user_id, substitute))
+    career.results_change_applied(match=match, before=audit.before, after=audit.after, rosters=rosters)
+    posted = {team_id for team_id, *_ in career._outcomes(match, audit.after)}
     _notify(
-        _rostered_users(tournament, result_teams),
+        [user_id for team_id in posted for user_id, _ in rosters.get(team_id, [])],
         "results_posted",
         f"Results posted: {tournament.title}, match {match.number}",
         data={"tournament_id": tournament.pk, "match_id": match.pk},
     )
-    if _tournament_finished(tournament):
-        from competitions.tasks import select_winner
-
-        transaction.on_commit(lambda: select_winner.delay(tournament.pk))
+    return True
 
 
 def _swiss_next_round(tournament: Tournament, round_: Round) -> None:
@@ -966,9 +1123,13 @@ def _swiss_next_round(tournament: Tournament, round_: Round) -> None:
     _auto_advance_byes(tournament)
 
 
-def _tournament_finished(tournament: Tournament) -> bool:
+def _tournament_finished(tournament: Tournament, match: Match | None = None) -> bool:
     if tournament.is_battle_royale:
-        last = tournament.rounds.filter(number=tournament.rounds_count).first()
+        if match is not None:
+            # Only a result in the final round can finish it.
+            last = match.round if match.round.number == tournament.rounds_count else None
+        else:
+            last = tournament.rounds.filter(number=tournament.rounds_count).first()
         return last is not None and not last.matches.exclude(status=Match.Status.COMPLETED).exists()
     if tournament.format == Tournament.BracketFormat.DOUBLE_ELIMINATION:
         grand_final = tournament.matches.get(key="GF")

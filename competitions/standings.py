@@ -207,3 +207,44 @@ def _sign(value: int) -> int:
 def _check_sign(sign: int) -> None:
     if sign not in (1, -1):
         raise ValueError(f"sign must be 1 or -1, not {sign}")
+
+
+STAGE = "stage"
+
+
+def br_stages_rank(
+    stages: Sequence[Sequence[tuple[BRTotals, RankedRow]]],
+) -> list[tuple[BRTotals, RankedRow]]:
+    """The overall order of a battle royale played in stages (rounds), given each stage's ranked rows,
+    earliest stage first.
+
+    Every team of the final stage comes first, in that stage's order; below them the teams that went
+    out in each earlier stage, latest stage first, each block in the order of the stage it went out in.
+    A team's row carries its totals from the stage it finished in, so the winner of the final stage is
+    always rank 1 and every row is comparable with the one above. ``decided_by`` follows the module's
+    rules within a block; the first row of each earlier block is ``"stage"`` (it went out earlier).
+    Rows of a stage nobody has played yet (rank 0) stay unranked, at the top.
+    """
+    ranked: list[tuple[BRTotals, RankedRow]] = []
+    placed: set[int] = set()
+    for stage in reversed(stages):
+        block = sorted(
+            (pair for pair in stage if pair[0].team_id not in placed), key=lambda p: (p[1].rank, p[0].team_id)
+        )
+        for index, (totals, row) in enumerate(block):
+            position = len(ranked) + 1
+            if row.rank == 0:  # a stage nobody has played yet: unranked (0), as its own table shows
+                ranked.append((totals, RankedRow(team_id=totals.team_id, rank=0, decided_by=None)))
+            elif not ranked:
+                ranked.append((totals, RankedRow(team_id=totals.team_id, rank=1, decided_by=None)))
+            elif index == 0:
+                ranked.append((totals, RankedRow(team_id=totals.team_id, rank=position, decided_by=STAGE)))
+            elif row.rank == block[index - 1][1].rank:
+                ranked.append((totals, RankedRow(team_id=totals.team_id, rank=ranked[-1][1].rank, decided_by=TIED)))
+            else:
+                above = block[index - 1][0]
+                rule = next((name for name in RULES_BR[:-1] if _more_is_better(name)(above, totals)), RULES_BR[-1])
+                decided_by = None if rule == RULES_BR[0] else rule
+                ranked.append((totals, RankedRow(team_id=totals.team_id, rank=position, decided_by=decided_by)))
+        placed.update(totals.team_id for totals, _ in block)
+    return ranked

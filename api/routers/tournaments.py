@@ -50,6 +50,11 @@ def _detail(request: HttpRequest, tournament_id: int, mode: str | None = None) -
     return selectors.tournament_get(tournament_id=tournament_id, user=_user(request), mode=mode)
 
 
+def _fresh(request: HttpRequest, tournament_id: int) -> Tournament:
+    """After a write: read past the cache (its invalidation runs once the change commits)."""
+    return selectors.tournament_get(tournament_id=tournament_id, user=_user(request), cached=False)
+
+
 @games_router.get("/games", response=list[GameOut])
 def list_games(request: HttpRequest):
     """The catalog: format, team size, default banner and default battle-royale points table."""
@@ -60,9 +65,11 @@ def list_games(request: HttpRequest):
 
 
 def _create(request: HttpRequest, payload: TournamentIn, mode: str):
-    data = payload.dict(exclude={"game"}, exclude_none=True)
-    tournament = services.tournament_create(host=request.user, game_slug=payload.game, mode=mode, data=data)
-    return Status(201, _detail(request, tournament.pk))
+    data = payload.dict(exclude={"game", "mode"}, exclude_none=True)
+    tournament = services.tournament_create(
+        host=request.user, game_slug=payload.game, mode=mode, requested_mode=payload.mode, data=data
+    )
+    return Status(201, _fresh(request, tournament.pk))
 
 
 @router.get("", auth=optional_jwt, response=list[TournamentOut])
@@ -74,8 +81,9 @@ def list_tournaments(request: HttpRequest, filters: Query[TournamentFilters]):
 
 @router.post("", auth=jwt_auth, response={201: TournamentDetailOut, **ERRORS})
 def create_tournament(request: HttpRequest, payload: TournamentIn):
-    """Verified hosts only. Creates a draft; publish it to open registration."""
-    return _create(request, payload, Tournament.Mode.TOURNAMENT)
+    """Verified hosts only. Creates a draft; publish it to open registration. `mode: "scrim"` creates a
+    scrim (as POST /api/scrims does)."""
+    return _create(request, payload, payload.mode or Tournament.Mode.TOURNAMENT)
 
 
 @router.get("/{tournament_id}", auth=optional_jwt, response={200: TournamentDetailOut, 404: ErrorOut})
@@ -87,7 +95,7 @@ def get_tournament(request: HttpRequest, tournament_id: int):
 def update_tournament(request: HttpRequest, tournament_id: int, payload: TournamentPatchIn):
     """Its host. Structure and fees are editable until the start; texts always."""
     services.tournament_update(tournament_id=tournament_id, user=request.user, data=payload.dict(exclude_unset=True))
-    return _detail(request, tournament_id)
+    return _fresh(request, tournament_id)
 
 
 @router.delete("/{tournament_id}", auth=jwt_auth, response={204: None, **ERRORS})
@@ -107,14 +115,14 @@ def upload_banner(request: HttpRequest, tournament_id: int, image: File[Uploaded
     metadata to fit 1600×600, plus a 480×270 thumbnail (`banner_thumbnail_url`). Replaces (and
     deletes) the previous one. Without one, the game's default banner is shown."""
     services.tournament_banner_set(tournament_id=tournament_id, user=request.user, image=image)
-    return _detail(request, tournament_id)
+    return _fresh(request, tournament_id)
 
 
 @router.delete("/{tournament_id}/banner", auth=jwt_auth, response={200: TournamentDetailOut, **ERRORS})
 def delete_banner(request: HttpRequest, tournament_id: int):
     """Its host. Deletes the uploaded banner and thumbnail; the game's default banner is shown again."""
     services.tournament_banner_delete(tournament_id=tournament_id, user=request.user)
-    return _detail(request, tournament_id)
+    return _fresh(request, tournament_id)
 
 
 @router.post("/{tournament_id}/announcements", auth=jwt_auth, response={202: AnnouncementOut, **ERRORS})
@@ -126,7 +134,7 @@ def announce(request: HttpRequest, tournament_id: int, payload: AnnouncementIn):
 @router.post("/{tournament_id}/publish", auth=jwt_auth, response={200: TournamentDetailOut, **ERRORS})
 def publish_tournament(request: HttpRequest, tournament_id: int):
     services.tournament_publish(tournament_id=tournament_id, user=request.user)
-    return _detail(request, tournament_id)
+    return _fresh(request, tournament_id)
 
 
 # --- registrations ----------------------------------------------------------------------------
@@ -185,7 +193,7 @@ def check_in(request: HttpRequest, tournament_id: int, registration_id: int):
 def start_tournament(request: HttpRequest, tournament_id: int):
     """Closes registration and builds round 1 (battle-royale groups by snake seeding, or the bracket)."""
     services.tournament_start(tournament_id=tournament_id, user=request.user)
-    return _detail(request, tournament_id)
+    return _fresh(request, tournament_id)
 
 
 @router.get("/{tournament_id}/rounds", auth=optional_jwt, response={200: list[RoundOut], 404: ErrorOut})
@@ -233,7 +241,7 @@ def select_winner(request: HttpRequest, tournament_id: int):
     safe to call again. The response shows the tournament as it is when the request returns."""
     _detail(request, tournament_id)
     services.tournament_winner_request(tournament_id=tournament_id, user=request.user)
-    return Status(202, _detail(request, tournament_id))
+    return Status(202, _fresh(request, tournament_id))
 
 
 # --- matches ------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from api.schemas.media import file_url, static_url
 
@@ -32,11 +32,20 @@ class GameOut(Schema):
 
 
 class TournamentIn(Schema):
+    # An unknown field is refused, not dropped: a misspelt or unsupported one would silently
+    # change what gets created.
+    model_config = ConfigDict(extra="forbid")
+
     game: str = Field(..., description="game slug from GET /api/games")
+    mode: Literal["tournament", "scrim"] | None = Field(
+        None, description="scrim: 1 round, at most 25 teams and 6 matches; POST /api/scrims implies it"
+    )
     title: Title
     description: LongText = ""
     rules: LongText = ""
-    format: Format | None = Field(None, description="head to head only; battle royale always plays groups")
+    format: Format | None = Field(
+        None, description="head to head only (refused for battle-royale games, which always play groups)"
+    )
     listing_plan: Plan = "basic"
     prize_pool: Paise = 0
     entry_fee: Paise = 0
@@ -60,6 +69,9 @@ NULLABLE = {"registration_opens_at", "registration_closes_at"}
 
 
 class TournamentPatchIn(Schema):
+    # Game, mode and format are fixed at creation: sending them is refused, not ignored.
+    model_config = ConfigDict(extra="forbid")
+
     title: Title | None = None
     description: LongText | None = None
     rules: LongText | None = None
@@ -316,7 +328,9 @@ class StandingOut(Schema):
     score_for: int
     score_against: int
     decided_by: str | None = Field(
-        None, description='the tie-breaker that separated this team from the one above ("tied": none did)'
+        None,
+        description='the tie-breaker that separated this team from the one above ("tied": none did; "stage": '
+        "in a multi-round battle royale's overall table, this team went out in an earlier round)",
     )
 
 

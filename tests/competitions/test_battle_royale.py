@@ -103,11 +103,17 @@ def test_sixteen_team_two_round_bgmi_tournament_end_to_end(api, host, django_cap
     expected_final = _expected_order(final_round_raw)
     assert [detail["winner"]["id"], detail["runner_up"]["id"], detail["third_place"]["id"]] == expected_final[:3]
 
+    # Overall: the final round's order, then the teams that went out in round 1 in their round-1 order,
+    # each with the totals of the round it finished in.
     overall = api.get_json(f"/api/tournaments/{tid}/standings").json()
-    assert [row["team"]["id"] for row in overall] == _expected_order(raw)
+    first_round_raw = [row for row in raw if row not in final_round_raw]
+    went_out = [team for team in _expected_order(first_round_raw) if team not in finalists]
+    assert [row["team"]["id"] for row in overall] == expected_final + went_out
+    assert overall[0]["team"]["id"] == detail["winner"]["id"]
+    assert overall[len(finalists)]["decided_by"] == "stage"
     by_team = {row["team"]["id"]: row for row in overall}
     for team_id in by_team:
-        mine = [r for r in raw if r[1] == team_id]
+        mine = [r for r in (final_round_raw if team_id in finalists else first_round_raw) if r[1] == team_id]
         assert by_team[team_id]["points"] == sum(_points(p, k)[1] for _, _, p, k in mine)
         assert by_team[team_id]["kills"] == sum(k for *_, k in mine)
         assert by_team[team_id]["matches_played"] == len(mine)

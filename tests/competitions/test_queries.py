@@ -129,3 +129,36 @@ def test_registration_list_queries_do_not_grow(api, host, django_assert_max_num_
         assert small_count == large_count, _diff(small_count, large_count, "registrations")
     with django_assert_max_num_queries(MAX_LIST_QUERIES):
         api.get_json(f"/api/tournaments/{large}/registrations")
+
+
+def test_unchanged_tournament_reads_cost_no_query_and_a_change_is_seen_at_once(api, host, django_assert_num_queries):
+    tid, entered = _started(api, host, 4)
+    paths = [
+        f"/api/tournaments/{tid}",
+        *(f"/api/tournaments/{tid}/standings{s}" for s in ("", "?round=1", "?round=1&group=A")),
+    ]
+    for path in paths:
+        api.get_json(path)  # fills the cache
+    for path in paths:
+        with django_assert_num_queries(0):
+            assert api.get_json(path).status_code == 200
+
+    match = api.get_json(f"/api/tournaments/{tid}/matches").json()[1]
+    results = [{"team_id": t.pk, "placement": i, "kills": 9} for i, t in enumerate(entered, start=1)]
+    assert api.put_json(f"/api/matches/{match['id']}/results", results, user=host).status_code == 200
+    _, standings = _queries(api, f"/api/tournaments/{tid}/standings")
+    assert sum(row["matches_played"] for row in standings) == 8
+    assert sum(row["kills"] for row in standings) == 4 * 9 + sum(i % 3 for i in range(1, 5))
+    with django_assert_num_queries(0):
+        assert api.get_json(f"/api/tournaments/{tid}/standings").json() == standings
+
+    # A write that publishes nothing (the title) is seen too; a draft stays hidden from others.
+    assert api.patch_json(f"/api/tournaments/{tid}", {"title": "Renamed Cup"}, user=host).status_code == 200
+    assert api.get_json(f"/api/tournaments/{tid}").json()["title"] == "Renamed Cup"
+    draft = api.post_json(
+        "/api/tournaments", {"game": "bgmi", "title": "Hidden", "starts_at": "2031-01-01T00:00:00Z"}, user=host
+    ).json()
+    assert api.get_json(f"/api/tournaments/{draft['id']}", user=host).status_code == 200
+    assert api.get_json(f"/api/tournaments/{draft['id']}").status_code == 404
+    assert api.get_json(f"/api/tournaments/{draft['id']}/standings").status_code == 404
+    assert api.get_json(f"/api/scrims/{tid}").status_code == 404

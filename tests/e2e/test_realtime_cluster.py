@@ -29,7 +29,9 @@ pytestmark = [
 
 @pytest.fixture
 def cluster():
-    processes = [start_daphne(), start_daphne()]
+    # These tests follow every event in order; they run no Celery worker, so standings are sent on
+    # each result rather than coalesced (tests/competitions/test_live_standings.py covers that).
+    processes = [start_daphne(STANDINGS_COALESCE_SECONDS="0"), start_daphne(STANDINGS_COALESCE_SECONDS="0")]
     yield [base for _, base in processes]
     for process, _ in processes:
         process.terminate()
