@@ -28,6 +28,7 @@ from competitions.models import (
     Standing,
     Tournament,
 )
+from webhooks.services import event_emit
 
 SCRIM_MAX_TEAMS = 25
 SCRIM_MAX_MATCHES = 6
@@ -74,6 +75,15 @@ def _cache_invalidate_after_commit(tournament_id: int) -> None:
     cached reads (selectors.tournament_get, standings_rows) never outlive the change."""
     # robust: a cache outage must not turn a committed change into a 500.
     transaction.on_commit(lambda: selectors.tournament_cache_invalidate(tournament_id=tournament_id), robust=True)
+
+
+def _registration_event(registration: Registration) -> dict:
+    team = registration.team
+    return {
+        "registration_id": registration.pk,
+        "status": registration.status,
+        "team": {"id": team.pk, "name": team.name},
+    }
 
 
 def _publish(topic: str, event_type: str, data: dict) -> None:
@@ -127,6 +137,8 @@ def standings_publish(*, tournament_id: int) -> None:
         list(Tournament.objects.select_for_update().filter(pk=tournament_id).values_list("pk", flat=True))
         table = selectors.standings_table(tournament_id=tournament_id)
         publish(f"tournament.{tournament_id}", "standings.updated", {"overall": table})
+        # Coalesced like the message above: one delivery per burst, the last one exact.
+        event_emit(tournament_id=tournament_id, event="standings.updated", data={"standings": table})
 
 
 def _standings_keys(tournament_id: int) -> tuple[str, str]:
@@ -415,6 +427,9 @@ def registration_confirm_paid(*, registration_id: int) -> bool:
     registration.status = Registration.Status.CONFIRMED
     registration.save(update_fields=["status"])
     _cache_invalidate_after_commit(registration.tournament_id)
+    event_emit(
+        tournament_id=registration.tournament_id, event="registration.confirmed", data=_registration_event(registration)
+    )
     _notify(
         registration.players.values_list("user_id", flat=True),
         "registration_confirmed",
@@ -483,6 +498,7 @@ def registration_create(
         ]
     )
     if registration.status == Registration.Status.CONFIRMED:
+        event_emit(tournament_id=tournament.pk, event="registration.confirmed", data=_registration_event(registration))
         _notify(
             [*player_ids, *substitute_ids],
             "registration_confirmed",
@@ -507,6 +523,7 @@ def registration_withdraw(*, tournament_id: int, registration_id: int, user: Use
     if tournament.status != Tournament.Status.REGISTRATION_OPEN:
         raise Conflict("Withdrawal is only possible before the tournament starts.", code="already_started")
     _registration_release(registration, status=Registration.Status.WITHDRAWN)
+    event_emit(tournament_id=tournament.pk, event="registration.withdrawn", data=_registration_event(registration))
 
 
 @transaction.atomic
@@ -661,6 +678,7 @@ def round_advance(*, tournament_id: int, number: int, user: User) -> Round:
     # A new stage: the overall table now leads with the teams still in (unranked until they play).
     Standing.objects.bulk_update(_br_overall_derive(_br_standings_locked(tournament)), BR_FIELDS)
     _publish_after_commit(tournament.pk, "round.advanced", {"round": number + 1, "teams": len(qualified)})
+    event_emit(tournament_id=tournament.pk, event="round.advanced", data={"round": number + 1, "teams": len(qualified)})
     return next_round
 
 
@@ -1058,6 +1076,7 @@ def _match_completed(
     if tournament.format == Tournament.BracketFormat.SWISS:
         _swiss_next_round(tournament, match.round)
     _publish_after_commit(tournament.pk, "match.result", {"match_id": match.pk, **public})
+    event_emit(tournament_id=tournament.pk, event="match.results_posted", data={"match_id": match.pk, **public})
     transaction.on_commit(lambda: standings_publish_coalesced(tournament_id=tournament.pk))
     if results is not None:
         payload = selectors.match_payload(match, results=results, teams=teams)
@@ -1247,6 +1266,18 @@ def tournament_winner_select(*, tournament_id: int) -> Tournament:
         {"tournament_id": tournament.pk, "podium": [t for t in podium[:3] if t is not None]},
     )
     _publish_after_commit(tournament.pk, "tournament.winner", {"podium": [t for t in podium[:3] if t is not None]})
+    places = dict(
+        zip(
+            ("winner", "runner_up", "third_place"),
+            (tournament.winner, tournament.runner_up, tournament.third_place),
+            strict=True,
+        )
+    )
+    event_emit(
+        tournament_id=tournament.pk,
+        event="tournament.completed",
+        data={key: {"id": team.pk, "name": team.name} if team else None for key, team in places.items()},
+    )
     return tournament
 
 

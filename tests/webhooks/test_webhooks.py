@@ -13,7 +13,7 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
-from tests.competitions.conftest import create_published, tournament_body
+from tests.competitions.conftest import create_published, make_team, register, tournament_body
 from tests.factories import UserFactory
 from webhooks import services
 from webhooks.tasks import retry_due_webhooks
@@ -96,8 +96,9 @@ def test_a_delivery_is_signed_and_verifiable(api, host, tournament, receiver, dj
     secret = created.json()["secret"]
     assert secret.startswith("whsec_")
 
+    team = make_team(4)
     with django_capture_on_commit_callbacks(execute=True):
-        _emit(tournament)
+        assert register(api, tournament["id"], team).status_code == 201  # a free place: confirmed
     (hit,) = endpoint.received
     assert hit["path"] == "/hooks/arena"
     assert verify(secret, hit["headers"], hit["body"])
@@ -105,6 +106,7 @@ def test_a_delivery_is_signed_and_verifiable(api, host, tournament, receiver, dj
     payload = json.loads(hit["body"])
     assert payload["type"] == hit["headers"]["Arena-Event"] == "registration.confirmed"
     assert payload["tournament_id"] == tournament["id"]
+    assert payload["data"]["team"] == {"id": team.pk, "name": team.name}
     assert payload["id"] == hit["headers"]["Arena-Event-Id"]
     log = api.get_json(f"/api/tournaments/{tournament['id']}/webhook-deliveries", user=host).json()
     assert log["count"] == 1
@@ -226,3 +228,36 @@ def test_only_the_host_manages_webhooks_and_events_are_checked(api, host, tourna
     assert bad.status_code == 422
     draft = api.post_json("/api/tournaments", tournament_body(), user=host).json()
     assert _subscribe(api, host, draft, receiver(200).url).status_code == 201  # hosts prepare before publishing
+
+
+def test_a_withdrawal_reaches_only_the_endpoints_that_asked_for_it(
+    api, host, tournament, receiver, django_capture_on_commit_callbacks
+):
+    confirmed, withdrawn = receiver(), receiver()
+    _subscribe(api, host, tournament, confirmed.url, events=["registration.confirmed"])
+    _subscribe(api, host, tournament, withdrawn.url, events=["registration.withdrawn"])
+    team = make_team(4)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = register(api, tournament["id"], team).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        gone = api.delete_json(
+            f"/api/tournaments/{tournament['id']}/registrations/{registration['id']}", user=team.captain
+        )
+    assert gone.status_code in (200, 204), gone.content
+    assert [json.loads(h["body"])["type"] for h in confirmed.received] == ["registration.confirmed"]
+    assert [json.loads(h["body"])["data"]["status"] for h in withdrawn.received] == ["withdrawn"]
+
+
+def test_a_rolled_back_change_sends_nothing(api, host, tournament, receiver, django_capture_on_commit_callbacks):
+    endpoint = receiver()
+    _subscribe(api, host, tournament, endpoint.url)
+
+    def announce_then_fail():
+        with transaction.atomic():
+            services.event_emit(tournament_id=tournament["id"], event="registration.confirmed", data={})
+            raise RuntimeError("the change fails after announcing itself")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        announce_then_fail()
+    assert endpoint.received == []
+    assert api.get_json(f"/api/tournaments/{tournament['id']}/webhook-deliveries", user=host).json()["count"] == 0

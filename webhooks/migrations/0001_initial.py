@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('event_id', models.UUIDField(default=uuid.uuid4, help_text='the same for a replay of the same event')),
-                ('event', models.CharField(choices=[('registration.confirmed', 'Registration Confirmed'), ('registration.withdrawn', 'Registration Withdrawn'), ('match.results_posted', 'Match Results Posted'), ('standings.updated', 'Standings Updated'), ('round.advanced', 'Round Advanced'), ('tournament.completed', 'Tournament Completed'), ('dispute.opened', 'Dispute Opened')], max_length=40)),
+                ('event', models.CharField(choices=[('registration.confirmed', 'Registration Confirmed'), ('registration.withdrawn', 'Registration Withdrawn'), ('match.results_posted', 'Match Results Posted'), ('standings.updated', 'Standings Updated'), ('round.advanced', 'Round Advanced'), ('tournament.completed', 'Tournament Completed')], max_length=40)),
                 ('payload', models.JSONField()),
                 ('status', models.CharField(choices=[('pending', 'Pending'), ('succeeded', 'Succeeded'), ('failed', 'failed (gave up)')], default='pending', max_length=10)),
                 ('attempts', models.PositiveSmallIntegerField(default=0)),
