@@ -213,6 +213,8 @@ def score(seed: int, *, goals: tuple[int, int] | None = None) -> Screen:
             values[key] = (rng.randint(150, 520), rng.randint(150, 520))
         else:
             values[key] = (rng.randint(0, 20), rng.randint(0, 20))
+    if "passes" in values and "successful_passes" in values:
+        values["successful_passes"] = tuple(min(a, b) for a, b in zip(values["successful_passes"], values["passes"]))
     if "shots" in values and "shots_on_target" in values:
         values["shots_on_target"] = tuple(min(a, b) for a, b in zip(values["shots_on_target"], values["shots"]))
     bold = rng.choice(["DejaVuSansCondensed-Bold.ttf", "DejaVuSans-Bold.ttf"])
@@ -243,7 +245,7 @@ def score(seed: int, *, goals: tuple[int, int] | None = None) -> Screen:
     scorer_font = _font("DejaVuSans.ttf", rng.randint(18, 22))
     home_scorers = [f"{rng.choice(SCORERS)} {rng.randint(1, 90)}'" for _ in range(home_goals)]
     away_scorers = [f"{rng.choice(SCORERS)} {rng.randint(1, 90)}'" for _ in range(away_goals)]
-    for line in range(min(3, max(home_goals, away_goals))):
+    for line in range(max(home_goals, away_goals)):
         y = 200 + line * 30
         if line < len(home_scorers):
             draw.text((width // 2 - 130, y), home_scorers[line], font=scorer_font, fill=(190, 196, 210), anchor="rt")
