@@ -135,6 +135,7 @@ class _Row:
     raw: str
     line: int
     total: Number | None = None  # the points column after the kills, when the header shows one
+    inferred: bool = False  # the placement comes from the row order, not from a number read
 
 
 def _alnum(text: str) -> str:
@@ -228,7 +229,7 @@ def _badge_placements(rows: list[_Row]) -> list[_Row]:
             value, confidence = from_above, BADGE_PLACEMENT_CONFIDENCE if from_below is not None else 0.45
         else:
             value, confidence = max(1, from_below), 0.3
-        out.append(replace(row, placement=Number(value, confidence)))
+        out.append(replace(row, placement=Number(value, confidence), inferred=True))
     return out
 
 
@@ -250,7 +251,7 @@ def _repair_placements(rows: list[_Row], lobby_size: int) -> int:
         if implied is None or implied == value or implied in values or not 1 <= implied <= lobby_size:
             continue
         values[i] = implied
-        rows[i] = replace(row, placement=Number(implied, min(row.placement.confidence, 0.5)))
+        rows[i] = replace(row, placement=Number(implied, min(row.placement.confidence, 0.5)), inferred=True)
         repaired += 1
     return repaired
 
@@ -278,9 +279,7 @@ def _check_placements(rows: list[_Row]) -> list[_Row]:
             neighbours.append(values[i - 1] == values[i] - 1)
         if i + 1 < len(rows):
             neighbours.append(values[i + 1] == values[i] + 1)
-        ok = all(neighbours) if neighbours else None
-        if row.placement.confidence < CHECKED_CONFIDENCE and not ok:
-            ok = None  # already doubtful (inferred, repaired): leave it so
+        ok = all(neighbours) if neighbours and not row.inferred else None  # inferred ones agree by construction
         out.append(replace(row, placement=_checked(row.placement, ok)))
     return out
 
@@ -493,7 +492,8 @@ def _find_score(result: OcrResult) -> tuple[int, dict] | None:
         return None
     _, index, line, found, home, away, guessed, home_name, away_name = min(candidates, key=lambda c: c[0])
     text = line.text
-    score_words = _words_in(line, found.start(), found.end())
+    # The digits' confidence: a lone dash between them says nothing about the goals.
+    score_words = [word for word in _words_in(line, found.start(), found.end()) if _alnum(word.text)]
     score_confidence = min(word.confidence for word in score_words)
     return index, {
         "home_name": home_name,
@@ -511,9 +511,10 @@ def _is_scorer_line(line: OcrLine) -> bool:
 
 
 def _scorers(result: OcrResult, after: int) -> tuple[int, int] | None:
-    """Goals listed under each side's name (one minute mark each), or None when it cannot be told
-    which side a mark is on (the engine gave no positions)."""
+    """Goals listed under each side's name (one minute mark each), or None when none are listed or
+    it cannot be told which side a mark is on (the engine gave no positions)."""
     home = away = 0
+    seen = False
     for line in result.lines[after + 1 :]:
         if not _is_scorer_line(line):
             if any(read_number(word) for word in line.words):
@@ -521,13 +522,14 @@ def _scorers(result: OcrResult, after: int) -> tuple[int, int] | None:
             continue
         for word in line.words:
             if MINUTE.match(word.text):
+                seen = True
                 if word.x is None:
                     return None
                 if word.x < 0.5:
                     home += 1
                 else:
                     away += 1
-    return home, away
+    return (home, away) if seen else None  # a screen that lists no scorers tells nothing
 
 
 def _stats(result: OcrResult, skip: int) -> tuple[dict, dict, list[str], list[dict]]:
