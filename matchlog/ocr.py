@@ -6,6 +6,7 @@ default, `StaticTextEngine` for tests of the parsing layer, or another provider'
 """
 
 import io
+import os
 import warnings
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -162,7 +163,6 @@ class TesseractEngine:
         self.timeout = timeout
         self.cmd = cmd
         self.max_pixels = max_pixels or settings.AVATAR_MAX_PIXELS
-        self.rereads = []
 
     def read(self, image_bytes: bytes) -> OcrResult:
         import pytesseract
@@ -170,6 +170,9 @@ class TesseractEngine:
         # pytesseract keeps the binary's path in a module global: set it on every read, so an
         # engine configured without `cmd` never inherits another configuration's.
         pytesseract.pytesseract.tesseract_cmd = self.cmd or "tesseract"
+        # Tesseract's OpenMP threads spin while they wait: on a busy 2-core worker, reads took twice
+        # as long with them as with one thread. Each read is one process; set OMP_THREAD_LIMIT to override.
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         grey = strokes(open_image(image_bytes, max_pixels=self.max_pixels))
         try:
             data = self._data(binarize(grey), self.config)
@@ -217,9 +220,13 @@ class TesseractEngine:
         for index in doubtful:
             left, top, width, height = (data[key][index] for key in ("left", "top", "width", "height"))
             pad = max(6, height // 2)
-            crops.append(binarize(image.crop((left - pad, top - pad, left + width + pad, top + height + pad)), texture=True))
+            crops.append(
+                binarize(image.crop((left - pad, top - pad, left + width + pad, top + height + pad)), texture=True)
+            )
         gap = max(crop.height for crop in crops)
-        sheet = Image.new("L", (max(crop.width for crop in crops) + 2 * gap, sum(c.height + gap for c in crops) + gap), 255)
+        sheet = Image.new(
+            "L", (max(crop.width for crop in crops) + 2 * gap, sum(c.height + gap for c in crops) + gap), 255
+        )
         bands, y = [], gap
         for crop in crops:
             sheet.paste(crop, (gap, y))
@@ -243,7 +250,6 @@ class TesseractEngine:
             else:
                 confidence = min(first.confidence, REREAD_DISAGREE)
             words[index] = OcrWord(text=first.text, confidence=confidence, x=first.x)
-            self.rereads.append((first.text, first.confidence, second, confidence))
         return words
 
     @staticmethod

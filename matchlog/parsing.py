@@ -398,9 +398,7 @@ def parse_battle_royale(result: OcrResult, teams: list[TeamName]) -> tuple[dict,
 # One or two digits a side, allowing the letters Tesseract reads digits as (a big bold 0 is
 # often an O); not part of a word ("Division 5 - Season"), a percentage or a minute (23').
 _SCORE_DIGIT = r"[0-9OoDQIl|SB]"
-SCORE = re.compile(
-    rf"(?<![\w%.'])({_SCORE_DIGIT}{{1,2}})\s*[-–—:=~_]+\s*({_SCORE_DIGIT}{{1,2}})(?![\w%.'’°])"
-)
+SCORE = re.compile(rf"(?<![\w%.'])({_SCORE_DIGIT}{{1,2}})\s*[-–—:=~_]+\s*({_SCORE_DIGIT}{{1,2}})(?![\w%.'’°])")
 # A scorer's minute: 23' 45+2' (the apostrophe read as ’ ° " or `).
 MINUTE = re.compile(r"^\(?\d{1,3}(\+\d{1,2})?['‘’′°\"”`!]+\)?[,.;]?$")
 # Label as shown → stored key.

@@ -122,7 +122,9 @@ def _badge(draw: ImageDraw.ImageDraw, rng: random.Random, x: int, y: int, size: 
     dark = tuple(c // 2 for c in color)
     if style == 0:  # disc on a ribbon
         draw.polygon([(x + size * 0.2, y - 4), (x + size * 0.45, y + size * 0.5), (x, y + size * 0.5)], fill=dark)
-        draw.polygon([(x + size * 0.8, y - 4), (x + size * 0.55, y + size * 0.5), (x + size, y + size * 0.5)], fill=dark)
+        draw.polygon(
+            [(x + size * 0.8, y - 4), (x + size * 0.55, y + size * 0.5), (x + size, y + size * 0.5)], fill=dark
+        )
         draw.ellipse((x + 2, y + 2, x + size - 2, y + size + 2), fill=color, outline=dark, width=3)
         draw.ellipse((x + size * 0.3, y + size * 0.35, x + size * 0.7, y + size * 0.75), outline=dark, width=2)
     elif style == 1:  # shield with a star
@@ -166,7 +168,9 @@ def battle_royale(seed: int) -> Screen:
     image = _background(rng, width, height)
     draw = ImageDraw.Draw(image)
     accent = rng.choice([(255, 196, 58), (255, 90, 70), (90, 200, 255), (140, 255, 140)])
-    draw.text((70, 40), rng.choice(["MATCH RESULTS", "FINAL STANDINGS", "RESULTS"]), font=_font(name_font, 44), fill=accent)
+    draw.text(
+        (70, 40), rng.choice(["MATCH RESULTS", "FINAL STANDINGS", "RESULTS"]), font=_font(name_font, 44), fill=accent
+    )
     draw.text(
         (70, 100),
         rng.choice(["ERANGEL · SQUAD · TPP", "MIRAMAR · MATCH 3", "BERMUDA · CLASH SQUAD", "SANHOK · DAY 2"]),
@@ -205,7 +209,7 @@ def score(seed: int, *, goals: tuple[int, int] | None = None) -> Screen:
     home_goals, away_goals = goals if goals is not None else (rng.randint(0, 4), rng.randint(0, 4))
     stats_shown = [STATS[0], *rng.sample(STATS[1:], rng.randint(5, 8))]
     values: dict[str, tuple[int, int]] = {}
-    for _, key, percent in stats_shown:
+    for _, key, _percent in stats_shown:
         if key == "possession":
             left = rng.randint(35, 65)
             values[key] = (left, 100 - left)
@@ -214,9 +218,13 @@ def score(seed: int, *, goals: tuple[int, int] | None = None) -> Screen:
         else:
             values[key] = (rng.randint(0, 20), rng.randint(0, 20))
     if "passes" in values and "successful_passes" in values:
-        values["successful_passes"] = tuple(min(a, b) for a, b in zip(values["successful_passes"], values["passes"]))
+        values["successful_passes"] = tuple(
+            min(a, b) for a, b in zip(values["successful_passes"], values["passes"], strict=True)
+        )
     if "shots" in values and "shots_on_target" in values:
-        values["shots_on_target"] = tuple(min(a, b) for a, b in zip(values["shots_on_target"], values["shots"]))
+        values["shots_on_target"] = tuple(
+            min(a, b) for a, b in zip(values["shots_on_target"], values["shots"], strict=True)
+        )
     bold = rng.choice(["DejaVuSansCondensed-Bold.ttf", "DejaVuSans-Bold.ttf"])
     size = rng.randint(20, 28)
     width = 1400
@@ -259,7 +267,9 @@ def score(seed: int, *, goals: tuple[int, int] | None = None) -> Screen:
         suffix = "%" if percent else ""
         left, right = values[key]
         draw.text((300, y), f"{left}{suffix}", font=_font(bold, size), fill=(240, 240, 245))
-        draw.text((width // 2, y), label, font=_font("DejaVuSansCondensed.ttf", size), fill=(170, 180, 200), anchor="mt")
+        draw.text(
+            (width // 2, y), label, font=_font("DejaVuSansCondensed.ttf", size), fill=(170, 180, 200), anchor="mt"
+        )
         draw.text((width - 300, y), f"{right}{suffix}", font=_font(bold, size), fill=(240, 240, 245), anchor="rt")
     return Screen(
         f"score-{seed}",
