@@ -287,14 +287,22 @@ def _check_placements(rows: list[_Row]) -> list[_Row]:
 def _check_kills(rows: list[_Row]) -> list[_Row]:
     """Points = placement points + kill points, and placement points never rise down the table:
     kills that leave placement points negative, or above a row higher up's, or below a lower
-    row's, are wrong (or the points are)."""
+    row's, are wrong (or the points are). A row whose points were themselves read doubtfully
+    neither checks nor is checked: it cannot tell which of its two numbers is wrong."""
     if any(row.total is None for row in rows):
         return rows
-    placement_points = [row.total.value - row.kills.value for row in rows]
+    placement_points = [
+        row.total.value - row.kills.value if row.total.confidence >= CHECKED_CONFIDENCE else None for row in rows
+    ]
     out = []
     for i, row in enumerate(rows):
         value = placement_points[i]
-        ok = value >= 0 and value <= max(placement_points[: i + 1]) and value >= min(placement_points[i:])
+        if value is None:
+            out.append(row)
+            continue
+        above = [points for points in placement_points[:i] if points is not None]
+        below = [points for points in placement_points[i + 1 :] if points is not None]
+        ok = 0 <= value <= max(above, default=value) and value >= min(below, default=value)
         out.append(replace(row, kills=_checked(row.kills, ok)))
     return out
 
