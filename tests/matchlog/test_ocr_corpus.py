@@ -19,6 +19,11 @@ TARGET = 0.97
 SURE, DOUBTFUL = 0.8, 0.5  # right fields score above SURE, wrong or missing ones below DOUBTFUL
 
 
+@pytest.fixture(autouse=True)
+def _corpus_fonts():
+    corpus.require_fonts()
+
+
 def _read(screen: corpus.Screen) -> tuple[dict | None, dict | None, str]:
     result = TesseractEngine().read(screen.image)
     try:

@@ -121,6 +121,7 @@ def test_engine_reads_words_with_confidences():
 
 def test_a_game_like_table_with_medal_rows_is_read_through_the_api(api, host):
     """Medals instead of 1-2-3, textured background, condensed bold font, JPEG q70 at 0.75×."""
+    corpus.require_fonts()
     screen = corpus.battle_royale(101)
     _, teams, match = started_br_match(api, host, names=screen.lobby)
     response = upload_screenshot(api, host, match["id"], screen.image, name="result.jpg", content_type="image/jpeg")
@@ -139,6 +140,7 @@ def test_a_game_like_table_with_medal_rows_is_read_through_the_api(api, host):
 
 
 def test_a_goalless_draw_is_read_through_the_api(api, user):
+    corpus.require_fonts()
     screen = corpus.score(201, goals=(0, 0))
     created = upload_record(api, user, image=screen.image, opponent_name=screen.away[0])
     assert created.status_code == 201, created.content
