@@ -405,7 +405,9 @@ def parse_battle_royale(result: OcrResult, teams: list[TeamName]) -> tuple[dict,
 
 # One or two digits a side, allowing the letters Tesseract reads digits as (a big bold 0 is
 # often an O); not part of a word ("Division 5 - Season"), a percentage or a minute (23').
-_SCORE_DIGIT = r"[0-9OoDQIl|SB]"
+_SCORE_DIGIT = r"[0-9OoDQIl|SB\[\]]"
+# A bold 1 beside the edge of the box the score is drawn in is read as a bracket.
+SCORE_LOOKALIKES = {**DIGIT_LOOKALIKES, ord("]"): "1", ord("["): "1"}
 SCORE = re.compile(rf"(?<![\w%.'])({_SCORE_DIGIT}{{1,2}})\s*[-–—:=~_]+\s*({_SCORE_DIGIT}{{1,2}})(?![\w%.'’°])")
 # A scorer's minute: 23' 45+2' (the apostrophe read as ’ ° " or `).
 MINUTE = re.compile(r"^\(?\d{1,3}(\+\d{1,2})?['‘’′°\"”`!]+\)?[,.;]?$")
@@ -450,7 +452,7 @@ def _stat_key(label: str) -> tuple[str, float] | None:
 
 def _score_value(token: str) -> tuple[int, bool]:
     """(goals, whether a letter had to be read as a digit)."""
-    fixed = token.translate(DIGIT_LOOKALIKES)
+    fixed = token.translate(SCORE_LOOKALIKES)
     return int(fixed), fixed != token
 
 

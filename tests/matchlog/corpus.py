@@ -85,7 +85,7 @@ def font_path(name: str) -> str | None:
 
 def fonts_installed() -> bool:
     """Whether the corpus is drawn in its own fonts. The figures in docs/RELIABILITY.md are for
-    these; with DejaVu Sans standing in for the condensed faces the images differ (92 %)."""
+    these; with DejaVu Sans standing in for the condensed faces the images differ (95 %)."""
     return all(font_path(name) and Path(font_path(name)).name == name for name in FONTS)
 
 

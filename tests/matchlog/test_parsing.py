@@ -249,13 +249,14 @@ def test_a_header_with_specks_still_names_the_kills_column():
         ("Red Dragons S-B Blue Lions", (5, 8)),
         ("Red Dragons 3 =- 4 _ Blue Lions", (3, 4)),
         ("Red Dragons 1O : 2 Blue Lions", (10, 2)),
+        ("Red Dragons 4 = ] Blue Lions", (4, 1)),
     ],
 )
 def test_scores_with_letters_read_for_digits(line, goals):
     data, confidence = parsing.parse_score_screen(ocr(f"DIVISION 5 - FULL TIME\n{line}\n55% Possession 45%"))
     assert (data["home"]["score"], data["away"]["score"]) == goals
     assert (data["home"]["name"], data["away"]["name"]) == ("Red Dragons", "Blue Lions")
-    guessed = any(character.isalpha() for character in line.split("Dragons")[1].split("Blue")[0])
+    guessed = any(character not in "0123456789 -:=_" for character in line.split("Dragons")[1].split("Blue")[0])
     assert (confidence["home"]["score"] < 0.9) == guessed
 
 
