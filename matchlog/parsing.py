@@ -106,25 +106,37 @@ def _is_word(text: str, vocabulary: set[str]) -> bool:
     return len(text) >= 5 and any(fuzz.ratio(text, word) >= 80 for word in vocabulary if len(word) >= 5)
 
 
-def _header_columns(line: OcrLine) -> tuple[int, int] | None:
-    """(trailing numeric columns, index of the kills column among them) from a header row.
-
-    Only words that name a column count: specks of background read as words do not."""
+def _header_columns(line: OcrLine) -> tuple[int, int, int | None] | None:
+    """(trailing numeric columns, index of the kills column among them, index of the total points
+    column or None) from a header row. Only words that name a column count: specks of background
+    read as words do not."""
     words = [word.text for word in line.words]
     if not any(_is_word(word, KILL_WORDS) for word in words):
         return None
     team_at = max((i for i, word in enumerate(words) if _is_word(word, TEAM_WORDS)), default=0)
-    columns: list[str] = []
+    columns: list[tuple[str, str]] = []  # (modifier, word)
     following = [word for word in words[team_at + 1 :] if _is_word(word, KILL_WORDS | POINT_WORDS | MODIFIER_WORDS)]
+    modifier = ""
     for i, word in enumerate(following):
         next_word = following[i + 1] if i + 1 < len(following) else ""
         if _is_word(word, MODIFIER_WORDS) and next_word and _is_word(next_word, POINT_WORDS | KILL_WORDS):
-            continue  # "placement pts", "total pts", "kill pts": one column written as two words
-        columns.append(word)
-    kills_at = next((i for i, word in enumerate(columns) if _is_word(word, KILL_WORDS)), None)
+            modifier = default_process(word)  # "placement pts", "total pts", "kill pts": one column, two words
+            continue
+        columns.append((modifier, word))
+        modifier = ""
+    kills_at = next((i for i, (_, word) in enumerate(columns) if _is_word(word, KILL_WORDS)), None)
     if kills_at is None:
         return None
-    return len(columns), kills_at
+    # Points after the kills, plain or "total", are placement points + kill points; "placement pts" are not.
+    total_at = next(
+        (
+            i
+            for i, (modifier, word) in enumerate(columns)
+            if i > kills_at and modifier in ("", "total") and _is_word(word, POINT_WORDS)
+        ),
+        None,
+    )
+    return len(columns), kills_at, total_at
 
 
 @dataclass(frozen=True)
@@ -152,7 +164,7 @@ def _trimmed(words: list[OcrWord]) -> list[OcrWord]:
     return words[start:end]
 
 
-def _row(line: OcrLine, index: int, trailing: int, kills_at: int) -> _Row | None:
+def _row(line: OcrLine, index: int, trailing: int, kills_at: int, total_at: int | None) -> _Row | None:
     words = _trimmed(list(line.words))
     if len(words) < 1 + trailing:
         return None
@@ -173,7 +185,7 @@ def _row(line: OcrLine, index: int, trailing: int, kills_at: int) -> _Row | None
     )
     if not names:
         return None
-    total = numbers[-1] if kills_at < trailing - 1 else None
+    total = numbers[total_at] if total_at is not None else None
     return _Row(placement, names, numbers[kills_at], line.text, index, total)
 
 
@@ -186,15 +198,15 @@ def _rows(result: OcrResult) -> tuple[list[_Row], list[str]]:
     """The rows of the table, top to bottom, and the raw text of the lines among them that
     could not be read as a row."""
     lines = list(result.lines)
-    trailing, kills_at, start = 1, 0, 0
+    trailing, kills_at, total_at, start = 1, 0, None, 0
     for index, line in enumerate(lines):
         header = _header_columns(line)
         if header is not None:
-            (trailing, kills_at), start = header, index + 1
+            (trailing, kills_at, total_at), start = header, index + 1
             break
     rows, unread = [], []
     for index in range(start, len(lines)):
-        row = _row(lines[index], index, trailing, kills_at)
+        row = _row(lines[index], index, trailing, kills_at, total_at)
         if row is not None:
             rows.append(row)
         elif _looks_like_a_row(lines[index]):

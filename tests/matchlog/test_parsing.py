@@ -233,6 +233,15 @@ def test_kills_are_checked_against_the_points_column():
     assert kills[2] < 0.5  # 20 - 1 = 19 placement points, more than 1st place's 15: wrong
 
 
+def test_placement_points_after_the_kills_are_not_checked_as_totals():
+    # 15 placement points and 9 kills: "PLACEMENT PTS" is not kills + placement points.
+    data, confidence = parsing.parse_battle_royale(
+        ocr("# TEAM KILLS PLACEMENT PTS\n1 Team Soul 9@0.6 15\n2 Orangutan 7@0.6 12"), TEAMS
+    )
+    assert [row["kills"] for row in data["rows"]] == [9, 7]
+    assert [row["kills"] for row in confidence["rows"]] == [0.6, 0.6]  # unchecked: as read
+
+
 def test_a_header_with_specks_still_names_the_kills_column():
     data, _ = parsing.parse_battle_royale(
         ocr("~ # SQUAD ON fh FINISHES - POINTS \\\n1 Team Soul 9 21\n2 Orangutan 7 17"), TEAMS
