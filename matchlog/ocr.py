@@ -6,13 +6,14 @@ default, `StaticTextEngine` for tests of the parsing layer, or another provider'
 """
 
 import io
+import os
 import warnings
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
-from PIL import Image, ImageOps, ImageStat, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageFilter, ImageOps, ImageStat, UnidentifiedImageError
 
 
 class OcrError(Exception):
@@ -27,6 +28,9 @@ class OcrError(Exception):
 class OcrWord:
     text: str
     confidence: float  # 0..1
+    # Horizontal centre as a fraction of the image's width (0 left .. 1 right), when the engine
+    # says where the word is: which side of a score screen a scorer line is on.
+    x: float | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,10 @@ def open_image(image_bytes: bytes, *, max_pixels: int) -> Image.Image:
     return image
 
 
+# Wider than a stroke of the largest text (a 56 px score), narrower than a row panel; in source pixels.
+BACKGROUND_BLUR = 12
+
+
 def _otsu_threshold(histogram: list[int]) -> int:
     """The grey level that best separates text from background (Otsu's method)."""
     total = sum(histogram)
@@ -102,23 +110,48 @@ def _otsu_threshold(histogram: list[int]) -> int:
     return best_threshold
 
 
-def preprocess(image: Image.Image, *, min_width: int = 1600) -> Image.Image:
-    """Dark text on a light background, large enough, black and white: what Tesseract reads best.
+def strokes(image: Image.Image, *, min_width: int = 2000) -> Image.Image:
+    """The text's strokes, light on black, large enough: what `binarize` makes Tesseract's input of.
 
-    Game screens are mostly light text on dark panels, so a dark image is inverted first.
-    Narrow screenshots are upscaled to `min_width` (at most 3×): text in a full-width game
-    screen is then in Tesseract's comfortable size range, while upscaling an already wide
-    screen made it misread digits.
+    Game screens draw light text over textured gradients (streaks, dots, translucent panels):
+    a global threshold keeps the texture and Tesseract reads it as lines of junk, which
+    buried the real rows. So the background is estimated (a wide blur) and subtracted (a
+    white top-hat), which leaves strokes thinner than the blur, whatever the shade around
+    them, and only then is the image thresholded (`binarize`). A light screen (dark text) is
+    inverted first. Narrow screenshots are upscaled towards `min_width` (at most 3×): text
+    shrunk by a 0.75× screenshot at 18 px is then ~27 px, in Tesseract's comfortable range.
+    Measured on tests/matchlog/corpus.py (docs/RELIABILITY.md, "OCR corpus").
     """
     grey = ImageOps.grayscale(image.convert("RGB"))
-    if ImageStat.Stat(grey).mean[0] < 128:
+    if ImageStat.Stat(grey).mean[0] >= 128:
         grey = ImageOps.invert(grey)
-    grey = ImageOps.autocontrast(grey)
+    scale = 1.0
     if grey.width < min_width:
         scale = min(3.0, min_width / grey.width)
         grey = grey.resize((round(grey.width * scale), round(grey.height * scale)), Image.Resampling.LANCZOS)
-    threshold = _otsu_threshold(grey.histogram())
-    return grey.point(lambda level: 255 if level > threshold else 0, mode="L")
+    background = grey.filter(ImageFilter.GaussianBlur(BACKGROUND_BLUR * scale))
+    return ImageOps.autocontrast(ImageChops.subtract(grey, background), cutoff=1)
+
+
+def binarize(strokes: Image.Image, *, texture: bool = False) -> Image.Image:
+    """Black text on white, split at the level that best separates strokes from the rest (Otsu).
+
+    `texture`: for a small cut-out around one word. The level above still lets through the
+    remains of the texture next to the word (a streak at half the digit's brightness) that made
+    the word doubtful; splitting the levels above it again (Otsu) separates those from the text,
+    and halfway between the two keeps the strokes whole. (On a whole screen that halfway level
+    also drops dimmer coloured text, so it is only used on cut-outs.)"""
+    histogram = strokes.histogram()
+    threshold = _otsu_threshold(histogram)
+    if texture:
+        text = _otsu_threshold([0] * (threshold + 1) + histogram[threshold + 1 :])
+        threshold = (threshold + text) // 2
+    return strokes.point(lambda level: 0 if level > threshold else 255, mode="L")
+
+
+REREAD_BELOW = 0.8  # words read with less confidence are read again on their own
+REREAD_LIMIT = 40  # at most this many a screenshot (one extra Tesseract call for all of them)
+REREAD_DISAGREE = 0.3  # the confidence of a word the second reading disagrees with
 
 
 class TesseractEngine:
@@ -137,29 +170,94 @@ class TesseractEngine:
         # pytesseract keeps the binary's path in a module global: set it on every read, so an
         # engine configured without `cmd` never inherits another configuration's.
         pytesseract.pytesseract.tesseract_cmd = self.cmd or "tesseract"
-        image = preprocess(open_image(image_bytes, max_pixels=self.max_pixels))
+        # Tesseract's OpenMP threads spin while they wait: on a busy 2-core worker, reads took twice
+        # as long with them as with one thread. Each read is one process; set OMP_THREAD_LIMIT to override.
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        grey = strokes(open_image(image_bytes, max_pixels=self.max_pixels))
         try:
-            data = pytesseract.image_to_data(
-                image, lang=self.lang, config=self.config, timeout=self.timeout, output_type=pytesseract.Output.DICT
-            )
+            data = self._data(binarize(grey), self.config)
+            words = self._reread(grey, data)
         except pytesseract.TesseractNotFoundError:
             raise OcrError("The OCR engine is not available on this server; enter the result by hand.") from None
         except RuntimeError as exc:  # pytesseract raises RuntimeError on its timeout
             raise OcrError(f"The OCR engine gave up on this image ({exc}).") from None
         except pytesseract.TesseractError as exc:
             raise OcrError(f"The OCR engine could not read this image ({exc.message or exc.status}).") from None
-        return self._lines(data)
+        return self._lines(data, words)
 
-    @staticmethod
-    def _lines(data: dict) -> OcrResult:
-        lines: dict[tuple[int, int, int], list[OcrWord]] = {}
+    def _data(self, image: Image.Image, config: str) -> dict:
+        import pytesseract
+
+        return pytesseract.image_to_data(
+            image, lang=self.lang, config=config, timeout=self.timeout, output_type=pytesseract.Output.DICT
+        )
+
+    def _reread(self, image: Image.Image, data: dict) -> dict[int, OcrWord]:
+        """Every word, with the short ones Tesseract was unsure of read a second time on their own.
+
+        Tesseract's confidence in a short token says little on a busy screen: a right `3` beside a
+        speck of texture scores 0.00. Each doubtful short word is cut out of `strokes`, thresholded
+        on its own (the speck is far dimmer than the digit), and all of them are pasted
+        one under the other on a clean sheet that is read in one more call: a second reading that
+        agrees makes the word sure, one that disagrees makes it doubtful.
+        """
+        words: dict[int, OcrWord] = {}
+        doubtful = []
         for index, text in enumerate(data["text"]):
             text = (text or "").strip()
             confidence = float(data["conf"][index])
             if not text or confidence < 0:
                 continue
+            x = (data["left"][index] + data["width"][index] / 2) / image.width
+            words[index] = OcrWord(text=text, confidence=min(confidence, 100.0) / 100, x=round(x, 3))
+            short = sum(character.isalnum() for character in text) <= 4
+            if words[index].confidence < REREAD_BELOW and short and any(c.isdigit() for c in text):
+                doubtful.append(index)
+        if not doubtful:
+            return words
+        doubtful = sorted(doubtful, key=lambda i: words[i].confidence)[:REREAD_LIMIT]
+        crops = []
+        for index in doubtful:
+            left, top, width, height = (data[key][index] for key in ("left", "top", "width", "height"))
+            pad = max(6, height // 2)
+            crops.append(
+                binarize(image.crop((left - pad, top - pad, left + width + pad, top + height + pad)), texture=True)
+            )
+        gap = max(crop.height for crop in crops)
+        sheet = Image.new(
+            "L", (max(crop.width for crop in crops) + 2 * gap, sum(c.height + gap for c in crops) + gap), 255
+        )
+        bands, y = [], gap
+        for crop in crops:
+            sheet.paste(crop, (gap, y))
+            bands.append((y - gap // 2, y + crop.height + gap // 2))
+            y += crop.height + gap
+        again = self._data(sheet, "--psm 6")
+        reread: dict[int, list[tuple[str, float]]] = {}
+        for index, text in enumerate(again["text"]):
+            text = (text or "").strip()
+            if not text or float(again["conf"][index]) < 0:
+                continue
+            middle = again["top"][index] + again["height"][index] / 2
+            band = next((b for b, (start, end) in enumerate(bands) if start <= middle < end), None)
+            if band is not None:
+                reread.setdefault(band, []).append((text, float(again["conf"][index]) / 100))
+        for band, index in enumerate(doubtful):
+            first = words[index]
+            second = reread.get(band, [])
+            if len(second) == 1 and second[0][0] == first.text:
+                confidence = max(first.confidence, second[0][1])
+            else:
+                confidence = min(first.confidence, REREAD_DISAGREE)
+            words[index] = OcrWord(text=first.text, confidence=confidence, x=first.x)
+        return words
+
+    @staticmethod
+    def _lines(data: dict, words: dict[int, OcrWord]) -> OcrResult:
+        lines: dict[tuple[int, int, int], list[OcrWord]] = {}
+        for index, word in words.items():
             key = (data["block_num"][index], data["par_num"][index], data["line_num"][index])
-            lines.setdefault(key, []).append(OcrWord(text=text, confidence=min(confidence, 100.0) / 100))
+            lines.setdefault(key, []).append(word)
         return OcrResult(lines=tuple(OcrLine(words=tuple(words)) for _, words in sorted(lines.items())))
 
 

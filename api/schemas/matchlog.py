@@ -23,8 +23,8 @@ class MatchRecordOut(Schema):
     failure_reason: str
     extracted_data: dict[str, Any] = Field(
         ...,
-        description="what OCR read: home/away names and scores, stats, and `proposed` "
-        "{score_user, score_opponent, stats} seen from the owner's side",
+        description="what OCR read: home/away names and scores, stats, unmatched [{raw}] (rows that could not "
+        "be read as a known stat), and `proposed` {score_user, score_opponent, stats} seen from the owner's side",
     )
     confidence: dict[str, Any] = Field(..., description="extracted_data's fields with a 0..1 confidence each")
     opponent_name: str
@@ -104,8 +104,10 @@ class ScreenshotOut(Schema):
     failure_reason: str
     extracted_data: dict[str, Any] = Field(
         ...,
-        description="battle royale: rows [{team_id, team_name, read_as, placement, kills}], unmatched rows, "
-        "missing_team_ids; head to head: home/away names and scores, stats, proposed {home_score, away_score}",
+        description="battle royale: rows [{team_id, team_name, read_as, placement, kills}], unmatched rows "
+        "[{read_as, placement, kills, raw}] (placement and kills null when the row could not be read), "
+        "missing_team_ids; head to head: home/away names and scores, stats, unmatched [{raw}], "
+        "proposed {home_score, away_score}",
     )
     confidence: dict[str, Any] = Field(..., description="extracted_data's fields with a 0..1 confidence each")
     uploaded_by: str

@@ -5,7 +5,7 @@ import random
 import pytest
 
 from matchlog.ocr import TesseractEngine
-from tests.matchlog import screens
+from tests.matchlog import corpus, screens
 from tests.matchlog.conftest import BR_TEAMS, started_br_match, upload_record, upload_screenshot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.requires_tesseract]
@@ -117,3 +117,38 @@ def test_engine_reads_words_with_confidences():
     line = next(line for line in result.lines if line.text.startswith("1 "))
     assert line.text == "1 Team Soul 12 27"
     assert all(0.5 < word.confidence <= 1 for word in line.words)
+
+
+def test_a_game_like_table_with_medal_rows_is_read_through_the_api(api, host):
+    """Medals instead of 1-2-3, textured background, condensed bold font, JPEG q70 at 0.75×."""
+    corpus.require_fonts()
+    screen = corpus.battle_royale(101)
+    _, teams, match = started_br_match(api, host, names=screen.lobby)
+    response = upload_screenshot(api, host, match["id"], screen.image, name="result.jpg", content_type="image/jpeg")
+    assert response.status_code == 201, response.content
+    screenshot = api.get_json(f"/api/matches/{match['id']}/screenshots/{response.json()['id']}", user=host).json()
+
+    assert screenshot["status"] == "extracted", screenshot["failure_reason"]
+    extracted = screenshot["extracted_data"]
+    assert [(row["team_id"], row["placement"], row["kills"]) for row in extracted["rows"]] == [
+        (teams[name], placement, kills) for placement, name, kills in screen.rows
+    ]
+    assert extracted["unmatched"] == []
+    (absent,) = set(screen.lobby) - {name for _, name, _ in screen.rows}
+    assert extracted["missing_team_ids"] == [teams[absent]]
+    assert all(value > 0.8 for row in screenshot["confidence"]["rows"] for value in row.values())
+
+
+def test_a_goalless_draw_is_read_through_the_api(api, user):
+    corpus.require_fonts()
+    screen = corpus.score(201, goals=(0, 0))
+    created = upload_record(api, user, image=screen.image, opponent_name=screen.away[0])
+    assert created.status_code == 201, created.content
+    record = api.get_json(f"/api/me/matches/{created.json()['id']}", user=user).json()
+
+    assert record["status"] == "extracted", record["failure_reason"]
+    data = record["extracted_data"]
+    assert (data["home"], data["away"]) == ({"name": screen.home[0], "score": 0}, {"name": screen.away[0], "score": 0})
+    assert (data["proposed"]["score_user"], data["proposed"]["score_opponent"]) == (0, 0)
+    assert set(data["stats"]) <= set(screen.stats)  # no header or scorer line became a stat
+    assert record["confidence"]["home"]["score"] > 0.8
