@@ -33,6 +33,10 @@ RUN DJANGO_ENV=production \
     && chown arena:arena media private_media
 
 USER arena
+
+# The web server's liveness (compose gives the worker and beat probes of their own).
+HEALTHCHECK --interval=10s --timeout=10s --start-period=20s --retries=5 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/health', timeout=5)"]
 EXPOSE 8000
 # uvicorn, not daphne: it streams request bodies to the app, which refuses oversized ones (413)
 # before reading them; daphne holds a whole upload in memory first. WebSockets through the

@@ -120,7 +120,7 @@ def test_the_six_services_exist(compose):
     assert set(compose["services"]) == SERVICES
 
 
-@pytest.mark.parametrize("name", ["postgres", "redis", "web"])
+@pytest.mark.parametrize("name", ["postgres", "redis", "web", "worker", "beat"])
 def test_healthchecks(compose, name):
     test = compose["services"][name]["healthcheck"]["test"]
     assert test[0] in {"CMD", "CMD-SHELL"}
@@ -256,3 +256,18 @@ def test_dockerfile_collectstatic_writes_the_production_manifest(dockerfile):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "whitenoise.storage.CompressedManifestStaticFilesStorage"]
+
+
+def test_worker_and_beat_probes_check_that_they_work(compose):
+    worker = " ".join(compose["services"]["worker"]["healthcheck"]["test"])
+    assert "inspect ping" in worker
+    assert "celery@$$HOSTNAME" in worker  # compose turns $$ into $: the shell expands HOSTNAME
+    beat = compose["services"]["beat"]["healthcheck"]["test"]
+    schedule = next(a for a in _command(compose["services"]["beat"]) if a.startswith("--schedule="))
+    assert schedule.removeprefix("--schedule=") in beat[3]
+
+
+def test_dockerfile_has_a_healthcheck_and_the_image_leaves_tests_and_ci_out(dockerfile):
+    assert any(instruction == "HEALTHCHECK" and "/api/health" in args for instruction, args in dockerfile)
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {"tests", ".ci", "bench", ".git", ".venv"} <= set(ignored)
