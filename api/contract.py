@@ -26,6 +26,14 @@ ERROR_DESCRIPTIONS = {
 
 INT64 = (-(2**63), 2**63 - 1)
 
+_INT = {"schema": {"type": "integer", "minimum": 0}}
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": {"description": "Requests allowed in the window", **_INT},
+    "RateLimit-Remaining": {"description": "Requests left in the window", **_INT},
+    "RateLimit-Reset": {"description": "Seconds until the window resets", **_INT},
+}
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", **_INT}}
+
 
 class ArenaOpenAPISchema(OpenAPISchema):
     def operation_parameters(self, operation) -> list[dict]:
@@ -48,6 +56,12 @@ class ArenaOpenAPISchema(OpenAPISchema):
             codes |= {401, 403}
         for code in sorted(codes - set(result)):
             result[code] = {"description": ERROR_DESCRIPTIONS[code], "content": error}
+        if 429 in result:
+            # A throttled operation (api.throttle): every answer says where the caller stands.
+            for code, response in result.items():
+                response["headers"] = {**RATE_LIMIT_HEADERS, **(RETRY_AFTER if code == 429 else {})}
+        if 503 in result:
+            result[503]["headers"] = RETRY_AFTER
         return result
 
     def operation_security(self, operation) -> list[dict] | None:

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     # Before CommonMiddleware, so preflights are answered before anything else looks at them.
     "corsheaders.middleware.CorsMiddleware",
     "api.middleware.RequestInputMiddleware",
+    "api.throttle.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

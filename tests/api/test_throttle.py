@@ -65,3 +65,25 @@ def test_throttle_counters_live_in_redis(api, user, tight_limits):
     client = redis.Redis.from_url(settings.REDIS_URL)
     values = [int(client.get(key)) for key in client.scan_iter("arena:*:rl:*")]
     assert sorted(values) == [2, 2]  # one per-IP counter, one per-account counter
+
+
+def test_throttled_answers_carry_ratelimit_headers(api, user, tight_limits):
+    """IETF draft RateLimit headers on every answer of a throttled operation, 429 included."""
+    remaining = []
+    for _ in range(3):
+        response = _login(api, user.email, ip="192.0.2.44")
+        assert response.status_code == 401
+        assert response["RateLimit-Limit"] == "3"
+        assert 1 <= int(response["RateLimit-Reset"]) <= 60
+        remaining.append(int(response["RateLimit-Remaining"]))
+    assert remaining == [2, 1, 0]
+    refused = _login(api, user.email, ip="192.0.2.44")
+    assert refused.status_code == 429
+    assert refused["RateLimit-Remaining"] == "0"
+    assert "RateLimit-Limit" not in api.get("/api/health")  # only throttled operations say it
+
+
+def test_the_schema_documents_the_ratelimit_and_retry_headers(api):
+    login = api.get("/api/openapi.json").json()["paths"]["/api/auth/login"]["post"]["responses"]
+    assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= login["200"]["headers"].keys()
+    assert "Retry-After" in login["429"]["headers"]
