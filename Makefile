@@ -31,8 +31,8 @@ seed: migrate  ## create the demo accounts and tournament (idempotent)
 # writes one access line per request in the project's format, with the request id.
 SERVE_OPTIONS := --lifespan off --ws websockets-sansio --ws-max-size 65536 --ws-per-message-deflate false \
 	--limit-concurrency 4000 --timeout-graceful-shutdown 20 --no-access-log
-# FRONTEND_URL names this server's own port, so the links in emails open here.
-SERVE_ENV := FRONTEND_URL=$${FRONTEND_URL:-http://$(HOST):$(PORT)}
+# FRONTEND_URL and SITE_URL name this server's own port, so links in emails and checkout links open here.
+SERVE_ENV := FRONTEND_URL=$${FRONTEND_URL:-http://$(HOST):$(PORT)} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}
 
 run: seed  ## install, migrate, seed, serve HTTP + WebSockets on $(HOST):$(PORT) (uvicorn)
 	@echo "==> Serving on http://$(HOST):$(PORT)/"

@@ -326,6 +326,8 @@ if not env.str("EMAIL_URL", default=""):
     EMAIL_BACKEND = "arena.mail.LogEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Arena <no-reply@arena.local>")
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000").rstrip("/")
+# This server's own public address, for absolute links to pages it serves (the sandbox checkout).
+SITE_URL = env.str("SITE_URL", default=FRONTEND_URL).rstrip("/")
 
 # --- Social login -------------------------------------------------------------------
 # accounts/oauth.py. A provider is offered only when both its client id and

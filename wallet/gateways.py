@@ -59,7 +59,9 @@ class SandboxGateway:
         return Order(order_id=f"sandbox_order_{payment.pk}_{uuid.uuid4().hex[:12]}")
 
     def checkout(self, payment: Payment) -> dict:
-        return {"gateway": self.name, "order_id": payment.gateway_order_id, "url": f"/payments/sandbox/{payment.pk}/"}
+        from wallet.payments import sandbox_checkout_url
+
+        return {"gateway": self.name, "order_id": payment.gateway_order_id, "url": sandbox_checkout_url(payment)}
 
     def signature(self, body: bytes) -> str:
         return hmac.new(settings.SANDBOX_WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()

@@ -8,8 +8,10 @@ gateway fails at that moment, what matters is already stored, and the reconciler
 import json
 import uuid
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -134,6 +136,35 @@ def checkout(payment: Payment) -> dict:
 
 def sandbox_signature(body: bytes) -> str:
     return gateway_get(Payment.Gateway.SANDBOX).signature(body)
+
+
+SANDBOX_LINK_SALT = "arena.wallet.sandbox-checkout"
+
+
+def sandbox_checkout_url(payment: Payment) -> str:
+    """An absolute, signed link to the sandbox checkout page: only whoever received it from
+    POST /api/payments (the payer) can succeed or fail the payment there."""
+    token = signing.dumps(payment.pk, salt=SANDBOX_LINK_SALT)
+    return f"{settings.SITE_URL}/payments/sandbox/{payment.pk}/?{urlencode({'sig': token})}"
+
+
+def sandbox_link_valid(*, payment: Payment, token: str) -> bool:
+    try:
+        signed = signing.loads(token, salt=SANDBOX_LINK_SALT, max_age=settings.PAYMENT_EXPIRE_AFTER_MINUTES * 60)
+    except signing.BadSignature:
+        return False
+    return signed == payment.pk
+
+
+def sandbox_outcome_send(*, payment: Payment, outcome: str) -> Payment:
+    """What the sandbox checkout's buttons do: the gateway's signed callback, through the same
+    code as a real webhook. Development only (the sandbox is refused in production)."""
+    body = sandbox_callback_body(payment=payment, outcome=outcome)
+    webhook_receive(
+        gateway=Payment.Gateway.SANDBOX, body=body, headers={"X-Sandbox-Signature": sandbox_signature(body)}
+    )
+    payment.refresh_from_db()
+    return payment
 
 
 def sandbox_callback_body(*, payment: Payment, outcome: str) -> bytes:

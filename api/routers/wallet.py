@@ -3,6 +3,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Header, Router, Schema, Status
 from ninja.pagination import paginate
@@ -10,7 +11,7 @@ from pydantic import Field, StringConstraints
 
 from api.auth import jwt_auth, require_admin
 from api.schemas.accounts import ErrorOut
-from arena.exceptions import ApplicationError
+from arena.exceptions import ApplicationError, NotFound
 from wallet import catalog, idempotency, payments, refunds, selectors, services
 
 router = Router(tags=["wallet"])
@@ -237,6 +238,26 @@ def list_payments(request: HttpRequest):
 @router.get("/payments/{payment_id}", auth=jwt_auth, response={200: PaymentOut, 401: ErrorOut, 404: ErrorOut})
 def get_payment(request: HttpRequest, payment_id: int):
     return selectors.payment_get(user=request.user, payment_id=payment_id)
+
+
+class SandboxOutcomeIn(Schema):
+    outcome: Literal["succeed", "fail"]
+
+
+@router.post(
+    "/payments/{payment_id}/sandbox-outcome",
+    auth=jwt_auth,
+    response={200: PaymentOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+)
+def simulate_sandbox_payment(request: HttpRequest, payment_id: int, payload: SandboxOutcomeIn):
+    """Development only (the sandbox gateway is never enabled in production): what the sandbox
+    checkout page's buttons do, as JSON, for mobile apps and CI: the gateway's signed callback is
+    sent and processed as a real one is; read the payment again for its new state. The payer (or an
+    admin) only; 404 when the sandbox gateway is disabled or the payment is not a sandbox one."""
+    payment = selectors.payment_get(user=request.user, payment_id=payment_id)
+    if "sandbox" not in settings.PAYMENT_GATEWAYS or payment.gateway != "sandbox":
+        raise NotFound("No such sandbox payment.", code="not_found")
+    return payments.sandbox_outcome_send(payment=payment, outcome=payload.outcome)
 
 
 class WebhookOut(Schema):

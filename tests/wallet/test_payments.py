@@ -47,6 +47,7 @@ def test_buying_an_xp_pack_through_the_sandbox_checkout(api, user):
         api.post_json("/api/payments", {"purpose": "xp_pack", "ref": "xp-100"}, user=user).json()["id"] == payment["id"]
     )
 
+    assert payment["checkout"]["url"].startswith(f"http://127.0.0.1:8000/payments/sandbox/{payment['id']}/?sig=")
     page = api.get(payment["checkout"]["url"])
     assert page.status_code == 200
     assert b"Succeed" in page.content
@@ -201,3 +202,28 @@ def test_distinct_callbacks_racing_for_one_payment_fulfil_once():
     assert PaymentEvent.objects.count() == 20
     assert LedgerEntry.objects.filter(user=user).count() == 1
     assert Wallet.objects.get(user=user).xp_balance == 100
+
+
+def test_the_sandbox_page_needs_the_payers_signed_link(api, user):
+    """Knowing a payment id is not enough to succeed (or fail) someone else's payment."""
+    payment = api.post_json("/api/payments", {"purpose": "xp_pack", "ref": "xp-100"}, user=user).json()
+    bare = f"/payments/sandbox/{payment['id']}/"
+    assert api.get(bare).status_code == 403
+    assert api.post(bare, {"outcome": "succeed"}).status_code == 403
+    other = api.post_json("/api/payments", {"purpose": "xp_pack", "ref": "xp-100"}, user=UserFactory()).json()
+    borrowed = other["checkout"]["url"].split("?")[1]  # a valid signature, for another payment
+    assert api.post(f"{bare}?{borrowed}", {"outcome": "succeed"}).status_code == 403
+    assert api.get_json(f"/api/payments/{payment['id']}", user=user).json()["state"] == "pending"
+
+
+def test_sandbox_outcomes_as_json_for_mobile_apps_and_ci(api, user):
+    payment = api.post_json("/api/payments", {"purpose": "xp_pack", "ref": "xp-100"}, user=user).json()
+    url = f"/api/payments/{payment['id']}/sandbox-outcome"
+    assert api.post_json(url, {"outcome": "succeed"}, user=UserFactory()).status_code == 404  # not the payer
+    assert api.post_json(url, {"outcome": "maybe"}, user=user).status_code == 422
+    done = api.post_json(url, {"outcome": "succeed"}, user=user)
+    assert done.status_code == 200, done.content
+    assert done.json()["id"] == payment["id"]
+    # The callback is processed as a real gateway's is (after its commit).
+    assert api.get_json(f"/api/payments/{payment['id']}", user=user).json()["state"] == "succeeded"
+    assert api.get_json("/api/wallet", user=user).json()["xp"] == 100
