@@ -52,9 +52,10 @@ cov: install  ## the test suite with a coverage report (htmlcov/index.html)
 sdk: install  ## generate the TypeScript client from the OpenAPI document and type-check sdk/usage.ts
 	$(PY) -m pytest -q tests/api/test_sdk.py
 
-lint: install  ## ruff check + format check
+lint: install  ## ruff check + format check + the import contracts (pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install  ## ruff fix + format
 	$(VENV)/bin/ruff check --fix .
