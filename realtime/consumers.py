@@ -155,7 +155,7 @@ class TopicConsumer(AsyncWebsocketConsumer):
             return
         try:
             message = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # 3,000 nested `[` fit in a frame and exhaust the stack
             await self.send_error("bad_json", "Frames must be JSON objects.")
             return
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):

@@ -327,3 +327,22 @@ def test_room_details_are_released_to_the_lobby_only(api, host):
         await spectator.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_a_deeply_nested_frame_is_refused_and_the_socket_stays_open(api, host):
+    """3,000 nested `[` fit in the 4,096-byte frame limit but exhaust Python's recursion
+    limit in json.loads: it must be refused like any malformed frame, not close 1011."""
+    tournament, _, _ = _started_tournament(api, host)
+
+    async def scenario():
+        spectator = await _connect(f"/ws/tournaments/{tournament['id']}/")
+        await _receive(spectator, "tournament")
+        for bomb in ("[" * 3000, '{"":' * 1024):
+            assert len(bomb.encode()) <= 4096
+            await spectator.send_to(text_data=bomb)
+            assert (await _receive(spectator, "tournament"))["data"]["code"] == "bad_json"
+        await spectator.send_to(text_data=json.dumps({"type": "chat.send", "text": "still here"}))
+        assert (await _receive(spectator, "tournament"))["data"]["code"] == "read_only"
+        await spectator.disconnect()
+
+    async_to_sync(scenario)()
