@@ -206,6 +206,11 @@ BANNER_THUMBNAIL_SIZE = (480, 270)  # cropped to fill: the cards in lists
 HOST_DOCUMENT_MAX_BYTES = env.int("HOST_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 TEAM_MAX_MEMBERS = env.int("TEAM_MAX_MEMBERS", default=10)
 REALTIME_TICKET_SECONDS = env.int("REALTIME_TICKET_SECONDS", default=30)
+# Each process tells its sockets the topic's position (and spectator count) this often;
+# a socket behind it refills its hole from the replay buffer (realtime/hub.py).
+REALTIME_POSITION_SECONDS = env.float("REALTIME_POSITION_SECONDS", default=3.0)
+# Frames waiting for one slow client; beyond this it is closed with 4408 (resume with ?since=).
+REALTIME_SEND_QUEUE = env.int("REALTIME_SEND_QUEUE", default=256)
 
 # --- OCR of result screenshots ----------------------------------------------------------
 SCREENSHOT_MAX_BYTES = env.int("SCREENSHOT_MAX_BYTES", default=10 * 1024 * 1024)

@@ -60,6 +60,17 @@ class TournamentSnapshot(Strict):
     tournament: TournamentState
     standings: list[StandingRow]
     matches: list[MatchState]
+    spectators: int = Field(..., description="sockets following this topic, across processes")
+
+
+class MatchSnapshot(MatchState):
+    spectators: int = Field(..., description="sockets following this topic, across processes")
+
+
+class Position(Strict):
+    """Not an event: its seq is the topic's current one and does not grow."""
+
+    spectators: int | None = Field(None, description="public topics only: sockets following it, across processes")
 
 
 class StandingsUpdated(Strict):
@@ -175,7 +186,7 @@ class ErrorData(Strict):
 # (message type, data schema, topics it appears on, summary)
 SERVER_MESSAGES: list[tuple[str, type[BaseModel], tuple[str, ...], str]] = [
     ("snapshot", TournamentSnapshot, ("tournament",), "Current state on connect (or when a client fell behind)."),
-    ("snapshot", MatchState, ("match",), "The match as spectators see it."),
+    ("snapshot", MatchSnapshot, ("match",), "The match as spectators see it."),
     ("snapshot", Inbox, ("user",), "Unread count and latest notifications."),
     ("standings.updated", StandingsUpdated, ("tournament",), "The full overall table after a result."),
     ("match.result", MatchResult, ("tournament",), "Results of one match (battle royale or head to head)."),
@@ -203,6 +214,14 @@ SERVER_MESSAGES: list[tuple[str, type[BaseModel], tuple[str, ...], str]] = [
     ("chat.deleted", ChatDeleted, ("chat", "lobby"), "A moderator (the host, or an admin) deleted a message."),
     ("chat.muted", ChatMuted, ("lobby",), "The host muted a player."),
     ("chat.unmuted", ChatUnmuted, ("lobby",), "The host unmuted a player."),
+    (
+        "position",
+        Position,
+        ("tournament", "match", "user", "chat", "lobby"),
+        "Every few seconds (REALTIME_POSITION_SECONDS): the topic's current epoch and seq, which this "
+        "socket has reached (the server refilled any hole first), and on public topics the spectator count. "
+        "It repeats the current seq; apply nothing.",
+    ),
     ("error", ErrorData, ("tournament", "match", "user", "chat", "lobby"), "A refused client frame."),
 ]
 

@@ -25,7 +25,7 @@ from tests.factories import TeamFactory, UserFactory
 from tests.realtime.asyncapi import assert_valid_message
 
 ORIGIN = (b"origin", b"http://localhost")
-ENVELOPE = {"type", "topic", "seq", "ts", "data"}
+ENVELOPE = {"type", "topic", "epoch", "seq", "ts", "data"}
 
 
 def scenario(test):

@@ -104,24 +104,25 @@ def test_resume_with_since_replays_missed_events_in_order(api, host):
 
     async def scenario():
         spectator = await _connect(path)
-        seen = (await _receive(spectator, "tournament"))["seq"]
+        snapshot = await _receive(spectator, "tournament")
+        seen, epoch = snapshot["seq"], snapshot["epoch"]
         await spectator.disconnect()
         # Missed while away: two results, four events.
         await sync_to_async(_post_results)(api, host, matches[0], squads)
         await sync_to_async(_post_results)(api, host, matches[1], squads[::-1])
-        back = await _connect(f"{path}?since={seen}")
+        back = await _connect(f"{path}?since={seen}&epoch={epoch}")
         replayed = [await _receive(back, "tournament") for _ in range(4)]
         assert [m["seq"] for m in replayed] == [seen + 1, seen + 2, seen + 3, seen + 4]
         assert [m["type"] for m in replayed] == ["match.result", "standings.updated"] * 2
         assert await back.receive_nothing(timeout=0.2)
         await back.disconnect()
         # Up to date: nothing to replay, and nothing else is sent.
-        current = await _connect(f"{path}?since={seen + 4}")
+        current = await _connect(f"{path}?since={seen + 4}&epoch={epoch}")
         assert await current.receive_nothing(timeout=0.2)
         await current.disconnect()
         # Too old (or from the future): a fresh snapshot instead.
         for since in (1, seen + 1000):
-            stale = await _connect(f"{path}?since={since}")
+            stale = await _connect(f"{path}?since={since}&epoch={epoch}")
             snapshot = await _receive(stale, "tournament")
             assert (snapshot["type"], snapshot["seq"]) == ("snapshot", seen + 4)
             await stale.disconnect()
@@ -271,28 +272,36 @@ def test_host_announcements_reach_spectators(api, host):
     )
 
 
-def test_dropped_events_are_refilled_in_order(api, host):
-    """A full channel drops messages silently (channels' capacity). Leave events in the buffer
-    without broadcasting them, as a drop would: the next event reveals the hole by seq and the
-    consumer refills it from the replay buffer, so the client still sees every event, in order."""
-    import json as _json
+def _drop(topic: str, n: int) -> None:
+    """Number and buffer an event whose broadcast is lost, as a dropped pub/sub connection or
+    a stalled process would lose it: the real append, its broadcast sent to a channel nobody hears."""
+    from realtime import buffer
 
-    from realtime.buffer import get_buffer
+    body = json.dumps(
+        {"type": "registrations.count", "topic": topic, "ts": "2026-11-22T00:00:00+00:00", "data": {"count": n}}
+    )
+    store = buffer.get_buffer()
+    if isinstance(store, buffer.RedisBuffer):
+        position, events, _ = buffer._keys(topic)
+        args = [body, buffer.new_epoch(), buffer._base(), buffer.KEEP_EVENTS, buffer.KEEP_SECONDS]
+        store._append(keys=[position, events, "arena:rt:pub:nobody"], args=args)
+    else:
+        store.append(topic, body)  # no deliver: no hub hears of it
+
+
+def test_dropped_events_are_refilled_in_order(api, host, settings):
+    """The next event reveals the hole by seq and the consumer refills it from the replay
+    buffer, so the client still sees every event, in order."""
     from realtime.publish import publish
 
+    settings.REALTIME_POSITION_SECONDS = 3600  # only the next event can reveal the hole here
     tournament, _, _ = _started_tournament(api, host)
     topic = f"tournament.{tournament['id']}"
-
-    def dropped(n: int) -> None:
-        body = _json.dumps(
-            {"type": "registrations.count", "topic": topic, "ts": "2026-11-22T00:00:00+00:00", "data": {"count": n}}
-        )
-        get_buffer().append(topic, body)
 
     async def scenario():
         spectator = await _connect(f"/ws/tournaments/{tournament['id']}/")
         start = (await _receive(spectator, "tournament"))["seq"]
-        await sync_to_async(lambda: [dropped(n) for n in range(29)])()
+        await sync_to_async(lambda: [_drop(topic, n) for n in range(29)])()
         assert await spectator.receive_nothing(timeout=0.2)
         await sync_to_async(publish)(topic, "registrations.count", {"count": 29})
         received = [await _receive(spectator, "tournament") for _ in range(30)]
@@ -300,6 +309,38 @@ def test_dropped_events_are_refilled_in_order(api, host):
         assert [m["data"]["count"] for m in received] == list(range(30))
         assert await spectator.receive_nothing(timeout=0.3)
         await spectator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_lost_tail_is_refilled_by_the_position_message_without_a_further_event(api, host, settings):
+    """The last events of a burst are lost and nothing follows: the periodic position tells
+    the consumer it is behind; it refills the tail, then the position message follows."""
+    settings.REALTIME_POSITION_SECONDS = 0.2
+    tournament, _, _ = _started_tournament(api, host)
+    topic = f"tournament.{tournament['id']}"
+
+    async def scenario():
+        spectators = [await _connect(f"/ws/tournaments/{tournament['id']}/") for _ in range(2)]
+        start = [(await _receive(s, "tournament"))["seq"] for s in spectators]
+        assert start[0] == start[1]
+        await sync_to_async(lambda: [_drop(topic, n) for n in range(5)])()
+        for spectator in spectators:
+            received = []
+            while len(received) < 5:
+                message = await _receive(spectator, "tournament")
+                if message["type"] != "position":  # a tick may land before the drops
+                    received.append(message)
+            assert [m["seq"] for m in received] == list(range(start[0] + 1, start[0] + 6))
+            position = await _receive(spectator, "tournament")
+            assert (position["type"], position["seq"], position["epoch"]) == (
+                "position",
+                start[0] + 5,
+                received[-1]["epoch"],
+            )
+            assert position["data"] == {"spectators": 2}
+        for spectator in spectators:
+            await spectator.disconnect()
 
     async_to_sync(scenario)()
 
