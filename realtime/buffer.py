@@ -75,26 +75,26 @@ def new_epoch() -> str:
     return secrets.token_hex(6)
 
 
-def _keys(topic: str) -> tuple[str, str, str]:
-    return f"arena:rt:pos:{topic}", f"arena:rt:buf:{topic}", channel(topic)
+def _keys(topic: str) -> tuple[str, str]:
+    return f"arena:rt:pos:{topic}", f"arena:rt:buf:{topic}"
 
 
-def channel(topic: str) -> str:
+def channel(topic: str, url: str | None = None) -> str:
     """The Redis pub/sub channel every process's hub subscribes to for this topic. Pub/sub
     ignores database numbers: the channel names the database, so deployments sharing a Redis
     server on different databases never hear each other's events."""
-    return f"{_channel_prefix()}{topic}"
+    return f"{_channel_prefix(url or settings.REDIS_URL)}{topic}"
 
 
 @functools.cache
-def _channel_prefix() -> str:
+def _channel_prefix(url: str) -> str:
     from redis.connection import parse_url
 
-    return f"arena:rt:{parse_url(settings.REDIS_URL).get('db', 0) if settings.REDIS_URL else 0}:pub:"
+    return f"arena:rt:{parse_url(url).get('db', 0)}:pub:"
 
 
 def channel_topic(name: str) -> str:
-    return name[len(_channel_prefix()) :]
+    return name.split(":pub:", 1)[1]
 
 
 def parse_seq(text: str) -> int:
@@ -143,13 +143,13 @@ class RedisBuffer:
     def __init__(self, url: str) -> None:
         import redis
 
+        self._url = url
         self._sync = redis.Redis.from_url(url)
         self._append = self._sync.register_script(_APPEND)
 
     def append(self, topic: str, body: str, deliver=None) -> tuple[str, int, str]:
-        epoch, seq, text = self._append(
-            keys=list(_keys(topic)), args=[body, new_epoch(), _base(), KEEP_EVENTS, KEEP_SECONDS]
-        )
+        keys = [*_keys(topic), channel(topic, self._url)]
+        epoch, seq, text = self._append(keys=keys, args=[body, new_epoch(), _base(), KEEP_EVENTS, KEEP_SECONDS])
         return epoch.decode(), int(seq), text.decode()
 
     async def position(self, topic: str) -> tuple[str, int]:
@@ -160,13 +160,13 @@ class RedisBuffer:
         client = async_redis()
         async with client.pipeline(transaction=False) as pipe:
             for topic in topics:
-                pipe.eval(_SINCE, 2, *_keys(topic)[:2], new_epoch(), _base(), "")
+                pipe.eval(_SINCE, 2, *_keys(topic), new_epoch(), _base(), "")
             rows = await pipe.execute()
         return [(epoch.decode(), int(seq)) for epoch, seq, _ in rows]
 
     async def since(self, topic: str, seq: int | None) -> tuple[str, int, list[str]]:
         epoch, current, events = await async_redis().eval(
-            _SINCE, 2, *_keys(topic)[:2], new_epoch(), _base(), "" if seq is None else str(seq)
+            _SINCE, 2, *_keys(topic), new_epoch(), _base(), "" if seq is None else str(seq)
         )
         return epoch.decode(), int(current), [text.decode() for text in events]
 

@@ -284,7 +284,7 @@ class RedisHub(Hub):
     async def _positions(self, topics: list[str], counts: list[int]) -> list[tuple[str, int, int]]:
         keys = []
         for topic in topics:
-            position, buffer, _ = _keys(topic)
+            position, buffer = _keys(topic)
             keys += [position, buffer, f"arena:rt:presence:{topic}"]
         ttl = int(settings.REALTIME_POSITION_SECONDS * 3000)
         rows = await self._client.eval(

@@ -282,7 +282,7 @@ def _drop(topic: str, n: int) -> None:
     )
     store = buffer.get_buffer()
     if isinstance(store, buffer.RedisBuffer):
-        position, events, _ = buffer._keys(topic)
+        position, events = buffer._keys(topic)
         args = [body, buffer.new_epoch(), buffer._base(), buffer.KEEP_EVENTS, buffer.KEEP_SECONDS]
         store._append(keys=[position, events, "arena:rt:pub:nobody"], args=args)
     else:
