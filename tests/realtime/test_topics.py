@@ -191,18 +191,27 @@ def test_expired_ticket_is_rejected(settings):
     async_to_sync(scenario)()
 
 
-def test_clients_without_origin_need_a_ticket(api, host):
-    tournament, _, _ = _started_tournament(api, host)
+def test_public_topics_accept_clients_without_origin_authenticated_ones_need_a_ticket(api, host):
+    """Native apps, bots and scripts send no Origin: they may watch public topics as anyone
+    may; private topics still need a ticket from them, and a foreign Origin is refused."""
+    tournament, _, matches = _started_tournament(api, host)
     user = UserFactory()
 
     async def scenario():
-        refused = WebsocketCommunicator(application, f"/ws/tournaments/{tournament['id']}/")
-        connected, _ = await refused.connect()
-        assert not connected
+        public = [(f"/ws/tournaments/{tournament['id']}/", "tournament"), (f"/ws/matches/{matches[0]['id']}/", "match")]
+        for path, channel in public:
+            app_client = await _connect(path, headers=[])
+            assert (await _receive(app_client, channel))["type"] == "snapshot"
+            await app_client.disconnect()
+            foreign = WebsocketCommunicator(application, path, headers=[(b"origin", b"https://evil.example")])
+            assert not (await foreign.connect())[0]
+        for path in ("/ws/me/", "/ws/chat/", f"/ws/lobbies/{tournament['id']}/"):
+            refused = WebsocketCommunicator(application, path)
+            assert not (await refused.connect())[0]
         ticket = await sync_to_async(ticket_issue)(user_id=user.pk)
-        app_client = await _connect(f"/ws/tournaments/{tournament['id']}/?ticket={ticket}", headers=[])
-        assert (await _receive(app_client, "tournament"))["type"] == "snapshot"
-        await app_client.disconnect()
+        inbox = await _connect(f"/ws/me/?ticket={ticket}", headers=[])
+        assert (await _receive(inbox, "user"))["type"] == "snapshot"
+        await inbox.disconnect()
 
     async_to_sync(scenario)()
 
