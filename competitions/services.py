@@ -94,6 +94,12 @@ def _publish_match_after_commit(match_id: int, event_type: str) -> None:
     transaction.on_commit(announce)
 
 
+def _access_recheck(user_ids) -> None:
+    from realtime.services import access_recheck
+
+    access_recheck(user_ids=user_ids)
+
+
 def _notify(user_ids, kind: str, title: str, body: str = "", data: dict | None = None) -> None:
     from realtime.services import notification_create
 
@@ -314,7 +320,9 @@ def _registration_release(registration: Registration, *, status: str) -> None:
     was_paid = registration.status == Registration.Status.CONFIRMED and registration.tournament.entry_fee > 0
     registration.status = status
     registration.save(update_fields=["status"])
+    released = list(registration.players.values_list("user_id", flat=True))
     registration.players.all().delete()
+    _access_recheck(released)  # their open lobby sockets close with 4403 after commit
     if was_paid:
         registration_refund(registration=registration)
 

@@ -119,6 +119,9 @@ class MemoryBuffer:
                 deliver(topic, self.epoch, seq, text)
             return self.epoch, seq, text
 
+    def broadcast(self, topic: str, text: str, deliver) -> None:
+        deliver(topic, self.epoch, 0, text)
+
     def _position(self, topic: str) -> tuple[str, int]:
         with self._lock:
             return self.epoch, self._seq.setdefault(topic, _base())
@@ -151,6 +154,10 @@ class RedisBuffer:
         keys = [*_keys(topic), channel(topic, self._url)]
         epoch, seq, text = self._append(keys=keys, args=[body, new_epoch(), _base(), KEEP_EVENTS, KEEP_SECONDS])
         return epoch.decode(), int(seq), text.decode()
+
+    def broadcast(self, topic: str, text: str, deliver=None) -> None:
+        """An unnumbered message to every hub (not buffered): access changes."""
+        self._sync.publish(channel(topic, self._url), f"0 - {text}")
 
     async def position(self, topic: str) -> tuple[str, int]:
         epoch, seq, _ = await self.since(topic, None)

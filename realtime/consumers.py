@@ -118,7 +118,9 @@ class TopicConsumer(AsyncWebsocketConsumer):
             await self.close(code=denied.code)
             return
         self.topic = topic
-        await get_hub().join(topic, self)
+        # The session this socket belongs to: a password change ends it (access_recheck).
+        self.password = self.user.password if self.user else None
+        await get_hub().join(topic, self, user_id=self.user.pk if self.user else None)
         since, epoch = query.get("since", [""])[0], query.get("epoch", [""])[0]
         if since.isdigit() and epoch:
             # A resume: only the same epoch makes SEQ meaningful (else the catch-up snapshots).
@@ -142,7 +144,7 @@ class TopicConsumer(AsyncWebsocketConsumer):
             if task is not None:
                 task.cancel()
         if self.topic is not None:
-            await get_hub().leave(self.topic, self)
+            await get_hub().leave(self.topic, self, user_id=self.user.pk if self.user else None)
 
     async def close(self, code=None, reason=None):
         """Close after what is already queued (an error frame before its close code)."""
@@ -216,6 +218,22 @@ class TopicConsumer(AsyncWebsocketConsumer):
     def hub_resync(self) -> None:
         if not self.closed and (not self.syncing or self.stalled):
             self._start_sync()
+
+    def hub_recheck(self) -> None:
+        if not self.closed and self.user is not None:
+            self.rechecker = asyncio.ensure_future(self._recheck())
+
+    async def _recheck(self) -> None:
+        """Access changed somewhere (realtime.services.access_recheck): is it still granted?"""
+        user = await _active_user(self.user.pk)
+        if user is None or user.password != self.password:
+            await self.close(code=NOT_AUTHENTICATED)
+            return
+        self.user = user
+        try:
+            await self.resolve_topic()
+        except Deny as denied:
+            await self.close(code=denied.code)
 
     def _start_sync(self) -> None:
         if self.sync_task is not None and not self.sync_task.done():

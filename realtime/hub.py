@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 # Topics anyone may watch: their snapshots and position messages carry the spectator count.
 PUBLIC_PREFIXES = ("tournament.", "match.")
+# The channel every hub follows for access changes (realtime.services.access_recheck).
+CONTROL = "_control"
 
 # Per topic: its position and this process's share of presence; returns (epoch, seq, total)
 # per topic. A process's count expires unless refreshed, so a dead process stops counting.
@@ -72,6 +74,7 @@ class Subscriber(Protocol):
     def hub_event(self, epoch: str, seq: int, text: str) -> None: ...
     def hub_position(self, epoch: str, seq: int, frame: str) -> None: ...
     def hub_resync(self) -> None: ...
+    def hub_recheck(self) -> None: ...
 
 
 def is_public(topic: str) -> bool:
@@ -91,6 +94,7 @@ class Hub:
         self.loop = loop
         self.process = uuid.uuid4().hex
         self.topics: dict[str, set[Subscriber]] = {}
+        self.users: dict[int, set[Subscriber]] = {}  # signed-in sockets, by user id
         # topic -> (total across processes, this process's count) at the last tick
         self._presence: dict[str, tuple[int, int]] = {}
         # topic -> (epoch, seq, encoded snapshot data), computed once per change
@@ -99,7 +103,9 @@ class Hub:
         self._ticker: asyncio.Task | None = None
 
     # --- membership -------------------------------------------------------------------------
-    async def join(self, topic: str, subscriber: Subscriber) -> None:
+    async def join(self, topic: str, subscriber: Subscriber, *, user_id: int | None = None) -> None:
+        if user_id is not None:
+            self.users.setdefault(user_id, set()).add(subscriber)
         subscribers = self.topics.setdefault(topic, set())
         subscribers.add(subscriber)
         if self._ticker is None or self._ticker.done():
@@ -107,7 +113,11 @@ class Hub:
         if len(subscribers) == 1:
             await self._subscribe(topic)
 
-    async def leave(self, topic: str, subscriber: Subscriber) -> None:
+    async def leave(self, topic: str, subscriber: Subscriber, *, user_id: int | None = None) -> None:
+        if user_id is not None and user_id in self.users:
+            self.users[user_id].discard(subscriber)
+            if not self.users[user_id]:
+                del self.users[user_id]
         subscribers = self.topics.get(topic)
         if subscribers is None:
             return
@@ -126,6 +136,11 @@ class Hub:
 
     # --- delivery -----------------------------------------------------------------------------
     def dispatch(self, topic: str, epoch: str, seq: int, text: str) -> None:
+        if topic == CONTROL:
+            for user_id in json.loads(text).get("recheck", ()):
+                for subscriber in list(self.users.get(user_id, ())):
+                    subscriber.hub_recheck()
+            return
         for subscriber in list(self.topics.get(topic, ())):
             subscriber.hub_event(epoch, seq, text)
 
@@ -256,7 +271,7 @@ class RedisHub(Hub):
             try:
                 if self._pubsub is None:
                     pubsub = self._client.pubsub()
-                    await pubsub.subscribe(*[channel(t) for t in self.topics])
+                    await pubsub.subscribe(channel(CONTROL), *[channel(t) for t in self.topics])
                     self._pubsub = pubsub
                     if lost:
                         logger.warning("Redis is back: resubscribed %d topics", len(self.topics))
@@ -310,7 +325,12 @@ def get_hub() -> Hub:
 def deliver_in_process(topic: str, epoch: str, seq: int, text: str) -> None:
     """Embedded mode: hand a just-numbered event to every hub of this process following it."""
     with _hubs_lock:
-        hubs = [hub for hub in _hubs.values() if topic in hub.topics and not hub.loop.is_closed()]
+        hubs = [hub for hub in _hubs.values() if (topic == CONTROL or topic in hub.topics) and not hub.loop.is_closed()]
     for hub in hubs:
         with contextlib.suppress(RuntimeError):  # its loop closed meanwhile: nobody left to deliver to
             hub.loop.call_soon_threadsafe(hub.dispatch, topic, epoch, seq, text)
+
+
+def control_publish(message: dict) -> None:
+    """Send an access change to every process's hub (after commit)."""
+    get_buffer().broadcast(CONTROL, json.dumps(message), deliver=deliver_in_process)

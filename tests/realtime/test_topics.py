@@ -34,9 +34,13 @@ async def _connect(path: str, headers=ORIGIN) -> WebsocketCommunicator:
     return communicator
 
 
-async def _receive(communicator, channel: str) -> dict:
-    message = json.loads(await communicator.receive_from(timeout=5))
-    return assert_valid_message(channel, message)
+async def _receive(communicator, channel: str, *, positions: bool = False) -> dict:
+    """The next message; periodic position messages (they only repeat the seq) are skipped
+    unless `positions`."""
+    while True:
+        message = assert_valid_message(channel, json.loads(await communicator.receive_from(timeout=5)))
+        if positions or message["type"] != "position":
+            return message
 
 
 async def _closed_with(communicator) -> int:
@@ -335,13 +339,9 @@ def test_a_lost_tail_is_refilled_by_the_position_message_without_a_further_event
         assert start[0] == start[1]
         await sync_to_async(lambda: [_drop(topic, n) for n in range(5)])()
         for spectator in spectators:
-            received = []
-            while len(received) < 5:
-                message = await _receive(spectator, "tournament")
-                if message["type"] != "position":  # a tick may land before the drops
-                    received.append(message)
+            received = [await _receive(spectator, "tournament") for _ in range(5)]
             assert [m["seq"] for m in received] == list(range(start[0] + 1, start[0] + 6))
-            position = await _receive(spectator, "tournament")
+            position = await _receive(spectator, "tournament", positions=True)
             assert (position["type"], position["seq"], position["epoch"]) == (
                 "position",
                 start[0] + 5,
@@ -394,5 +394,33 @@ def test_a_deeply_nested_frame_is_refused_and_the_socket_stays_open(api, host):
         await spectator.send_to(text_data=json.dumps({"type": "chat.send", "text": "still here"}))
         assert (await _receive(spectator, "tournament"))["data"]["code"] == "read_only"
         await spectator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_password_reset_closes_the_accounts_open_sockets_4401(api, host):
+    """The README says a reset ends earlier sessions: sockets opened before it close at once
+    (on every process: the recheck goes through Redis pub/sub), other users' stay open."""
+    from accounts.services import password_reset_token_make
+
+    user, other = UserFactory(), UserFactory()
+
+    async def scenario():
+        inbox = await _connect(f"/ws/me/?ticket={await sync_to_async(ticket_issue)(user_id=user.pk)}")
+        chat = await _connect(f"/ws/chat/?ticket={await sync_to_async(ticket_issue)(user_id=user.pk)}")
+        bystander = await _connect(f"/ws/me/?ticket={await sync_to_async(ticket_issue)(user_id=other.pk)}")
+        await _receive(inbox, "user")
+        await _receive(chat, "chat")
+        await _receive(bystander, "user")
+        token = await sync_to_async(password_reset_token_make)(user=user)
+        response = await sync_to_async(api.post_json)(
+            "/api/auth/password-reset/confirm", {"token": token, "password": "A-brand-new-pass-9"}
+        )
+        assert response.status_code == 200
+        assert await _closed_with(inbox) == 4401
+        assert await _closed_with(chat) == 4401
+        assert await bystander.receive_nothing(timeout=0.3)
+        for communicator in (inbox, chat, bystander):
+            await communicator.disconnect()
 
     async_to_sync(scenario)()
