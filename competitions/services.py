@@ -77,7 +77,9 @@ def tournament_announce(*, tournament_id: int, user: User, text: str) -> dict:
     _require_owner(tournament, user)
     if tournament.status == Tournament.Status.DRAFT:
         raise Conflict("Publish the tournament before announcing anything.", code="not_published")
-    announcement = {"text": text, "by": user.username, "at": timezone.now()}
+    from realtime.services import announcement_create
+
+    announcement = announcement_create(tournament_id=tournament.pk, user=user, text=text)
     _publish_after_commit(tournament.pk, "announcement", announcement)
     return announcement
 

@@ -313,6 +313,16 @@ class TopicConsumer(AsyncWebsocketConsumer):
         await self.on_message(message)
 
 
+def _tournament_snapshot(tournament_id: int) -> dict:
+    from competitions.selectors import tournament_snapshot
+    from realtime.selectors import announcements_recent
+
+    return {
+        **tournament_snapshot(tournament_id=tournament_id),
+        "announcements": announcements_recent(tournament_id=tournament_id),
+    }
+
+
 class PublicTopicConsumer(TopicConsumer):
     """Topics anyone may watch. Visibility and the snapshot are cached by the hub per
     (epoch, seq): while nothing changed, a connect is a Redis read and a send, no query."""
@@ -355,11 +365,7 @@ class TournamentConsumer(PublicTopicConsumer):
         )
 
     async def snapshot(self) -> dict:
-        from competitions.selectors import tournament_snapshot
-
-        return await database_sync_to_async(tournament_snapshot)(
-            tournament_id=self.scope["url_route"]["kwargs"]["tournament_id"]
-        )
+        return await database_sync_to_async(_tournament_snapshot)(self.scope["url_route"]["kwargs"]["tournament_id"])
 
 
 class MatchConsumer(PublicTopicConsumer):

@@ -60,6 +60,7 @@ class TournamentSnapshot(Strict):
     tournament: TournamentState
     standings: list[StandingRow]
     matches: list[MatchState]
+    announcements: list["Announcement"] = Field(..., description="the latest 20, newest first")
     spectators: int = Field(..., description="sockets following this topic, across processes")
 
 
@@ -152,6 +153,9 @@ class Announcement(Strict):
     text: str
     by: str
     at: datetime
+
+
+TournamentSnapshot.model_rebuild()
 
 
 class LobbyRoom(Strict):

@@ -4,9 +4,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from realtime import hub
-from realtime.models import Notification
+from realtime.models import Announcement, Notification
 from realtime.publish import publish
-from realtime.selectors import notification_payload
+from realtime.selectors import announcement_payload, notification_payload
 
 
 def notification_create(
@@ -34,3 +34,9 @@ def access_recheck(*, user_ids: Iterable[int]) -> None:
     ids = sorted(set(user_ids))
     if ids:
         transaction.on_commit(lambda: hub.control_publish({"recheck": ids}), robust=True)
+
+
+def announcement_create(*, tournament_id: int, user, text: str) -> dict:
+    """Keep a host's announcement (the caller checked the host and publishes it after commit)."""
+    announcement = Announcement.objects.create(tournament_id=tournament_id, by=user, text=text)
+    return announcement_payload(announcement)

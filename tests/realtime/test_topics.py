@@ -272,9 +272,21 @@ def test_host_announcements_reach_spectators(api, host):
         announcement = await _receive(spectator, "tournament")
         assert (announcement["type"], announcement["seq"]) == ("announcement", snapshot["seq"] + 1)
         assert announcement["data"]["text"] == "Lobby opens in 5 minutes"
+        assert snapshot["data"]["announcements"] == []
         await spectator.disconnect()
+        # A late joiner (or a client resynced by a snapshot) sees it too.
+        late = await _connect(f"/ws/tournaments/{tournament['id']}/")
+        recovered = await _receive(late, "tournament")
+        assert recovered["data"]["announcements"] == [announcement["data"]]
+        await late.disconnect()
+        return announcement["data"]
 
-    async_to_sync(scenario)()
+    sent = async_to_sync(scenario)()
+    listed = api.get_json(f"/api/tournaments/{tournament['id']}/announcements").json()
+    assert listed["count"] == 1
+    assert listed["items"][0]["text"] == sent["text"]
+    assert listed["items"][0]["by"] == host.username
+    assert api.get_json("/api/tournaments/999999/announcements").status_code == 404
     outsider = squads[0].captain
     assert (
         api.post_json(f"/api/tournaments/{tournament['id']}/announcements", {"text": "x"}, user=outsider).status_code
