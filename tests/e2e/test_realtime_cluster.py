@@ -308,3 +308,43 @@ def test_a_stalled_process_catches_its_clients_up_after_a_burst(daphnes, tournam
         assert spectator.closes == []
         # 700 events outgrow the 500-event replay buffer: each caught up with one snapshot.
         assert spectator.snapshots == 2
+
+
+def test_presence_counts_the_spectators_of_both_processes(cluster, tournament):
+    first, second = cluster
+    path = f"/ws/tournaments/{tournament['id']}/"
+
+    async def spectators_seen(sockets) -> set[int]:
+        """What each socket's next position message says (snapshots and events skipped)."""
+        seen = set()
+        for ws in sockets:
+            while True:
+                message = assert_valid_message("tournament", json.loads(await asyncio.wait_for(ws.recv(), 10)))
+                if message["type"] == "position":
+                    seen.add(message["data"]["spectators"])
+                    break
+        return seen
+
+    async def settle(sockets, expected: int) -> set[int]:
+        deadline = time.monotonic() + 15
+        while (seen := await spectators_seen(sockets)) != {expected} and time.monotonic() < deadline:
+            pass
+        return seen
+
+    async def scenario():
+        connect = [f"ws://{first}{path}"] * 3 + [f"ws://{second}{path}"] * 2
+        sockets = [await websockets.connect(url, origin="http://127.0.0.1") for url in connect]
+        together = await settle(sockets, 5)
+        async with websockets.connect(f"ws://{second}{path}") as late:  # no Origin: an app
+            snapshot = json.loads(await late.recv())
+        for ws in sockets[:2]:
+            await ws.close()
+        after = await settle(sockets[2:], 3)
+        for ws in sockets[2:]:
+            await ws.close()
+        return together, snapshot, after
+
+    together, snapshot, after = async_to_sync(scenario)()
+    assert together == {5}
+    assert snapshot["data"]["spectators"] == 6
+    assert after == {3}
