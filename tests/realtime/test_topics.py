@@ -257,6 +257,12 @@ def test_asyncapi_document_lists_every_route(api):
         "/ws/lobbies/{tournament_id}/",
         "/ws/me/",
     }
+    assert set(document["x-close-codes"]) == {"4401", "4403", "4404", "4408", "4429"}
+    for code in ("bad_frame", "frame_too_large", "bad_json", "bad_message", "read_only", "flooding", "unavailable"):
+        assert code in document["x-error-codes"]
+    envelope = document["components"]["messages"]["tournament.snapshot"]["payload"]
+    assert "epoch" in envelope["required"]
+    assert {"tournament.position", "chat.position", "user.position"} <= set(document["components"]["messages"])
 
 
 def test_host_announcements_reach_spectators(api, host):
