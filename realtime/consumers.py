@@ -163,6 +163,10 @@ class TopicConsumer(AsyncWebsocketConsumer):
         while (text := await self.outbox.get()) is not None:
             await self.base_send({"type": "websocket.send", "text": text})
 
+    def _room(self) -> int:
+        """Frames the send queue can still take."""
+        return self.outbox.maxsize - self.outbox.qsize()
+
     def push(self, text: str) -> None:
         if self.closed:
             return
@@ -268,13 +272,15 @@ class TopicConsumer(AsyncWebsocketConsumer):
 
     async def _catch_up(self) -> None:
         """Replay every event after last_seq when the buffer still has them all in this
-        epoch; otherwise (too old, from the future, another epoch) a fresh snapshot."""
+        epoch and they fit in the send queue; otherwise (too old or too many, from the future,
+        another epoch) a fresh snapshot: one frame instead of hundreds."""
         epoch, current, events = await get_buffer().since(self.topic, self.last_seq if self.epoch else None)
         if (
             epoch == self.epoch
             and self.last_seq <= current
             and len(events) == current - self.last_seq
             and (not events or parse_seq(events[0]) == self.last_seq + 1)
+            and len(events) < self._room()
         ):
             for text in events:
                 self.push(text)

@@ -99,7 +99,9 @@ class Spectator:
         while not until.is_set():
             url = self.url if self.seq is None else f"{self.url}?since={self.seq}&epoch={self.epoch}"
             try:
-                async with websockets.connect(url, origin="http://127.0.0.1", open_timeout=5) as ws:
+                # max_queue=None: apply() validates each message slowly; with websockets' bounded queue a burst
+                # paused reading and recv() cancelled by wait_for every 0.2 s never resumed it (client-side stall).
+                async with websockets.connect(url, origin="http://127.0.0.1", open_timeout=5, max_queue=None) as ws:
                     while not until.is_set():
                         try:
                             raw = await asyncio.wait_for(ws.recv(), timeout=0.2)
@@ -304,7 +306,7 @@ def test_a_stalled_process_catches_its_clients_up_after_a_burst(daphnes, tournam
 
     spectators, final = async_to_sync(scenario)()
     for spectator in spectators:
-        assert (spectator.epoch, spectator.seq) == final
+        assert (spectator.epoch, spectator.seq) == final, (spectator.closes, spectator.snapshots, len(spectator.events))
         assert spectator.closes == []
         # 700 events outgrow the 500-event replay buffer: each caught up with one snapshot.
         assert spectator.snapshots == 2

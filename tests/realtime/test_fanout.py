@@ -180,3 +180,30 @@ def test_a_connect_makes_no_database_query_when_the_snapshot_is_cached(tournamen
             await communicator.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_a_resume_too_long_for_the_send_queue_gets_a_snapshot_not_4408(tournaments, settings):
+    """Replaying more events than the send queue holds would close a fast client with 4408:
+    it gets one snapshot instead."""
+    from tests.realtime.test_topics import _drop
+
+    settings.REALTIME_SEND_QUEUE = 8
+    tournament_id = tournaments[0]
+    topic = f"tournament.{tournament_id}"
+
+    async def scenario():
+        first, snapshot = await _spectator(tournament_id)
+        await first.disconnect()
+        await sync_to_async(lambda: [_drop(topic, n) for n in range(5)])()
+        resume = f"?since={snapshot['seq']}&epoch={snapshot['epoch']}"
+        short = WebsocketCommunicator(application, f"/ws/tournaments/{tournament_id}/{resume}", headers=ORIGIN)
+        assert (await short.connect())[0]
+        assert [m["type"] for m in await _events(short, 5)] == ["registrations.count"] * 5
+        await short.disconnect()
+        await sync_to_async(lambda: [_drop(topic, n) for n in range(5, 25)])()
+        long, fresh = await _spectator(tournament_id, resume)
+        assert (fresh["type"], fresh["seq"]) == ("snapshot", snapshot["seq"] + 25)
+        assert await long.receive_nothing(timeout=0.3)
+        await long.disconnect()
+
+    async_to_sync(scenario)()
