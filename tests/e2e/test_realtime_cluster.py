@@ -101,8 +101,7 @@ class Spectator:
         while not until.is_set():
             url = self.url if self.seq is None else f"{self.url}?since={self.seq}&epoch={self.epoch}"
             try:
-                # max_queue=None: apply() validates each message slowly; with websockets' bounded queue a burst
-                # paused reading and recv() cancelled by wait_for every 0.2 s never resumed it (client-side stall).
+                # max_queue=None: apply() is slow (it validates); a burst waits in this client, not in the server.
                 async with websockets.connect(url, origin="http://127.0.0.1", open_timeout=5, max_queue=None) as ws:
                     while not until.is_set():
                         try:
