@@ -22,6 +22,14 @@ CHANNELS = {
         "Lobby chat for the host and registered players; ticket required.",
     ),
     "user": ("/ws/me/", "user.{user_id}", "The user's own notifications; ticket required."),
+    # Last: carries every message of the channels above, each on its own topic.
+    "multi": (
+        "/ws/",
+        "any of the above, per subscribe",
+        "One socket, many topics: subscribe and unsubscribe; every message names its topic. A ticket is needed "
+        "for private topics (and from clients without an Origin header). Receive only (chat is sent on its "
+        "own route). A refused or revoked topic gets an error on that topic; 4401 and 4408 close the socket.",
+    ),
 }
 
 
@@ -45,6 +53,10 @@ ERROR_CODES = {
     "invalid": "A chat moderation frame with a missing or non-integer field.",
     "not_authenticated": "The account is no longer active (the socket closes with 4401).",
     "not_a_member": "No longer a member of this lobby (the socket closes with 4403).",
+    "invalid_topic": "/ws/: a subscribe or unsubscribe without a valid topic name.",
+    "too_many_topics": "/ws/: one socket follows at most 20 topics.",
+    "no_such_topic": "/ws/: that topic does not exist (or is not published); the socket stays open.",
+    "forbidden": "/ws/: not allowed on that topic, or no longer (revoked); the socket stays open.",
 }
 PROTOCOL = (
     "Every server message is an envelope {type, topic, epoch, seq, ts, data}. seq grows by one per topic "
@@ -93,6 +105,14 @@ def asyncapi_document() -> dict:
             p: {"description": f"{p} (integer)"} for p in ("tournament_id", "match_id") if "{" + p + "}" in address
         }
         channel_messages = {}
+        if name == "multi":
+            channel_messages = {
+                f"{other}_{key}": ref
+                for other in CHANNELS
+                if other != "multi"
+                for key, ref in channels[other]["messages"].items()
+                if key in {m.replace(".", "_") for m, *_ in SERVER_MESSAGES}
+            }
         for message_type, model, topics, summary in SERVER_MESSAGES:
             if name in topics:
                 key = f"{name}.{message_type}"

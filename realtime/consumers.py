@@ -96,6 +96,13 @@ class TopicConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         # Accept first: custom close codes only reach a client after the handshake.
         await self.accept()
+        self._setup()
+        self.outbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=settings.REALTIME_SEND_QUEUE)
+        self.writer = asyncio.ensure_future(self._write())
+        self.starter = asyncio.ensure_future(self._start())
+
+    def _setup(self) -> None:
+        self.parent: MultiTopicConsumer | None = None
         self.topic = None
         self.user = None
         self.epoch: str | None = None
@@ -104,15 +111,20 @@ class TopicConsumer(AsyncWebsocketConsumer):
         self.syncing = True
         self.stalled = False
         self.pending: list[tuple[str, int, str]] = []
+        self.starter: asyncio.Task | None = None
         self.sync_task: asyncio.Task | None = None
-        self.outbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=settings.REALTIME_SEND_QUEUE)
-        self.writer = asyncio.ensure_future(self._write())
-        self.starter = asyncio.ensure_future(self._start())
 
     async def _start(self) -> None:
         query = parse_qs(self.scope.get("query_string", b"").decode())
         try:
             self.user = await _until_redis_answers(lambda: self._authenticate(query.get("ticket", [""])[0]))
+        except Deny as denied:
+            await self.close(code=denied.code)
+            return
+        await self.subscribe(query.get("since", [""])[0], query.get("epoch", [""])[0])
+
+    async def subscribe(self, since: str, epoch: str) -> None:
+        try:
             topic = await self.resolve_topic()
         except Deny as denied:
             await self.close(code=denied.code)
@@ -121,7 +133,6 @@ class TopicConsumer(AsyncWebsocketConsumer):
         # The session this socket belongs to: a password change ends it (access_recheck).
         self.password = self.user.password if self.user else None
         await get_hub().join(topic, self, user_id=self.user.pk if self.user else None)
-        since, epoch = query.get("since", [""])[0], query.get("epoch", [""])[0]
         if since.isdigit() and epoch:
             # A resume: only the same epoch makes SEQ meaningful (else the catch-up snapshots).
             self.epoch, self.last_seq = epoch[:40], int(since)
@@ -139,8 +150,13 @@ class TopicConsumer(AsyncWebsocketConsumer):
         return user
 
     async def disconnect(self, code):
+        await self.stop()
+        self.writer.cancel()
+
+    async def stop(self) -> None:
+        """Stop following the topic."""
         self.closed = True
-        for task in (self.starter, self.sync_task, self.writer):
+        for task in (self.starter, self.sync_task):
             if task is not None:
                 task.cancel()
         if self.topic is not None:
@@ -148,6 +164,9 @@ class TopicConsumer(AsyncWebsocketConsumer):
 
     async def close(self, code=None, reason=None):
         """Close after what is already queued (an error frame before its close code)."""
+        if self.parent is not None:
+            await self.parent.follower_closed(self, code)
+            return
         if not self.closed:
             self.closed = True
             if not self.writer.done():
@@ -165,10 +184,15 @@ class TopicConsumer(AsyncWebsocketConsumer):
 
     def _room(self) -> int:
         """Frames the send queue can still take."""
+        if self.parent is not None:
+            return self.parent._room()
         return self.outbox.maxsize - self.outbox.qsize()
 
     def push(self, text: str) -> None:
         if self.closed:
+            return
+        if self.parent is not None:
+            self.parent.push(text)
             return
         try:
             self.outbox.put_nowait(text)
@@ -401,3 +425,117 @@ class UserConsumer(TopicConsumer):
         from realtime.selectors import notification_inbox
 
         return await database_sync_to_async(notification_inbox)(user_id=self.user.pk)
+
+
+# Topics a /ws/ socket may follow: name pattern -> (consumer class, its URL keyword).
+_MULTI_ROUTES = {
+    "tournament": (TournamentConsumer, "tournament_id"),
+    "match": (MatchConsumer, "match_id"),
+    "lobby": ("realtime.chat.LobbyConsumer", "tournament_id"),
+    "user": (UserConsumer, None),
+    "chat": ("realtime.chat.GlobalChatConsumer", None),
+}
+_DENIED = {FORBIDDEN: "forbidden", NO_SUCH_TOPIC: "no_such_topic", NOT_AUTHENTICATED: "not_authenticated"}
+
+
+class MultiTopicConsumer(TopicConsumer):
+    """/ws/: one socket, many topics. The client sends {"type": "subscribe", "topic", "since"?,
+    "epoch"?} and {"type": "unsubscribe", "topic"}; each topic is followed by the same consumer
+    a single-topic socket would use (same authorization, snapshot, resume and revocation),
+    writing into this socket's one send queue. A refused or revoked topic gets an error on that
+    topic; a session that ends (4401) or a full queue (4408) closes the socket."""
+
+    MAX_TOPICS = 20
+
+    async def _start(self) -> None:
+        self.followers: dict[str, TopicConsumer] = {}
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        try:
+            self.user = await _until_redis_answers(lambda: self._authenticate(query.get("ticket", [""])[0]))
+        except Deny as denied:
+            await self.close(code=denied.code)
+
+    async def stop(self) -> None:
+        self.closed = True
+        if self.starter is not None:
+            self.starter.cancel()
+        for follower in list(getattr(self, "followers", {}).values()):
+            await follower.stop()
+
+    def _error(self, topic: str, code: str, detail: str) -> None:
+        data = json.dumps({"code": code, "detail": detail})
+        self.push(frame("error", topic, "", 0, data))
+
+    async def on_message(self, message: dict) -> None:
+        await asyncio.wait([self.starter])
+        if self.closed:
+            return
+        topic = message.get("topic")
+        if message["type"] not in ("subscribe", "unsubscribe"):
+            await self.send_error("unknown_type", 'Send {"type": "subscribe" | "unsubscribe", "topic": ...}.')
+            return
+        if not isinstance(topic, str) or len(topic) > 60:
+            await self.send_error("invalid_topic", '"topic" must be a topic name such as "tournament.12".')
+            return
+        if message["type"] == "unsubscribe":
+            follower = self.followers.pop(topic, None)
+            if follower is not None:
+                await follower.stop()
+            return
+        if topic in self.followers:
+            return
+        if len(self.followers) >= self.MAX_TOPICS:
+            self._error(topic, "too_many_topics", f"One socket follows at most {self.MAX_TOPICS} topics.")
+            return
+        follower = self._follower(topic)
+        if follower is None:
+            self._error(topic, "no_such_topic", "No such topic.")
+            return
+        if follower.requires_ticket and self.user is None:
+            self._error(topic, "not_authenticated", "This topic needs a ?ticket= on the socket.")
+            return
+        if topic.startswith("user.") and topic != f"user.{self.user.pk}":
+            self._error(topic, "forbidden", "Only your own inbox.")
+            return
+        self.followers[topic] = follower
+        since, epoch = message.get("since"), message.get("epoch")
+        since = str(since) if isinstance(since, int) and not isinstance(since, bool) else ""
+        follower.starter = asyncio.ensure_future(follower.subscribe(since, epoch if isinstance(epoch, str) else ""))
+
+    def _follower(self, topic: str) -> "TopicConsumer | None":
+        kind, _, key = topic.partition(".")
+        route = _MULTI_ROUTES.get(kind)
+        if route is None:
+            return None
+        consumer_class, kwarg = route
+        if isinstance(consumer_class, str):
+            from django.utils.module_loading import import_string
+
+            consumer_class = import_string(consumer_class)
+        kwargs = {}
+        if kwarg is not None:
+            if not key.isdigit() or len(key) > 18:
+                return None
+            kwargs[kwarg] = int(key)
+        elif kind == "chat" and key != "global":
+            return None
+        follower = consumer_class()
+        follower._setup()
+        follower.parent = self
+        follower.requested = topic
+        follower.user = self.user
+        follower.scope = {**self.scope, "url_route": {"args": (), "kwargs": kwargs}}
+        follower.base_send = self.base_send
+        return follower
+
+    async def follower_closed(self, follower: TopicConsumer, code: int | None) -> None:
+        if self.closed:
+            return
+        if code == NOT_AUTHENTICATED and self.user is not None:
+            await self.close(code=code)  # the session ended: every topic of it
+            return
+        if self.followers.get(follower.requested) is follower:
+            del self.followers[follower.requested]
+        await follower.stop()
+        name = _DENIED.get(code, "closed")
+        self._error(follower.requested, name, f"This topic is closed to this socket ({name}).")

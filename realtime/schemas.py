@@ -251,9 +251,23 @@ class ChatUnmute(Strict):
     user_id: int
 
 
+class Subscribe(Strict):
+    type: Literal["subscribe"]
+    topic: str = Field(..., max_length=60, description="tournament.ID, match.ID, lobby.ID, user.YOUR_ID or chat.global")
+    since: int | None = Field(None, description="resume: the last seq seen on this topic")
+    epoch: str | None = Field(None, description="resume: the epoch of that seq")
+
+
+class Unsubscribe(Strict):
+    type: Literal["unsubscribe"]
+    topic: str
+
+
 CLIENT_MESSAGES: list[tuple[type[BaseModel], tuple[str, ...], str]] = [
     (ChatSend, ("chat", "lobby"), "Send a message (1–500 characters)."),
     (ChatDelete, ("chat", "lobby"), "Moderators (lobby host, admins): delete a message."),
     (ChatMute, ("lobby",), "Host: mute a player, optionally for some minutes."),
     (ChatUnmute, ("lobby",), "Host: unmute a player."),
+    (Subscribe, ("multi",), "Follow one more topic on this socket (same authorization as its own route)."),
+    (Unsubscribe, ("multi",), "Stop following a topic."),
 ]

@@ -256,6 +256,7 @@ def test_asyncapi_document_lists_every_route(api):
         "/ws/chat/",
         "/ws/lobbies/{tournament_id}/",
         "/ws/me/",
+        "/ws/",
     }
     assert set(document["x-close-codes"]) == {"4401", "4403", "4404", "4408", "4429"}
     for code in ("bad_frame", "frame_too_large", "bad_json", "bad_message", "read_only", "flooding", "unavailable"):
@@ -442,3 +443,69 @@ def test_a_password_reset_closes_the_accounts_open_sockets_4401(api, host):
             await communicator.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_one_socket_follows_several_topics_exactly_as_single_topic_sockets_would(api, host):
+    """/ws/ with a tournament, its lobby and the player's inbox receives what three
+    single-topic sockets receive: the same events, texts, epochs and seqs, per topic."""
+    tournament, squads, matches = _started_tournament(api, host)
+    player = squads[0].memberships.exclude(user=squads[0].captain).first().user
+    tid = tournament["id"]
+    channels = {f"tournament.{tid}": "tournament", f"lobby.{tid}": "lobby", f"user.{player.pk}": "user"}
+
+    async def frames(communicator, channel: str | None) -> list[dict]:
+        received = []
+        while not await communicator.receive_nothing(timeout=0.5):
+            message = json.loads(await communicator.receive_from())
+            received.append(assert_valid_message(channel or channels[message["topic"]], message))
+            if channel is None:
+                assert_valid_message("multi", message)
+        return received
+
+    async def scenario():
+        async def ticket() -> str:
+            return await sync_to_async(ticket_issue)(user_id=player.pk)
+
+        singles = {
+            f"tournament.{tid}": await _connect(f"/ws/tournaments/{tid}/"),
+            f"lobby.{tid}": await _connect(f"/ws/lobbies/{tid}/?ticket={await ticket()}"),
+            f"user.{player.pk}": await _connect(f"/ws/me/?ticket={await ticket()}"),
+        }
+        multi = await _connect(f"/ws/?ticket={await ticket()}")
+        for topic in singles:
+            await multi.send_to(text_data=json.dumps({"type": "subscribe", "topic": topic}))
+        before = {topic: await frames(single, channels[topic]) for topic, single in singles.items()}
+        together = await frames(multi, None)
+        await sync_to_async(_post_results)(api, host, matches[0], squads)
+        body = {"room_id": "4455", "room_password": "arena", "map_name": "Erangel"}
+        await sync_to_async(api.patch_json)(f"/api/matches/{matches[1]['id']}", body, user=host)
+        after = {topic: await frames(single, channels[topic]) for topic, single in singles.items()}
+        together += await frames(multi, None)
+        # Refused topics get an error on that topic; the socket stays.
+        for topic, code in (
+            ("tournament.999999", "no_such_topic"),
+            (f"user.{host.pk}", "forbidden"),
+            ("x", "no_such_topic"),
+        ):
+            await multi.send_to(text_data=json.dumps({"type": "subscribe", "topic": topic}))
+            error = assert_valid_message("multi", json.loads(await multi.receive_from(timeout=5)))
+            assert (error["type"], error["topic"], error["data"]["code"]) == ("error", topic, code)
+        await multi.send_to(text_data=json.dumps({"type": "unsubscribe", "topic": f"tournament.{tid}"}))
+        await multi.receive_nothing(timeout=0.3)
+        await sync_to_async(_post_results)(api, host, matches[2], squads)
+        assert [m["topic"] for m in await frames(multi, None)] == [f"user.{player.pk}"]
+        for communicator in (*singles.values(), multi):
+            await communicator.disconnect()
+        return before, after, together
+
+    before, after, together = async_to_sync(scenario)()
+    for topic in channels:
+        mine = [m for m in together if m["topic"] == topic]
+        (snapshot,) = before[topic]
+        assert (mine[0]["type"], mine[0]["epoch"], mine[0]["seq"]) == (
+            snapshot["type"],
+            snapshot["epoch"],
+            snapshot["seq"],
+        )
+        assert mine[1:] == after[topic]
+        assert after[topic], topic
