@@ -21,6 +21,14 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            # A ban ends the user's open sockets too (closed with 4401), on every process.
+            from realtime.services import access_recheck
+
+            access_recheck(user_ids=[obj.pk])
+
 
 def _decide(modeladmin, request, queryset, *, approve: bool) -> None:
     done = 0

@@ -251,6 +251,11 @@ CALENDAR_MATCH_MINUTES = env.int("CALENDAR_MATCH_MINUTES", default=45)
 # A burst of results to one tournament sends at most one standings message per this many seconds
 # (the last one exact, from a Celery task); 0 sends one per result.
 STANDINGS_COALESCE_SECONDS = env.int("STANDINGS_COALESCE_SECONDS", default=1)
+# Each process tells its sockets the topic's position (and spectator count) this often;
+# a socket behind it refills its hole from the replay buffer (realtime/hub.py).
+REALTIME_POSITION_SECONDS = env.float("REALTIME_POSITION_SECONDS", default=3.0)
+# Frames waiting for one slow client; beyond this it is closed with 4408 (resume with ?since=).
+REALTIME_SEND_QUEUE = env.int("REALTIME_SEND_QUEUE", default=256)
 
 # --- OCR of result screenshots ----------------------------------------------------------
 SCREENSHOT_MAX_BYTES = env.int("SCREENSHOT_MAX_BYTES", default=10 * 1024 * 1024)

@@ -98,7 +98,9 @@ def tournament_announce(*, tournament_id: int, user: User, text: str) -> dict:
     _require_owner(tournament, user)
     if tournament.status == Tournament.Status.DRAFT:
         raise Conflict("Publish the tournament before announcing anything.", code="not_published")
-    announcement = {"text": text, "by": user.username, "at": timezone.now()}
+    from realtime.services import announcement_create
+
+    announcement = announcement_create(tournament_id=tournament.pk, user=user, text=text)
     _publish_after_commit(tournament.pk, "announcement", announcement)
     return announcement
 
@@ -113,6 +115,12 @@ def _publish_match_after_commit(match_id: int, event_type: str) -> None:
             publish(f"match.{match_id}", event_type, payload)
 
     transaction.on_commit(announce)
+
+
+def _access_recheck(user_ids) -> None:
+    from realtime.services import access_recheck
+
+    access_recheck(user_ids=user_ids)
 
 
 def _notify(user_ids, kind: str, title: str, body: str = "", data: dict | None = None) -> None:
@@ -398,8 +406,10 @@ def _registration_release(registration: Registration, *, status: str) -> None:
     was_paid = registration.status == Registration.Status.CONFIRMED and registration.tournament.entry_fee > 0
     registration.status = status
     registration.save(update_fields=["status"])
+    released = list(registration.players.values_list("user_id", flat=True))
     registration.players.all().delete()
     _cache_invalidate_after_commit(registration.tournament_id)
+    _access_recheck(released)  # their open lobby sockets close with 4403 after commit
     if was_paid:
         registration_refund(registration=registration)
 

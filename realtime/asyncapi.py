@@ -22,18 +22,69 @@ CHANNELS = {
         "Lobby chat for the host and registered players; ticket required.",
     ),
     "user": ("/ws/me/", "user.{user_id}", "The user's own notifications; ticket required."),
+    # Last: carries every message of the channels above, each on its own topic.
+    "multi": (
+        "/ws/",
+        "any of the above, per subscribe",
+        "One socket, many topics: subscribe and unsubscribe; every message names its topic. A ticket is needed "
+        "for private topics (and from clients without an Origin header). Receive only (chat is sent on its "
+        "own route). A refused or revoked topic gets an error on that topic; 4401 and 4408 close the socket.",
+    ),
 }
+
+
+CLOSE_CODES = {
+    "4401": "Not authenticated: no, a bad, used or expired ticket; also when the session ends (password reset, ban).",
+    "4403": "Forbidden: not allowed on this topic; also when access is revoked (withdrawal, removal from a team).",
+    "4404": "No such topic (unknown or unpublished tournament or match).",
+    "4408": "Too slow: the connection's send queue overflowed; reconnect with ?since=SEQ&epoch=E.",
+    "4429": "Flooding: chat refusals were ignored.",
+}
+ERROR_CODES = {
+    "bad_frame": "A binary frame.",
+    "frame_too_large": "A frame over 4,096 bytes (UTF-8).",
+    "bad_json": "Not JSON (or nested too deep).",
+    "bad_message": 'Not an object with a string "type".',
+    "read_only": "A frame sent on a topic that only sends.",
+    "unknown_type": "A chat frame of an unknown type.",
+    "flooding": "Over the chat flood limit (10 messages at once, then 1 a second, per user across sockets).",
+    "unavailable": "Chat is briefly unavailable (Redis outage); the socket stays open.",
+    "invalid_text": '"text" is not a string.',
+    "invalid": "A chat moderation frame with a missing or non-integer field.",
+    "not_authenticated": "The account is no longer active (the socket closes with 4401).",
+    "not_a_member": "No longer a member of this lobby (the socket closes with 4403).",
+    "invalid_topic": "/ws/: a subscribe or unsubscribe without a valid topic name.",
+    "too_many_topics": "/ws/: one socket follows at most 20 topics.",
+    "no_such_topic": "/ws/: that topic does not exist (or is not published); the socket stays open.",
+    "forbidden": "/ws/: not allowed on that topic, or no longer (revoked); the socket stays open.",
+}
+PROTOCOL = (
+    "Every server message is an envelope {type, topic, epoch, seq, ts, data}. seq grows by one per topic "
+    "event within an epoch; a new epoch means the topic's history was lost (Redis restarted or restored): "
+    "take the snapshot that follows. No (epoch, seq) pair is ever sent for two different events. On connect "
+    "the server sends a snapshot (chat rooms: chat.history) with the current epoch and seq; reconnect with "
+    "?since=SEQ&epoch=E to get every later event in order, or a fresh snapshot if SEQ is too old or E is not "
+    "the current epoch. Every few seconds a position message repeats the current epoch and seq (and on "
+    "public topics the spectator count); a socket that fell behind is refilled before it. Public topics "
+    "(tournaments, matches) accept clients without an Origin header; authenticated topics check it. "
+    "Authenticate with ?ticket= from POST /api/realtime/ticket (single use, 30 s). Client frames are JSON "
+    "text of at most 4,096 bytes; a refused frame gets an error message (see x-error-codes) and the socket "
+    "stays open. The server pings every 20 s and closes a connection silent for 30 s. Each socket has a "
+    "bounded send queue (REALTIME_SEND_QUEUE frames); a client that does not read is closed with 4408. A "
+    "Redis outage never closes sockets: they resync when it is back. Close codes: see x-close-codes."
+)
 
 
 def _envelope(message_type: str, data_ref: dict) -> dict:
     return {
         "type": "object",
-        "required": ["type", "topic", "seq", "ts", "data"],
+        "required": ["type", "topic", "epoch", "seq", "ts", "data"],
         "additionalProperties": False,
         "properties": {
             "type": {"const": message_type},
             "topic": {"type": "string"},
-            "seq": {"type": "integer", "description": "grows by one per topic"},
+            "epoch": {"type": "string", "description": "the stream's epoch: a new one means its history was lost"},
+            "seq": {"type": "integer", "description": "grows by one per topic event within an epoch"},
             "ts": {"type": "string", "format": "date-time"},
             "data": data_ref,
         },
@@ -54,6 +105,14 @@ def asyncapi_document() -> dict:
             p: {"description": f"{p} (integer)"} for p in ("tournament_id", "match_id") if "{" + p + "}" in address
         }
         channel_messages = {}
+        if name == "multi":
+            channel_messages = {
+                f"{other}_{key}": ref
+                for other in CHANNELS
+                if other != "multi"
+                for key, ref in channels[other]["messages"].items()
+                if key in {m.replace(".", "_") for m, *_ in SERVER_MESSAGES}
+            }
         for message_type, model, topics, summary in SERVER_MESSAGES:
             if name in topics:
                 key = f"{name}.{message_type}"
@@ -91,14 +150,10 @@ def asyncapi_document() -> dict:
         "info": {
             "title": "Arena WebSockets",
             "version": "1.0.0",
-            "description": (
-                "Every server message is an envelope {type, topic, seq, ts, data}. On connect the server sends a "
-                "snapshot (chat rooms: chat.history) carrying the current seq; reconnect with ?since=SEQ to get "
-                "every later event in order, or a fresh snapshot if SEQ is too old. Authenticate with "
-                "?ticket= from POST /api/realtime/ticket. Close codes: 4401 not authenticated, 4403 forbidden, "
-                "4404 no such topic, 4429 flooding."
-            ),
+            "description": PROTOCOL,
         },
+        "x-close-codes": CLOSE_CODES,
+        "x-error-codes": ERROR_CODES,
         "channels": channels,
         "operations": operations,
         "components": {"messages": messages, "schemas": schemas.get("$defs", {})},

@@ -9,6 +9,7 @@ shapes, calls the services off the event loop and turns their errors into error 
 """
 
 from channels.db import database_sync_to_async
+from redis.exceptions import RedisError
 
 from accounts.models import User
 from arena.exceptions import ApplicationError, NotAuthenticated
@@ -36,25 +37,24 @@ def _as_current_user(service, *, user: User, **kwargs):
 class ChatConsumer(TopicConsumer):
     requires_ticket = True
     tournament_id: int | None = None
-    closing = False
+    snapshot_type = "chat.history"  # also on a resync after a hole: a chat client's state is its history
 
     # --- topic and snapshot -----------------------------------------------------------------
     async def snapshot(self) -> dict:
         return await database_sync_to_async(selectors.chat_history)(tournament_id=self.tournament_id)
 
-    async def send_snapshot(self, event_type: str = "chat.history") -> None:
-        # Also on a resync after a hole: a chat client's state is its history.
-        await super().send_snapshot("chat.history")
-
     # --- receiving --------------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):
-        if self.topic is None or self.closing:
+        if self.topic is None or self.closed:
             return
-        verdict = await flood_take(user_id=self.user.pk)
+        try:
+            verdict = await flood_take(user_id=self.user.pk)
+        except (RedisError, OSError):
+            await self.send_error("unavailable", "Chat is briefly unavailable; try again in a moment.")
+            return
         if not verdict.allowed:
             await self.send_error("flooding", f"Slow down: about {REFILL_PER_SECOND:g} message a second.")
             if verdict.close:
-                self.closing = True
                 await self.close(code=FLOODING)
             return
         await super().receive(text_data=text_data, bytes_data=bytes_data)
@@ -69,7 +69,6 @@ class ChatConsumer(TopicConsumer):
         except ApplicationError as error:
             await self.send_error(error.code, error.message)
             if error.code in CLOSE_ON:
-                self.closing = True
                 await self.close(code=CLOSE_ON[error.code])
 
     def handlers(self) -> dict:

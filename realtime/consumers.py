@@ -5,24 +5,35 @@ realtime.publish. Clients follow `seq`; a consumer never lets one through out of
 or with a hole (holes are filled from the replay buffer, or answered with a snapshot).
 """
 
+import asyncio
 import json
+import logging
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils import timezone
+from redis.exceptions import RedisError
 
-from realtime.buffer import get_buffer
-from realtime.publish import group_name
+from realtime.buffer import get_buffer, parse_seq
+from realtime.hub import frame, get_hub
 from realtime.tickets import ticket_redeem
+
+logger = logging.getLogger(__name__)
 
 MAX_FRAME = 4096
 
 NOT_AUTHENTICATED = 4401
 FORBIDDEN = 4403
 NO_SUCH_TOPIC = 4404
+TOO_SLOW = 4408
 FLOODING = 4429
+
+# Hub events held while a socket catches up; past this they are dropped and the catch-up
+# reads them from the replay buffer instead.
+MAX_PENDING = 1000
+RETRY_SECONDS = 0.5
 
 
 class Deny(Exception):
@@ -47,15 +58,35 @@ def _active_user(user_id: int):
     return User.objects.filter(pk=user_id, is_active=True).first()
 
 
+async def _until_redis_answers(step):
+    """Run `step` until it stops failing on Redis: an outage delays a connect, never closes it."""
+    while True:
+        try:
+            return await step()
+        except (RedisError, OSError):
+            await asyncio.sleep(RETRY_SECONDS)
+
+
 class TopicConsumer(AsyncWebsocketConsumer):
+    """One socket following one topic through the process's hub (realtime/hub.py).
+
+    Everything sent goes through a bounded send queue drained by one writer task: a client
+    that does not read fills it and is closed with 4408 (it resumes with ?since=&epoch=).
+    The socket tracks (epoch, last_seq); a hub event that is not last_seq + 1 in the same
+    epoch, or a position ahead of it, starts a catch-up: replay from the buffer, else a
+    snapshot, while further events wait in `pending`."""
+
     requires_ticket = False
+    snapshot_type = "snapshot"
+    # Not a configured layer: no channel-layer channel per socket; events come from the hub.
+    channel_layer_alias = "realtime.hub"
 
     # --- subclasses provide ---------------------------------------------------------------
     async def resolve_topic(self) -> str:
         """Return the topic name, or raise Deny(code)."""
         raise NotImplementedError
 
-    async def snapshot(self) -> dict:
+    async def snapshot(self) -> dict | None:
         raise NotImplementedError
 
     async def on_message(self, message: dict) -> None:
@@ -65,20 +96,47 @@ class TopicConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         # Accept first: custom close codes only reach a client after the handshake.
         await self.accept()
+        self._setup()
+        self.outbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=settings.REALTIME_SEND_QUEUE)
+        self.writer = asyncio.ensure_future(self._write())
+        self.starter = asyncio.ensure_future(self._start())
+
+    def _setup(self) -> None:
+        self.parent: MultiTopicConsumer | None = None
         self.topic = None
+        self.user = None
+        self.epoch: str | None = None
         self.last_seq = 0
+        self.closed = False
+        self.syncing = True
+        self.stalled = False
+        self.pending: list[tuple[str, int, str]] = []
+        self.starter: asyncio.Task | None = None
+        self.sync_task: asyncio.Task | None = None
+
+    async def _start(self) -> None:
         query = parse_qs(self.scope.get("query_string", b"").decode())
         try:
-            self.user = await self._authenticate(query.get("ticket", [""])[0])
-            self.topic = await self.resolve_topic()
+            self.user = await _until_redis_answers(lambda: self._authenticate(query.get("ticket", [""])[0]))
         except Deny as denied:
             await self.close(code=denied.code)
             return
-        await self.channel_layer.group_add(group_name(self.topic), self.channel_name)
-        since = query.get("since", [""])[0]
-        if since.isdigit() and await self._replay(int(since)):
+        await self.subscribe(query.get("since", [""])[0], query.get("epoch", [""])[0])
+
+    async def subscribe(self, since: str, epoch: str) -> None:
+        try:
+            topic = await self.resolve_topic()
+        except Deny as denied:
+            await self.close(code=denied.code)
             return
-        await self.send_snapshot()
+        self.topic = topic
+        # The session this socket belongs to: a password change ends it (access_recheck).
+        self.password = self.user.password if self.user else None
+        await get_hub().join(topic, self, user_id=self.user.pk if self.user else None)
+        if since.isdigit() and epoch:
+            # A resume: only the same epoch makes SEQ meaningful (else the catch-up snapshots).
+            self.epoch, self.last_seq = epoch[:40], int(since)
+        await self._follow()
 
     async def _authenticate(self, ticket: str):
         if not ticket:
@@ -92,58 +150,179 @@ class TopicConsumer(AsyncWebsocketConsumer):
         return user
 
     async def disconnect(self, code):
-        if getattr(self, "topic", None):
-            await self.channel_layer.group_discard(group_name(self.topic), self.channel_name)
+        await self.stop()
+        self.writer.cancel()
+
+    async def stop(self) -> None:
+        """Stop following the topic."""
+        self.closed = True
+        for task in (self.starter, self.sync_task):
+            if task is not None:
+                task.cancel()
+        if self.topic is not None:
+            await get_hub().leave(self.topic, self, user_id=self.user.pk if self.user else None)
+
+    async def close(self, code=None, reason=None):
+        """Close after what is already queued (an error frame before its close code)."""
+        if self.parent is not None:
+            await self.parent.follower_closed(self, code)
+            return
+        if not self.closed:
+            self.closed = True
+            if not self.writer.done():
+                try:
+                    self.outbox.put_nowait(None)
+                    await self.writer
+                except asyncio.QueueFull:
+                    self.writer.cancel()
+        await super().close(code=code, reason=reason)
 
     # --- sending ----------------------------------------------------------------------------
-    def envelope(self, event_type: str, data: dict, seq: int) -> str:
-        return json.dumps(
-            {"type": event_type, "topic": self.topic, "seq": seq, "ts": timezone.now().isoformat(), "data": data},
-            cls=DjangoJSONEncoder,
-        )
+    async def _write(self) -> None:
+        while (text := await self.outbox.get()) is not None:
+            await self.base_send({"type": "websocket.send", "text": text})
 
-    async def send_snapshot(self, event_type: str = "snapshot") -> None:
-        seq = await get_buffer().current(self.topic)
-        data = await self.snapshot()
-        await self.send(text_data=self.envelope(event_type, data, seq))
-        self.last_seq = seq
+    def _room(self) -> int:
+        """Frames the send queue can still take."""
+        if self.parent is not None:
+            return self.parent._room()
+        return self.outbox.maxsize - self.outbox.qsize()
+
+    def push(self, text: str) -> None:
+        if self.closed:
+            return
+        if self.parent is not None:
+            self.parent.push(text)
+            return
+        try:
+            self.outbox.put_nowait(text)
+        except asyncio.QueueFull:
+            # The client reads slower than the topic changes: its memory stays bounded.
+            self.closed = True
+            self.writer.cancel()
+            self.closer = asyncio.ensure_future(super().close(code=TOO_SLOW))
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        self.push(text_data)
+
+    def envelope(self, event_type: str, data: dict, seq: int) -> str:
+        data_json = json.dumps(data, cls=DjangoJSONEncoder)
+        return frame(event_type, self.topic or "", self.epoch or "", seq, data_json)
 
     async def send_error(self, code: str, detail: str) -> None:
-        await self.send(text_data=self.envelope("error", {"code": code, "detail": detail}, self.last_seq))
+        self.push(self.envelope("error", {"code": code, "detail": detail}, self.last_seq))
 
-    async def _replay(self, since: int) -> bool:
-        """Send every event after `since`; False when the buffer no longer has them all."""
-        current = await get_buffer().current(self.topic)
-        if since > current:
-            return False
-        events = await get_buffer().since(self.topic, since)
-        if since < current and (not events or events[0][0] != since + 1):
-            return False
-        for seq, text in events:
-            await self.send(text_data=text)
-            self.last_seq = seq
-        self.last_seq = max(self.last_seq, since)
+    # --- following the topic ----------------------------------------------------------------
+    def hub_event(self, epoch: str, seq: int, text: str) -> None:
+        if self.closed:
+            return
+        if self.syncing:
+            if len(self.pending) < MAX_PENDING:
+                self.pending.append((epoch, seq, text))
+            return
+        if epoch == self.epoch:
+            if seq <= self.last_seq:
+                return
+            if seq == self.last_seq + 1:
+                self.push(text)
+                self.last_seq = seq
+                return
+        # A hole (an event overtaken in flight, or lost while Redis was away) or a new epoch.
+        self.pending.append((epoch, seq, text))
+        self._start_sync()
+
+    def hub_position(self, epoch: str, seq: int, position: str) -> None:
+        if self.closed:
+            return
+        if self.syncing:
+            if self.stalled:
+                self._start_sync()
+            return
+        if epoch != self.epoch or seq > self.last_seq:
+            self._start_sync()  # the tail of a burst never arrived: refill it now
+        elif seq == self.last_seq:
+            self.push(position)
+
+    def hub_resync(self) -> None:
+        if not self.closed and (not self.syncing or self.stalled):
+            self._start_sync()
+
+    def hub_recheck(self) -> None:
+        if not self.closed and self.user is not None:
+            self.rechecker = asyncio.ensure_future(self._recheck())
+
+    async def _recheck(self) -> None:
+        """Access changed somewhere (realtime.services.access_recheck): is it still granted?"""
+        user = await _active_user(self.user.pk)
+        if user is None or user.password != self.password:
+            await self.close(code=NOT_AUTHENTICATED)
+            return
+        self.user = user
+        try:
+            await self.resolve_topic()
+        except Deny as denied:
+            await self.close(code=denied.code)
+
+    def _start_sync(self) -> None:
+        if self.sync_task is not None and not self.sync_task.done():
+            return
+        self.syncing = True
+        self.sync_task = asyncio.ensure_future(self._follow())
+
+    async def _follow(self) -> None:
+        """Bring the client to the topic's current position, then apply what the hub delivered
+        meanwhile; hub events wait in `pending` until it is done."""
+        self.syncing = True
+        while not self.closed:
+            try:
+                await self._catch_up()
+            except (RedisError, OSError):
+                self.stalled = True  # the hub restarts this when Redis answers again
+                return
+            self.stalled = False
+            if self._apply_pending():
+                self.syncing = False
+                return
+
+    def _apply_pending(self) -> bool:
+        pending, self.pending = self.pending, []
+        for epoch, seq, text in pending:
+            if epoch != self.epoch or seq > self.last_seq + 1:
+                return False
+            if seq == self.last_seq + 1:
+                self.push(text)
+                self.last_seq = seq
         return True
 
-    async def dispatch(self, message):
-        # Topic events never touch the ORM: skip Channels' per-message connection cleanup,
-        # a thread-pool hop that dominated fan-out CPU (STACK.md).
-        if message["type"] == "topic.event":
-            await self.topic_event(message)
-        else:
-            await super().dispatch(message)
+    async def _catch_up(self) -> None:
+        """Replay every event after last_seq when the buffer still has them all in this
+        epoch and they fit in the send queue; otherwise (too old or too many, from the future,
+        another epoch) a fresh snapshot: one frame instead of hundreds."""
+        epoch, current, events = await get_buffer().since(self.topic, self.last_seq if self.epoch else None)
+        if (
+            epoch == self.epoch
+            and self.last_seq <= current
+            and len(events) == current - self.last_seq
+            and (not events or parse_seq(events[0]) == self.last_seq + 1)
+            and len(events) < self._room()
+        ):
+            for text in events:
+                self.push(text)
+            self.last_seq = current
+            return
+        await self.send_snapshot(epoch, current)
 
-    async def topic_event(self, event: dict) -> None:
-        seq = event["seq"]
-        if seq <= self.last_seq:
+    async def snapshot_data(self, epoch: str, seq: int) -> str | None:
+        data = await self.snapshot()
+        return None if data is None else json.dumps(data, cls=DjangoJSONEncoder)
+
+    async def send_snapshot(self, epoch: str, seq: int) -> None:
+        data = await self.snapshot_data(epoch, seq)
+        if data is None:  # the topic went away (e.g. its match was deleted)
+            await self.close(code=NO_SUCH_TOPIC)
             return
-        if seq == self.last_seq + 1:
-            await self.send(text_data=event["text"])
-            self.last_seq = seq
-            return
-        # A hole: an event overtaken in flight, or dropped by a full channel. Refill or resync.
-        if not await self._replay(self.last_seq):
-            await self.send_snapshot()
+        self.epoch, self.last_seq = epoch, seq
+        self.push(frame(self.snapshot_type, self.topic, epoch, seq, data))
 
     # --- receiving --------------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):
@@ -155,7 +334,7 @@ class TopicConsumer(AsyncWebsocketConsumer):
             return
         try:
             message = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # 3,000 nested `[` fit in a frame and exhaust the stack
             await self.send_error("bad_json", "Frames must be JSON objects.")
             return
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
@@ -164,35 +343,71 @@ class TopicConsumer(AsyncWebsocketConsumer):
         await self.on_message(message)
 
 
-class TournamentConsumer(TopicConsumer):
-    """Spectators of a published tournament: standings, matches, results, rounds, winner."""
+def _tournament_snapshot(tournament_id: int) -> dict:
+    from competitions.selectors import tournament_snapshot
+    from realtime.selectors import announcements_recent
+
+    return {
+        **tournament_snapshot(tournament_id=tournament_id),
+        "announcements": announcements_recent(tournament_id=tournament_id),
+    }
+
+
+class PublicTopicConsumer(TopicConsumer):
+    """Topics anyone may watch. Visibility and the snapshot are cached by the hub per
+    (epoch, seq): while nothing changed, a connect is a Redis read and a send, no query."""
+
+    def topic_name(self) -> str:
+        raise NotImplementedError
+
+    async def is_visible(self) -> bool:
+        raise NotImplementedError
 
     async def resolve_topic(self) -> str:
+        topic = self.topic_name()
+        try:
+            cached = get_hub().snapshot_cached(topic, await get_buffer().position(topic))
+        except (RedisError, OSError):
+            cached = False
+        if not cached and not await self.is_visible():
+            raise Deny(NO_SUCH_TOPIC)
+        return topic
+
+    async def snapshot_data(self, epoch: str, seq: int) -> str | None:
+        hub = get_hub()
+        data = await hub.snapshot(self.topic, epoch, seq, self.snapshot)
+        if data is None:
+            return None
+        return f'{data[:-1]}, "spectators": {hub.spectators(self.topic)}}}'
+
+
+class TournamentConsumer(PublicTopicConsumer):
+    """Spectators of a published tournament: standings, matches, results, rounds, winner."""
+
+    def topic_name(self) -> str:
+        return f"tournament.{self.scope['url_route']['kwargs']['tournament_id']}"
+
+    async def is_visible(self) -> bool:
         from competitions.selectors import tournament_is_public
 
-        tournament_id = self.scope["url_route"]["kwargs"]["tournament_id"]
-        if not await database_sync_to_async(tournament_is_public)(tournament_id=tournament_id):
-            raise Deny(NO_SUCH_TOPIC)
-        return f"tournament.{tournament_id}"
-
-    async def snapshot(self) -> dict:
-        from competitions.selectors import tournament_snapshot
-
-        return await database_sync_to_async(tournament_snapshot)(
+        return await database_sync_to_async(tournament_is_public)(
             tournament_id=self.scope["url_route"]["kwargs"]["tournament_id"]
         )
 
+    async def snapshot(self) -> dict:
+        return await database_sync_to_async(_tournament_snapshot)(self.scope["url_route"]["kwargs"]["tournament_id"])
 
-class MatchConsumer(TopicConsumer):
-    async def resolve_topic(self) -> str:
+
+class MatchConsumer(PublicTopicConsumer):
+    def topic_name(self) -> str:
+        return f"match.{self.scope['url_route']['kwargs']['match_id']}"
+
+    async def is_visible(self) -> bool:
         from competitions.selectors import match_is_public
 
-        match_id = self.scope["url_route"]["kwargs"]["match_id"]
-        if not await database_sync_to_async(match_is_public)(match_id=match_id):
-            raise Deny(NO_SUCH_TOPIC)
-        return f"match.{match_id}"
+        return await database_sync_to_async(match_is_public)(match_id=self.scope["url_route"]["kwargs"]["match_id"])
 
-    async def snapshot(self) -> dict:
+    async def snapshot(self) -> dict | None:
         from competitions.selectors import match_snapshot
 
         return await database_sync_to_async(match_snapshot)(match_id=self.scope["url_route"]["kwargs"]["match_id"])
@@ -210,3 +425,117 @@ class UserConsumer(TopicConsumer):
         from realtime.selectors import notification_inbox
 
         return await database_sync_to_async(notification_inbox)(user_id=self.user.pk)
+
+
+# Topics a /ws/ socket may follow: name pattern -> (consumer class, its URL keyword).
+_MULTI_ROUTES = {
+    "tournament": (TournamentConsumer, "tournament_id"),
+    "match": (MatchConsumer, "match_id"),
+    "lobby": ("realtime.chat.LobbyConsumer", "tournament_id"),
+    "user": (UserConsumer, None),
+    "chat": ("realtime.chat.GlobalChatConsumer", None),
+}
+_DENIED = {FORBIDDEN: "forbidden", NO_SUCH_TOPIC: "no_such_topic", NOT_AUTHENTICATED: "not_authenticated"}
+
+
+class MultiTopicConsumer(TopicConsumer):
+    """/ws/: one socket, many topics. The client sends {"type": "subscribe", "topic", "since"?,
+    "epoch"?} and {"type": "unsubscribe", "topic"}; each topic is followed by the same consumer
+    a single-topic socket would use (same authorization, snapshot, resume and revocation),
+    writing into this socket's one send queue. A refused or revoked topic gets an error on that
+    topic; a session that ends (4401) or a full queue (4408) closes the socket."""
+
+    MAX_TOPICS = 20
+
+    async def _start(self) -> None:
+        self.followers: dict[str, TopicConsumer] = {}
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        try:
+            self.user = await _until_redis_answers(lambda: self._authenticate(query.get("ticket", [""])[0]))
+        except Deny as denied:
+            await self.close(code=denied.code)
+
+    async def stop(self) -> None:
+        self.closed = True
+        if self.starter is not None:
+            self.starter.cancel()
+        for follower in list(getattr(self, "followers", {}).values()):
+            await follower.stop()
+
+    def _error(self, topic: str, code: str, detail: str) -> None:
+        data = json.dumps({"code": code, "detail": detail})
+        self.push(frame("error", topic, "", 0, data))
+
+    async def on_message(self, message: dict) -> None:
+        await asyncio.wait([self.starter])
+        if self.closed:
+            return
+        topic = message.get("topic")
+        if message["type"] not in ("subscribe", "unsubscribe"):
+            await self.send_error("unknown_type", 'Send {"type": "subscribe" | "unsubscribe", "topic": ...}.')
+            return
+        if not isinstance(topic, str) or len(topic) > 60:
+            await self.send_error("invalid_topic", '"topic" must be a topic name such as "tournament.12".')
+            return
+        if message["type"] == "unsubscribe":
+            follower = self.followers.pop(topic, None)
+            if follower is not None:
+                await follower.stop()
+            return
+        if topic in self.followers:
+            return
+        if len(self.followers) >= self.MAX_TOPICS:
+            self._error(topic, "too_many_topics", f"One socket follows at most {self.MAX_TOPICS} topics.")
+            return
+        follower = self._follower(topic)
+        if follower is None:
+            self._error(topic, "no_such_topic", "No such topic.")
+            return
+        if follower.requires_ticket and self.user is None:
+            self._error(topic, "not_authenticated", "This topic needs a ?ticket= on the socket.")
+            return
+        if topic.startswith("user.") and topic != f"user.{self.user.pk}":
+            self._error(topic, "forbidden", "Only your own inbox.")
+            return
+        self.followers[topic] = follower
+        since, epoch = message.get("since"), message.get("epoch")
+        since = str(since) if isinstance(since, int) and not isinstance(since, bool) else ""
+        follower.starter = asyncio.ensure_future(follower.subscribe(since, epoch if isinstance(epoch, str) else ""))
+
+    def _follower(self, topic: str) -> "TopicConsumer | None":
+        kind, _, key = topic.partition(".")
+        route = _MULTI_ROUTES.get(kind)
+        if route is None:
+            return None
+        consumer_class, kwarg = route
+        if isinstance(consumer_class, str):
+            from django.utils.module_loading import import_string
+
+            consumer_class = import_string(consumer_class)
+        kwargs = {}
+        if kwarg is not None:
+            if not key.isdigit() or len(key) > 18:
+                return None
+            kwargs[kwarg] = int(key)
+        elif kind == "chat" and key != "global":
+            return None
+        follower = consumer_class()
+        follower._setup()
+        follower.parent = self
+        follower.requested = topic
+        follower.user = self.user
+        follower.scope = {**self.scope, "url_route": {"args": (), "kwargs": kwargs}}
+        follower.base_send = self.base_send
+        return follower
+
+    async def follower_closed(self, follower: TopicConsumer, code: int | None) -> None:
+        if self.closed:
+            return
+        if code == NOT_AUTHENTICATED and self.user is not None:
+            await self.close(code=code)  # the session ended: every topic of it
+            return
+        if self.followers.get(follower.requested) is follower:
+            del self.followers[follower.requested]
+        await follower.stop()
+        name = _DENIED.get(code, "closed")
+        self._error(follower.requested, name, f"This topic is closed to this socket ({name}).")

@@ -68,3 +68,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"
+
+
+class Announcement(models.Model):
+    """A host's message to a tournament's spectators: pushed live, and kept so late joiners
+    and resynced clients see it (in the snapshot, and at GET .../announcements)."""
+
+    tournament = models.ForeignKey("competitions.Tournament", on_delete=models.CASCADE, related_name="announcements")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tournament", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.tournament_id}: {self.text[:40]}"

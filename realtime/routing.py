@@ -9,4 +9,5 @@ websocket_urlpatterns = [
     path("ws/chat/", chat.GlobalChatConsumer.as_asgi()),
     path("ws/lobbies/<int:tournament_id>/", chat.LobbyConsumer.as_asgi()),
     path("ws/me/", consumers.UserConsumer.as_asgi()),
+    path("ws/", consumers.MultiTopicConsumer.as_asgi()),
 ]

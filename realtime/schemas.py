@@ -60,6 +60,18 @@ class TournamentSnapshot(Strict):
     tournament: TournamentState
     standings: list[StandingRow]
     matches: list[MatchState]
+    announcements: list["Announcement"] = Field(..., description="the latest 20, newest first")
+    spectators: int = Field(..., description="sockets following this topic, across processes")
+
+
+class MatchSnapshot(MatchState):
+    spectators: int = Field(..., description="sockets following this topic, across processes")
+
+
+class Position(Strict):
+    """Not an event: its seq is the topic's current one and does not grow."""
+
+    spectators: int | None = Field(None, description="public topics only: sockets following it, across processes")
 
 
 class StandingsUpdated(Strict):
@@ -143,6 +155,9 @@ class Announcement(Strict):
     at: datetime
 
 
+TournamentSnapshot.model_rebuild()
+
+
 class LobbyRoom(Strict):
     match_id: int
     number: int
@@ -175,7 +190,7 @@ class ErrorData(Strict):
 # (message type, data schema, topics it appears on, summary)
 SERVER_MESSAGES: list[tuple[str, type[BaseModel], tuple[str, ...], str]] = [
     ("snapshot", TournamentSnapshot, ("tournament",), "Current state on connect (or when a client fell behind)."),
-    ("snapshot", MatchState, ("match",), "The match as spectators see it."),
+    ("snapshot", MatchSnapshot, ("match",), "The match as spectators see it."),
     ("snapshot", Inbox, ("user",), "Unread count and latest notifications."),
     ("standings.updated", StandingsUpdated, ("tournament",), "The full overall table after a result."),
     ("match.result", MatchResult, ("tournament",), "Results of one match (battle royale or head to head)."),
@@ -203,6 +218,14 @@ SERVER_MESSAGES: list[tuple[str, type[BaseModel], tuple[str, ...], str]] = [
     ("chat.deleted", ChatDeleted, ("chat", "lobby"), "A moderator (the host, or an admin) deleted a message."),
     ("chat.muted", ChatMuted, ("lobby",), "The host muted a player."),
     ("chat.unmuted", ChatUnmuted, ("lobby",), "The host unmuted a player."),
+    (
+        "position",
+        Position,
+        ("tournament", "match", "user", "chat", "lobby"),
+        "Every few seconds (REALTIME_POSITION_SECONDS): the topic's current epoch and seq, which this "
+        "socket has reached (the server refilled any hole first), and on public topics the spectator count. "
+        "It repeats the current seq; apply nothing.",
+    ),
     ("error", ErrorData, ("tournament", "match", "user", "chat", "lobby"), "A refused client frame."),
 ]
 
@@ -228,9 +251,23 @@ class ChatUnmute(Strict):
     user_id: int
 
 
+class Subscribe(Strict):
+    type: Literal["subscribe"]
+    topic: str = Field(..., max_length=60, description="tournament.ID, match.ID, lobby.ID, user.YOUR_ID or chat.global")
+    since: int | None = Field(None, description="resume: the last seq seen on this topic")
+    epoch: str | None = Field(None, description="resume: the epoch of that seq")
+
+
+class Unsubscribe(Strict):
+    type: Literal["unsubscribe"]
+    topic: str
+
+
 CLIENT_MESSAGES: list[tuple[type[BaseModel], tuple[str, ...], str]] = [
     (ChatSend, ("chat", "lobby"), "Send a message (1–500 characters)."),
     (ChatDelete, ("chat", "lobby"), "Moderators (lobby host, admins): delete a message."),
     (ChatMute, ("lobby",), "Host: mute a player, optionally for some minutes."),
     (ChatUnmute, ("lobby",), "Host: unmute a player."),
+    (Subscribe, ("multi",), "Follow one more topic on this socket (same authorization as its own route)."),
+    (Unsubscribe, ("multi",), "Stop following a topic."),
 ]

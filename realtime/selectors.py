@@ -3,10 +3,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from competitions.models import RegistrationPlayer, Tournament
-from realtime.models import ChatMessage, ChatMute, Notification
+from realtime.models import Announcement, ChatMessage, ChatMute, Notification
 
 INBOX_SIZE = 20
 HISTORY_SIZE = 50
+ANNOUNCEMENTS_IN_SNAPSHOT = 20
 
 
 def notification_list(*, user_id: int, unread: bool = False) -> QuerySet[Notification]:
@@ -33,6 +34,22 @@ def notification_inbox(*, user_id: int) -> dict:
         "unread": notification_list(user_id=user_id, unread=True).count(),
         "notifications": [notification_payload(n) for n in latest],
     }
+
+
+# --- announcements -----------------------------------------------------------------------------
+
+
+def announcement_list(*, tournament_id: int) -> QuerySet[Announcement]:
+    """Newest first."""
+    return Announcement.objects.filter(tournament_id=tournament_id).select_related("by")
+
+
+def announcement_payload(announcement: Announcement) -> dict:
+    return {"text": announcement.text, "by": announcement.by.username, "at": announcement.created_at}
+
+
+def announcements_recent(*, tournament_id: int) -> list[dict]:
+    return [announcement_payload(a) for a in announcement_list(tournament_id=tournament_id)[:ANNOUNCEMENTS_IN_SNAPSHOT]]
 
 
 # --- chat -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from api.schemas.accounts import (
     UserOut,
 )
 from api.throttle import throttle
+from realtime.services import access_recheck
 
 router = Router(tags=["auth"])
 
@@ -84,5 +85,7 @@ def confirm_password_reset(request: HttpRequest, payload: PasswordResetConfirmIn
     provider had not verified this same address is unlinked (whoever set the account up
     without owning the address keeps no way in)."""
     throttle(request, "password_reset")
-    services.password_reset_confirm(token=payload.token, password=payload.password)
+    user = services.password_reset_confirm(token=payload.token, password=payload.password)
+    # Earlier sessions end with the reset: open sockets too (closed with 4401).
+    access_recheck(user_ids=[user.pk])
     return {"detail": "Your password has been changed. Log in with the new one."}

@@ -131,6 +131,15 @@ def announce(request: HttpRequest, tournament_id: int, payload: AnnouncementIn):
     return Status(202, services.tournament_announce(tournament_id=tournament_id, user=request.user, text=payload.text))
 
 
+@router.get("/{tournament_id}/announcements", auth=optional_jwt, response={200: list[AnnouncementOut], 404: ErrorOut})
+@paginate
+def list_announcements(request: HttpRequest, tournament_id: int):
+    """The host's announcements, newest first (the latest 20 are also in the live snapshot)."""
+    from realtime.selectors import announcement_list
+
+    return announcement_list(tournament_id=_detail(request, tournament_id).pk)
+
+
 @router.post("/{tournament_id}/publish", auth=jwt_auth, response={200: TournamentDetailOut, **ERRORS})
 def publish_tournament(request: HttpRequest, tournament_id: int):
     services.tournament_publish(tournament_id=tournament_id, user=request.user)

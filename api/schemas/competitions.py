@@ -351,3 +351,12 @@ class AnnouncementOut(Schema):
     text: str
     by: str
     at: datetime
+
+    # Served from the announcement service's dict and from stored rows (the list).
+    @staticmethod
+    def resolve_by(obj) -> str:
+        return obj["by"] if isinstance(obj, dict) else obj.by.username
+
+    @staticmethod
+    def resolve_at(obj) -> datetime:
+        return obj["at"] if isinstance(obj, dict) else obj.created_at

@@ -4,6 +4,7 @@ Docker image serve, or daphne) against the test database."""
 import json
 import os
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -115,3 +116,50 @@ def request(method: str, url: str, body=None, token: str | None = None) -> tuple
             return resp.status, json.loads(raw) if raw else None
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"null")
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, to restart, kill or restore from an older RDB snapshot
+    without touching the shared one. Snapshots are only taken by save()."""
+
+    def __init__(self, directory: Path):
+        self.port = free_port()
+        self.directory = directory
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(  # noqa: S603
+            [shutil.which("redis-cli"), "-h", "127.0.0.1", "-p", str(self.port), *args],
+            capture_output=True,
+            timeout=10,
+        )
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603
+            [shutil.which("redis-server"), "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory), "--dbfilename", "dump.rdb"],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 15
+        while self.cli("ping").stdout.strip() != b"PONG":
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """Die without saving, as a crash does."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def restart(self, *, down_for: float = 0.5) -> None:
+        self.kill()
+        time.sleep(down_for)
+        self.start()
+
+    def save(self) -> None:
+        assert self.cli("save").returncode == 0
