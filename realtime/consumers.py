@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from redis.exceptions import RedisError
 
+from arena.metrics import RESYNCS, WS_CONNECTIONS, topic_kind
 from realtime.buffer import get_buffer, parse_seq
 from realtime.hub import frame, get_hub
 from realtime.tickets import ticket_redeem
@@ -133,6 +134,7 @@ class TopicConsumer(AsyncWebsocketConsumer):
         # The session this socket belongs to: a password change ends it (access_recheck).
         self.password = self.user.password if self.user else None
         await get_hub().join(topic, self, user_id=self.user.pk if self.user else None)
+        WS_CONNECTIONS.labels(topic_kind(topic)).inc()
         if since.isdigit() and epoch:
             # A resume: only the same epoch makes SEQ meaningful (else the catch-up snapshots).
             self.epoch, self.last_seq = epoch[:40], int(since)
@@ -161,6 +163,7 @@ class TopicConsumer(AsyncWebsocketConsumer):
                 task.cancel()
         if self.topic is not None:
             await get_hub().leave(self.topic, self, user_id=self.user.pk if self.user else None)
+            WS_CONNECTIONS.labels(topic_kind(self.topic)).dec()
 
     async def close(self, code=None, reason=None):
         """Close after what is already queued (an error frame before its close code)."""
@@ -308,8 +311,12 @@ class TopicConsumer(AsyncWebsocketConsumer):
         ):
             for text in events:
                 self.push(text)
+            if events:
+                RESYNCS.labels(topic_kind(self.topic), "refill").inc()
             self.last_seq = current
             return
+        if self.epoch is not None:  # not a first connect: the client was brought back by a snapshot
+            RESYNCS.labels(topic_kind(self.topic), "snapshot").inc()
         await self.send_snapshot(epoch, current)
 
     async def snapshot_data(self, epoch: str, seq: int) -> str | None:

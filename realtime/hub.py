@@ -30,6 +30,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from arena.metrics import WS_MESSAGES, topic_kind
 from realtime.buffer import _base, _keys, channel, channel_topic, get_buffer, new_epoch
 
 logger = logging.getLogger(__name__)
@@ -141,8 +142,11 @@ class Hub:
                 for subscriber in list(self.users.get(user_id, ())):
                     subscriber.hub_recheck()
             return
-        for subscriber in list(self.topics.get(topic, ())):
+        subscribers = list(self.topics.get(topic, ()))
+        for subscriber in subscribers:
             subscriber.hub_event(epoch, seq, text)
+        if subscribers:
+            WS_MESSAGES.labels(topic_kind(topic)).inc(len(subscribers))
 
     def resync_all(self) -> None:
         for subscribers in list(self.topics.values()):

@@ -12,6 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from arena.metrics import PUBLISHES, topic_kind
 from realtime import hub
 from realtime.buffer import get_buffer
 
@@ -29,4 +30,5 @@ def publish(topic: str, event_type: str, data: dict) -> int | None:
     except (RedisError, OSError):
         logger.exception("Could not publish %s on %s", event_type, topic)
         return None
+    PUBLISHES.labels(topic_kind(topic)).inc()
     return seq

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
+from arena.metrics import PAYMENT_TRANSITIONS
 from wallet import catalog
 from wallet.gateways import GatewayUpdate, gateway_get
 from wallet.models import LedgerEntry, Payment, PaymentEvent
@@ -280,6 +281,8 @@ def payment_transition(*, payment_id: int, target: str, gateway_payment_id: str 
     if payment.state == target or not can_transition(payment.state, target):
         payment.save(update_fields=["payloads", "updated_at"])
         return payment
+    transition = (payment.gateway, payment.state, target)
+    transaction.on_commit(lambda: PAYMENT_TRANSITIONS.labels(*transition).inc())  # counted once committed
     payment.state = target
     if gateway_payment_id:
         payment.gateway_payment_id = gateway_payment_id

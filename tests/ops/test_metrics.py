@@ -90,3 +90,57 @@ def test_metrics_need_the_token_when_one_is_set(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_websocket_publish_and_payment_traffic_show_in_metrics(api, games_catalog, settings):
+    """A spectator follows a tournament while its host announces; a payment succeeds."""
+    from asgiref.sync import async_to_sync, sync_to_async
+    from channels.testing import WebsocketCommunicator
+
+    from arena.asgi import application
+    from tests.competitions.conftest import create_published
+    from tests.factories import UserFactory
+
+    settings.REALTIME_POSITION_SECONDS = 3600
+    host = UserFactory(role="host", host_status="approved")
+    tournament = create_published(api, host)
+    before = _samples(api.get("/metrics").content.decode())
+
+    async def follow_an_announcement() -> float:
+        spectator = WebsocketCommunicator(
+            application, f"/ws/tournaments/{tournament['id']}/", headers=[(b"origin", b"http://localhost")]
+        )
+        assert (await spectator.connect())[0]
+        await spectator.receive_from(timeout=5)  # the snapshot
+        during = _samples((await sync_to_async(api.get)("/metrics")).content.decode())
+        response = await sync_to_async(api.post_json)(
+            f"/api/tournaments/{tournament['id']}/announcements", {"text": "Round 1 in 5"}, user=host
+        )
+        assert response.status_code == 202
+        await spectator.receive_from(timeout=5)  # the announcement
+        await spectator.disconnect()
+        return _value(during, "arena_ws_connections", kind="tournament")
+
+    open_during = async_to_sync(follow_an_announcement)()
+    after = _samples(api.get("/metrics").content.decode())
+
+    def grew(name, **labels):
+        return _value(after, name, **labels) - _value(before, name, **labels)
+
+    assert open_during - _value(before, "arena_ws_connections", kind="tournament") == 1
+    assert _value(after, "arena_ws_connections", kind="tournament") == _value(
+        before, "arena_ws_connections", kind="tournament"
+    )
+    assert grew("arena_realtime_publishes_total", kind="tournament") >= 1
+    assert grew("arena_ws_messages_sent_total", kind="tournament") >= 1
+
+    buyer = UserFactory()
+    payment = api.post_json("/api/payments", {"purpose": "xp_pack", "ref": "xp-100"}, user=buyer).json()
+    api.post(payment["checkout"]["url"], {"outcome": "succeed"})
+    final = _samples(api.get("/metrics").content.decode())
+    assert (
+        _value(final, "arena_payment_transitions_total", gateway="sandbox", to_state="succeeded")
+        - _value(after, "arena_payment_transitions_total", gateway="sandbox", to_state="succeeded")
+        == 1
+    )
