@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import httpx
 from django.conf import settings
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -51,6 +52,7 @@ def subscription_create(*, tournament_id: int, url: str, events: list[str], kind
         subscription = Subscription(tournament_id=tournament_id, url=url, events=sorted(set(events)), kind=kind)
         subscription.full_clean()
         subscription.save()
+        _forget_events_on_commit(tournament_id)
     return subscription
 
 
@@ -61,13 +63,36 @@ def subscription_get(*, tournament_id: int, subscription_id: int) -> Subscriptio
     return subscription
 
 
+@transaction.atomic
 def subscription_delete(*, tournament_id: int, subscription_id: int) -> None:
     subscription_get(tournament_id=tournament_id, subscription_id=subscription_id).delete()
+    _forget_events_on_commit(tournament_id)
+
+
+def _events_key(tournament_id: int) -> str:
+    return f"webhooks:events:{tournament_id}"
+
+
+def _subscribed_events(tournament_id: int) -> set[str]:
+    """What the tournament's endpoints listen to, cached so that announcing a change nobody
+    subscribed to costs no query (a results PUT announces two)."""
+    events = cache.get(_events_key(tournament_id))
+    if events is None:
+        events = sorted({e for s in Subscription.objects.filter(tournament_id=tournament_id) for e in s.events})
+        cache.set(_events_key(tournament_id), events, timeout=3600)
+    return set(events)
+
+
+def _forget_events_on_commit(tournament_id: int) -> None:
+    transaction.on_commit(lambda: cache.delete(_events_key(tournament_id)))
+    cache.delete(_events_key(tournament_id))
 
 
 def event_emit(*, tournament_id: int, event: str, data: dict) -> None:
     """Call inside the transaction of the change: one delivery per endpoint that asked for
     `event`, sent once the change is committed (and never if it rolls back)."""
+    if event not in _subscribed_events(tournament_id):
+        return
     subscriptions = [s for s in Subscription.objects.filter(tournament_id=tournament_id) if event in s.events]
     if not subscriptions:
         return
