@@ -9,6 +9,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.cluster import free_port
@@ -25,7 +26,7 @@ def _value(samples, name: str, **labels) -> float:
 
 
 @pytest.mark.django_db
-def test_http_and_celery_traffic_show_in_metrics(api):
+def test_http_and_celery_traffic_show_in_metrics(api, settings):
     before = _samples(api.get("/metrics").content.decode())
     assert api.get("/api/health").status_code == 200
     assert api.get("/api/tournaments/987654/standings").status_code == 404
@@ -51,6 +52,10 @@ def test_http_and_celery_traffic_show_in_metrics(api):
     task = "accounts.tasks.send_verification_email"
     assert grew("arena_celery_tasks_total", task=task, outcome="success") == 1
     assert grew("arena_celery_task_duration_seconds_count", task=task) == 1
+    if connection.vendor == "postgresql":  # the psycopg pool (SQLite has none)
+        assert _value(after, "arena_db_pool_max") == settings.DATABASES["default"]["OPTIONS"]["pool"]["max_size"]
+        assert 1 <= _value(after, "arena_db_pool_size") <= _value(after, "arena_db_pool_max")
+        assert _value(after, "arena_db_requests_waiting") == 0
 
 
 def test_metrics_need_the_token_when_one_is_set(tmp_path):
