@@ -23,15 +23,19 @@ WINDOW = 2  # STANDINGS_COALESCE_SECONDS for this test
 RESULTS = 20
 
 
-async def _events(tournament_id: int, since: int | None) -> list[dict]:
-    """Every message the topic sends a spectator connecting with ?since= (or the snapshot without)."""
-    path = f"/ws/tournaments/{tournament_id}/" + (f"?since={since}" if since is not None else "")
+async def _events(tournament_id: int, since: dict | None) -> list[dict]:
+    """Every message the topic sends a spectator resuming after `since` (a message: its seq and
+    epoch), or the snapshot without; periodic position messages (they only repeat a seq) left out."""
+    resume = f"?since={since['seq']}&epoch={since['epoch']}" if since is not None else ""
+    path = f"/ws/tournaments/{tournament_id}/{resume}"
     communicator = WebsocketCommunicator(application, path, headers=ORIGIN)
     connected, _ = await communicator.connect()
     assert connected
     messages = []
     while not await communicator.receive_nothing(timeout=0.5):
-        messages.append(json.loads(await communicator.receive_from()))
+        message = json.loads(await communicator.receive_from())
+        if message["type"] != "position":
+            messages.append(message)
     await communicator.disconnect()
     return messages
 
@@ -67,7 +71,7 @@ def test_a_burst_of_results_yields_few_standings_messages_ending_on_the_final_ta
         final = standings_table(tournament_id=tid)
         deadline = time.monotonic() + 30
         while True:  # until the trailing publish has run (or give up and let the asserts say why)
-            events = async_to_sync(_events)(tid, snapshot["seq"])
+            events = async_to_sync(_events)(tid, snapshot)
             standings = [e for e in events if e["type"] == "standings.updated"]
             if (standings and standings[-1]["data"]["overall"] == final) or time.monotonic() > deadline:
                 break
