@@ -19,6 +19,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from bench.common import ORIGIN, raise_fd_limit
 
 SEQ = re.compile(r'"seq":\s*(\d+)')
+POSITION = '{"type": "position"'
 TS = re.compile(r'"ts":\s*"([^"]+)"')
 
 
@@ -34,6 +35,7 @@ class Stats:
         self.messages = 0
         self.bytes = 0
         self.last: dict[int, int] = {}  # socket number → last seq
+        self.positions = 0
         self._ts: dict[str, float] = {}
 
     def timestamp(self, text: str) -> float:
@@ -42,6 +44,11 @@ class Stats:
         return self._ts[text]
 
     def received(self, number: int, message: str) -> None:
+        if message.startswith(POSITION):
+            # A periodic position message repeats the current seq (realtime/hub.py): not a delivery,
+            # and its `ts` is when it was sent, not a commit, so it must not count toward latency.
+            self.positions += 1
+            return
         now = time.time()
         seq = int(SEQ.search(message)[1])
         stamp = TS.search(message)
@@ -67,6 +74,7 @@ class Stats:
             "repeats": self.repeats,
             "dropped": dict(self.dropped),
             "messages": self.messages,
+            "positions": self.positions,
             "bytes": self.bytes,
             "open": len(self.last),
         }
@@ -219,6 +227,6 @@ def merge(summaries: list[dict]) -> dict:
         total["latency_s"] += summary["latency_s"]
         for key in ("failures", "dropped", "seen"):
             total[key].update(summary[key])
-        for key in ("holes", "repeats", "messages", "bytes", "open"):
+        for key in ("holes", "repeats", "messages", "positions", "bytes", "open"):
             total[key] = total.get(key, 0) + summary[key]
     return total

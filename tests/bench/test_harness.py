@@ -157,3 +157,16 @@ def test_swarm_gives_up_at_its_deadline_on_a_server_that_never_answers():
     assert connected["connected"] == 0
     assert connected["failures"] == {"not started within 1 s": 3, "not connected within 1 s": 2}
     assert summary["open"] == 0
+
+
+def test_position_messages_are_not_deliveries_nor_latency_samples():
+    stats = Stats()
+    stats.last[0] = 5
+    rest = '"topic": "tournament.1", "epoch": "e", "seq": 6, "ts": "2026-11-29T23:00:00+00:00", "data": {}}'
+    event, position = '{"type": "standings.updated", ' + rest, '{"type": "position", ' + rest
+    stats.received(0, event)
+    stats.received(0, position)
+    summary = stats.summary()
+    assert summary["seen"] == {6: 1}
+    assert (summary["messages"], summary["positions"], summary["repeats"]) == (1, 1, 0)
+    assert len(summary["latency_s"]) == 1
