@@ -2,9 +2,6 @@
 
 import asyncio
 import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -12,7 +9,7 @@ from pathlib import Path
 import pytest
 import websockets
 
-from tests.e2e.cluster import free_port
+from tests.e2e.cluster import start_server, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = "https://app.example.com"
@@ -20,7 +17,7 @@ APP = "https://app.example.com"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
+    """Booted from the environment as an operator would (no DATABASE_URL / REDIS_URL: embedded)."""
     tmp = tmp_path_factory.mktemp("cors")
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(
@@ -29,26 +26,9 @@ def server(tmp_path_factory):
         MEDIA_ROOT=str(tmp / "media"),
         PRIVATE_MEDIA_ROOT=str(tmp / "private"),
     )
-    process = subprocess.Popen(  # noqa: S603 - our own server
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "arena.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/api/health", timeout=2):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the server did not start")
-            time.sleep(0.2)
-    yield base, port
-    process.terminate()
-    process.wait(timeout=10)
+    process, base = start_server(env, inherit=False)
+    yield f"http://{base}", int(base.rsplit(":", 1)[1])
+    stop(process)
 
 
 def _preflight(base: str, origin: str):

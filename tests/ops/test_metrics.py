@@ -1,9 +1,6 @@
 """/metrics after real traffic: the series an operator's dashboards and alerts read."""
 
 import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -12,7 +9,7 @@ import pytest
 from django.db import connection
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.cluster import free_port
+from tests.e2e.cluster import start_server, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,27 +57,11 @@ def test_http_and_celery_traffic_show_in_metrics(api, settings):
 
 def test_metrics_need_the_token_when_one_is_set(tmp_path):
     """Booted from the environment as an operator would."""
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(METRICS_TOKEN="s3cret-scrape-token", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    process = subprocess.Popen(  # noqa: S603 - our own server
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "arena.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process, address = start_server(env, inherit=False)
+    base = f"http://{address}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/health", timeout=2).close()
-                break
-            except OSError:
-                assert process.poll() is None, "the server exited"
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.2)
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{base}/metrics", timeout=5)
         assert refused.value.code == 401
@@ -93,8 +74,7 @@ def test_metrics_need_the_token_when_one_is_set(tmp_path):
             text = response.read().decode()
         assert _value(_samples(text), "arena_http_requests_total", route="/api/health", status="200") >= 1
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
 
 
 @pytest.mark.django_db(transaction=True)
