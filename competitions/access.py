@@ -6,9 +6,14 @@ from arena.exceptions import NotFound
 from competitions.models import Tournament
 
 
+def manages(*, tournament: Tournament, user: User) -> bool:
+    """The one rule of who runs a tournament: its host, or an administrator."""
+    return tournament.host_id == user.pk or user.is_admin
+
+
 def tournament_for_host(*, tournament_id: int, user: User) -> Tournament:
     """The tournament, if `user` hosts it or is an administrator."""
     tournament = Tournament.objects.filter(pk=tournament_id).first()
-    if tournament is None or not (tournament.host_id == user.pk or user.is_admin):
+    if tournament is None or not manages(tournament=tournament, user=user):
         raise NotFound("No such tournament among yours.", code="not_found")
     return tournament

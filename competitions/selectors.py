@@ -5,6 +5,7 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, V
 
 from accounts.models import User
 from arena.exceptions import NotFound
+from competitions import access
 from competitions.models import (
     Game,
     Group,
@@ -96,7 +97,7 @@ def can_see_room(*, tournament: Tournament, user: User | None) -> bool:
     """Room id and password: the host and the tournament's rostered players only."""
     if user is None or not user.is_authenticated:
         return False
-    if tournament.host_id == user.pk or user.is_admin:
+    if access.manages(tournament=tournament, user=user):
         return True
     return RegistrationPlayer.objects.filter(tournament=tournament, user=user).exists()
 

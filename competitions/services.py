@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Team, TeamMembership, User
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
 from arena.storage import files_delete, files_delete_on_commit
-from competitions import brackets, career, selectors, standings
+from competitions import access, brackets, career, selectors, standings
 from competitions.models import (
     Game,
     Group,
@@ -57,7 +57,7 @@ def _tournament_locked(tournament_id: int) -> Tournament:
 
 
 def _require_owner(tournament: Tournament, user: User) -> None:
-    if tournament.host_id != user.pk and not user.is_admin:
+    if not access.manages(tournament=tournament, user=user):
         raise PermissionDenied("Only this tournament's host can do this.", code="not_host")
 
 
@@ -526,7 +526,7 @@ def registration_withdraw(*, tournament_id: int, registration_id: int, user: Use
     registration = tournament.registrations.select_related("team").filter(pk=registration_id).first()
     if registration is None:
         raise NotFound("No such registration.")
-    if registration.team.captain_id != user.pk and tournament.host_id != user.pk and not user.is_admin:
+    if registration.team.captain_id != user.pk and not access.manages(tournament=tournament, user=user):
         raise PermissionDenied("Only the team captain or the host can withdraw a registration.")
     if registration.status not in Registration.ACTIVE:
         raise Conflict(f"This registration is already {registration.status}.")
