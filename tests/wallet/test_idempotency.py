@@ -10,6 +10,7 @@ import responses
 from django.db import connection
 from django.utils import timezone
 
+from tests.concurrency import race
 from tests.conftest import ApiClient
 from tests.factories import UserFactory
 from tests.wallet.test_razorpay import API, order_payload, verify
@@ -137,33 +138,11 @@ def test_the_header_is_documented_in_the_openapi_operation(api):
     assert {"409", "422"} <= set(operation["responses"])
 
 
-def _race(calls, on_each=None) -> list:
-    barrier = threading.Barrier(len(calls))
-    results = []
-
-    def run(call):
-        try:
-            client = ApiClient()
-            barrier.wait()
-            results.append(call(client))
-            if on_each:
-                on_each()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_identical_requests_make_one_payment_and_one_order(rzp):
     user = UserFactory()
-    answers = _race([lambda client: post(client, user)] * 20)
+    answers = race([lambda client: post(client, user)] * 20)
     assert [a.status_code for a in answers] == [201] * 20, [a.content for a in answers if a.status_code != 201]
     assert len({a.json()["id"] for a in answers}) == 1
     assert len({a.json()["checkout"]["order_id"] for a in answers}) == 1
@@ -190,7 +169,7 @@ def test_twenty_concurrent_requests_with_one_key_run_once(gateways):
 
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_callback(responses.POST, f"{API}/orders", callback=slow_order, content_type="application/json")
-        answers = _race([lambda client: post(client, user, key="burst-key-1")] * 20, on_each=one_answered)
+        answers = race([lambda client: post(client, user, key="burst-key-1")] * 20, on_each=one_answered)
         assert orders(mock) == 1
     codes = sorted(a.status_code for a in answers)
     assert codes == [201] + [409] * 19, codes

@@ -2,7 +2,6 @@
 (the official SDK talks through requests). Payloads follow Razorpay's API reference."""
 
 import json
-import threading
 import time
 from datetime import timedelta
 
@@ -10,9 +9,9 @@ import pytest
 import razorpay
 import responses
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
+from tests.concurrency import race
 from tests.conftest import ApiClient
 from tests.factories import UserFactory
 from tests.wallet.conftest import RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET, RAZORPAY_WEBHOOK_SECRET, razorpay_signature
@@ -429,33 +428,13 @@ def test_a_payment_and_a_refund_razorpay_refuses_do_not_stop_the_reconciler(api,
     assert (cleared.state, cleared.reconcile_failures, cleared.reconcile_error) == ("expired", 0, "")
 
 
-def _race(*calls) -> list:
-    barrier = threading.Barrier(len(calls))
-    results = []
-
-    def run(call):
-        try:
-            client = ApiClient()
-            barrier.wait()
-            results.append(call(client))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_identical_razorpay_webhooks_fulfil_once(rzp):
     user = UserFactory()
     order_id = start(ApiClient(), user, "xp-600")["checkout"]["order_id"]
     body = json.dumps(webhook_event("payment.captured", order_id, amount=49900)).encode()
-    statuses = _race(*[lambda client: post_webhook(client, body, event_id="EvtBurst").status_code] * 50)
+    statuses = race([lambda client: post_webhook(client, body, event_id="EvtBurst").status_code] * 50)
     assert sorted(statuses) == [200] * 50
     assert PaymentEvent.objects.count() == 1
     assert LedgerEntry.objects.filter(user=user).count() == 1
@@ -471,7 +450,7 @@ def test_checkout_verify_racing_the_webhook_fulfils_once(rzp):
     calls = [lambda client: verify(client, user, order_id, "pay_Race0001").status_code] * 10 + [
         lambda client, n=n: post_webhook(client, body, event_id=f"EvtRace{n}").status_code for n in range(10)
     ]
-    assert sorted(_race(*calls)) == [200] * 20
+    assert sorted(race(calls)) == [200] * 20
     assert LedgerEntry.objects.filter(user=user).count() == 1
     assert Wallet.objects.get(user=user).xp_balance == 100
     assert len(mail.outbox) == 1
