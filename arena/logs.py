@@ -14,6 +14,8 @@ from contextvars import ContextVar
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 
+from arena.metrics import http_observe
+
 request_id: ContextVar[str] = ContextVar("request_id", default="")
 HEADER = "X-Request-ID"
 _SANE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -65,8 +67,6 @@ class RequestIdMiddleware:
 
     @staticmethod
     def _end(request, response, started):
-        from arena.metrics import http_observe
-
         seconds = time.perf_counter() - started
         http_observe(request, response.status_code, seconds)
         response[HEADER] = request_id.get()
