@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Side = Literal["home", "away"]
-Bracket = Literal["winners", "losers", "grand_final", "round_robin", "swiss"]
+Bracket = Literal["winners", "losers", "grand_final", "third_place", "round_robin", "swiss"]
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,23 @@ def round_robin(team_ids: Sequence[int]) -> list[BracketMatch]:
     return matches
 
 
-def single_elimination(seeds: Sequence[int]) -> list[BracketMatch]:
+def single_elimination(seeds: Sequence[int], *, third_place: bool = False) -> list[BracketMatch]:
     """seeds[0] is the top seed. Keys "W{round}-{n}", bracket "winners". The bracket is padded to a power of two
-    with byes for the top seeds; seeds 1 and 2 can only meet in the final. The final has no winner_to."""
+    with byes for the top seeds; seeds 1 and 2 can only meet in the final. The final has no winner_to.
+
+    third_place adds "3P" (bracket "third_place", the final's round number) between the semi-final losers; with
+    fewer than three teams there are no semi-finals, so no such match. A semi-final that is a bye has no loser, so
+    the other semi-final's loser takes third place through a bye.
+    """
     _check_teams(seeds)
-    return _resolve(_winners_bracket(seeds))
+    plan = _winners_bracket(seeds)
+    final_round = plan[-1].round
+    if third_place and final_round > 1:
+        semi = final_round - 1
+        plan.append(
+            _Planned("3P", final_round, "third_place", _From("loser", f"W{semi}-1"), _From("loser", f"W{semi}-2"))
+        )
+    return _resolve(plan)
 
 
 def double_elimination(seeds: Sequence[int]) -> list[BracketMatch]:
@@ -89,6 +101,22 @@ def double_elimination(seeds: Sequence[int]) -> list[BracketMatch]:
     plan.append(_Planned("GF", 1, "grand_final", _From("winner", wb_final), lb_champion))
     plan.append(_Planned("GF2", 2, "grand_final", _From("loser", "GF"), _From("winner", "GF")))
     return _resolve(plan)
+
+
+def round_name(bracket: str, number: int, last: int, *, double: bool = False) -> str:
+    """What a drawn bracket calls a round: `last` is the highest round number of that bracket, `double` says the
+    winners bracket has a losers bracket beside it (its rounds are then prefixed "Winners")."""
+    if bracket == "third_place":
+        return "Third-place match"
+    if bracket == "grand_final":
+        return "Grand final" if number == 1 else "Grand final reset"
+    if bracket == "losers":
+        return "Losers final" if number == last else f"Losers round {number}"
+    if bracket == "winners":
+        names = {last: "Final", last - 1: "Semi-finals", last - 2: "Quarter-finals"}
+        name = names.get(number, f"Round {number}") if last > 1 else "Final"
+        return f"Winners {name[0].lower()}{name[1:]}" if double else name
+    return f"Round {number}"
 
 
 def grand_final_needs_reset(gf_winner_side: Side) -> bool:

@@ -16,6 +16,7 @@ from competitions.brackets import (
     advance,
     double_elimination,
     grand_final_needs_reset,
+    round_name,
     round_robin,
     single_elimination,
     swiss_pairings,
@@ -195,6 +196,58 @@ def test_single_elimination_standard_seeding_for_eight():
     first_round = [(match.home, match.away) for match in single_elimination(seeds) if match.round == 1]
     expected = [(1, 8), (4, 5), (2, 7), (3, 6)]
     assert first_round == [(seeds[home - 1], seeds[away - 1]) for home, away in expected]
+
+
+@examples
+@given(count=st.integers(4, 33), rnd=st.randoms(use_true_random=False))
+def test_third_place_match_is_played_by_the_semi_final_losers(count, rnd):
+    seeds = seeds_for(count)
+    matches = single_elimination(seeds, third_place=True)
+    assert_well_formed(matches)
+    by_key = {match.key: match for match in matches}
+    final = next(match for match in matches if match.bracket == "winners" and match.winner_to is None)
+    third = by_key["3P"]
+    assert (third.bracket, third.round, third.is_bye) == ("third_place", final.round, False)
+    assert (third.winner_to, third.loser_to) == (None, None)
+    semis = [match for match in matches if match.round == final.round - 1 and match.bracket == "winners"]
+    assert [semi.loser_to for semi in semis] == [Link("3P", "home"), Link("3P", "away")]
+
+    result = play(matches, at_random(rnd))
+    games = {game.key: game for game in result.played}
+
+    def loser(game: Played) -> int:
+        return game.home if game.winner == game.away else game.away
+
+    champion, runner_up = games[final.key].winner, loser(games[final.key])
+    assert {games["3P"].home, games["3P"].away} == {loser(games[semi.key]) for semi in semis}
+    assert games["3P"].winner not in (champion, runner_up)
+    # Everyone but the champion goes out once, and the fourth-placed team loses once more in the third-place match.
+    assert len(result.played) == count
+    expected = Counter({team: 1 for team in seeds if team != champion})
+    expected[loser(games["3P"])] += 1
+    assert result.losses == expected
+
+
+def test_third_place_with_three_teams_goes_to_the_only_semi_final_loser_through_a_bye():
+    seeds = seeds_for(3)
+    by_key = {match.key: match for match in single_elimination(seeds, third_place=True)}
+    assert by_key["W1-1"].is_bye
+    assert by_key["W1-2"].loser_to == Link("3P", "home")
+    assert (by_key["3P"].is_bye, by_key["3P"].home, by_key["3P"].away) == (True, None, None)
+
+
+def test_two_teams_have_no_semi_finals_so_no_third_place_match():
+    assert [match.key for match in single_elimination([4, 2], third_place=True)] == ["W1-1"]
+
+
+def test_round_names():
+    assert [round_name("winners", n, 4) for n in range(1, 5)] == ["Round 1", "Quarter-finals", "Semi-finals", "Final"]
+    assert round_name("winners", 1, 1) == "Final"
+    assert round_name("winners", 2, 3, double=True) == "Winners semi-finals"
+    assert [round_name("losers", n, 4) for n in (1, 4)] == ["Losers round 1", "Losers final"]
+    assert [round_name("grand_final", n, 2) for n in (1, 2)] == ["Grand final", "Grand final reset"]
+    assert round_name("third_place", 3, 3) == "Third-place match"
+    assert round_name("swiss", 2, 3) == round_name("round_robin", 2, 5) == "Round 2"
 
 
 # --- double elimination --------------------------------------------------------------------------------------------
