@@ -82,6 +82,9 @@ class Tournament(models.Model):
     kill_points = models.PositiveSmallIntegerField(default=1)
     # Swiss: rounds to play (0 = ceil(log2 teams)).
     swiss_rounds = models.PositiveSmallIntegerField(default=0)
+    third_place_match = models.BooleanField(
+        default=False, help_text="single elimination: the semi-final losers play for third place"
+    )
     winner = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     runner_up = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     third_place = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -204,9 +207,10 @@ class Match(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="matches")
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="matches")
     number = models.PositiveSmallIntegerField(help_text="order within the tournament")
-    # Head to head: the bracket key (e.g. "W1-2") and its two sides.
+    # Head to head: the bracket key (e.g. "W1-2"), which bracket and which of its rounds, and its two sides.
     key = models.CharField(max_length=12, blank=True)
-    bracket = models.CharField(max_length=12, blank=True)
+    bracket = models.CharField(max_length=12, blank=True, help_text="winners, losers, grand_final, third_place, ...")
+    bracket_round = models.PositiveSmallIntegerField(null=True, blank=True, help_text="round within its bracket")
     home_team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     away_team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     home_score = models.PositiveIntegerField(null=True, blank=True)
@@ -215,6 +219,11 @@ class Match(models.Model):
     is_bye = models.BooleanField(default=False)
     winner_to = models.CharField(max_length=20, blank=True, help_text="key:side the winner moves to")
     loser_to = models.CharField(max_length=20, blank=True, help_text="key:side the loser moves to")
+    # Where the winner and the loser go next (a match and its side), so clients draw the bracket from pointers.
+    winner_to_match = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    winner_to_side = models.CharField(max_length=4, blank=True, choices=[("home", "home"), ("away", "away")])
+    loser_to_match = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    loser_to_side = models.CharField(max_length=4, blank=True, choices=[("home", "home"), ("away", "away")])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     map_name = models.CharField(max_length=60, blank=True)

@@ -1,11 +1,11 @@
 """Reads for the competitions API and the live feeds."""
 
 from django.core.cache import cache
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 
 from accounts.models import User
 from arena.exceptions import NotFound
-from competitions import access
+from competitions import access, brackets
 from competitions.models import (
     Game,
     Group,
@@ -115,10 +115,53 @@ def round_list(*, tournament: Tournament) -> QuerySet[Round]:
     )
 
 
-def _matches() -> QuerySet[Match]:
-    return Match.objects.select_related("round", "group", "home_team", "away_team", "winner").prefetch_related(
-        Prefetch("results", queryset=MatchResult.objects.select_related("team"))
+def _seed(side: str) -> Subquery:
+    """The seed the team on `side` started the tournament with (written at start, so null before)."""
+    registration = Registration.objects.filter(
+        tournament=OuterRef("tournament"), team=OuterRef(f"{side}_team"), status=Registration.Status.CONFIRMED
     )
+    return Subquery(registration.values("seed")[:1])
+
+
+def _matches() -> QuerySet[Match]:
+    return (
+        Match.objects.select_related(
+            "round", "group", "home_team", "away_team", "winner", "winner_to_match", "loser_to_match"
+        )
+        .prefetch_related(Prefetch("results", queryset=MatchResult.objects.select_related("team")))
+        .annotate(home_seed=_seed("home"), away_seed=_seed("away"))
+    )
+
+
+# Drawing order of a tournament's brackets: the winners bracket left to right, the losers bracket under it, then
+# the matches that decide the podium.
+BRACKET_ORDER = {"winners": 0, "losers": 1, "third_place": 2, "grand_final": 3, "round_robin": 4, "swiss": 5}
+
+
+def bracket_rounds(matches) -> list[dict]:
+    """Head-to-head matches grouped into the rounds a bracket is drawn in, in drawing order, each with its name
+    ("Quarter-finals", "Losers final", ...) and its matches' ids by number. Battle-royale matches have no bracket."""
+    rounds: dict[tuple[str, int], list] = {}
+    for match in matches:
+        if match.bracket and match.bracket_round:
+            rounds.setdefault((match.bracket, match.bracket_round), []).append(match)
+    last: dict[str, int] = {}
+    for bracket, number in rounds:
+        last[bracket] = max(last.get(bracket, 0), number)
+    double = "losers" in last or "grand_final" in last
+    return [
+        {
+            "bracket": bracket,
+            "number": number,
+            "name": brackets.round_name(bracket, number, last[bracket], double=double),
+            "match_ids": [match.pk for match in sorted(rounds[bracket, number], key=lambda m: m.number)],
+        }
+        for bracket, number in sorted(rounds, key=lambda key: (BRACKET_ORDER.get(key[0], 9), key[1]))
+    ]
+
+
+def _pointer(match: Match | None, side: str) -> dict | None:
+    return {"match_id": match.pk, "key": match.key, "side": side} if match is not None else None
 
 
 def match_list(*, tournament: Tournament) -> QuerySet[Match]:
@@ -240,11 +283,18 @@ def match_payload(match: Match, *, results=None, teams: dict[int, dict] | None =
         "round": match.round.number,
         "group": match.group.name if match.group else None,
         "key": match.key,
+        "bracket": match.bracket,
+        "bracket_round": match.bracket_round,
+        "is_bye": match.is_bye,
+        "winner_to": _pointer(match.winner_to_match, match.winner_to_side),
+        "loser_to": _pointer(match.loser_to_match, match.loser_to_side),
         "status": match.status,
         "scheduled_at": match.scheduled_at,
         "map_name": match.map_name,
         "home_team": _team(match.home_team),
         "away_team": _team(match.away_team),
+        "home_seed": getattr(match, "home_seed", None),
+        "away_seed": getattr(match, "away_seed", None),
         "home_score": match.home_score,
         "away_score": match.away_score,
         "winner": _team(match.winner),
@@ -252,8 +302,26 @@ def match_payload(match: Match, *, results=None, teams: dict[int, dict] | None =
     }
 
 
+def bracket_update(*, match_id: int) -> dict:
+    """The decided match and every match its result changed, as spectators see them: where its winner and loser
+    went, on through the byes those teams passed straight through, and a Swiss round it completed. One message
+    lets a drawn bracket follow a result without rereading the whole tournament."""
+    match = Match.objects.select_related("round").get(pk=match_id)
+    changed, frontier = {match.pk}, [match]
+    while frontier:
+        current = frontier.pop()
+        targets = {current.winner_to_match_id, current.loser_to_match_id} - {None} - changed
+        changed |= targets
+        frontier += Match.objects.filter(pk__in=targets, is_bye=True)
+    if match.bracket == "swiss":
+        later = Match.objects.filter(tournament_id=match.tournament_id, round__number__gt=match.round.number)
+        changed |= set(later.values_list("pk", flat=True))
+    return {"matches": [match_payload(m) for m in _matches().filter(pk__in=changed).order_by("number")]}
+
+
 def tournament_snapshot(*, tournament_id: int) -> dict:
     tournament = Tournament.objects.select_related("game", "winner", "runner_up", "third_place").get(pk=tournament_id)
+    matches = list(match_list(tournament=tournament))
     return {
         "tournament": {
             "id": tournament.pk,
@@ -265,7 +333,8 @@ def tournament_snapshot(*, tournament_id: int) -> dict:
             "podium": [_team(t) for t in (tournament.winner, tournament.runner_up, tournament.third_place) if t],
         },
         "standings": standings_table(tournament_id=tournament_id),
-        "matches": [match_payload(m) for m in match_list(tournament=tournament)],
+        "matches": [match_payload(m) for m in matches],
+        "bracket_rounds": bracket_rounds(matches),
     }
 
 

@@ -29,17 +29,30 @@ class StandingRow(Strict):
     decided_by: str | None
 
 
+class MatchSlot(Strict):
+    match_id: int
+    key: str
+    side: Literal["home", "away"]
+
+
 class MatchState(Strict):
     id: int
     number: int
     round: int
     group: str | None
     key: str
+    bracket: str = Field(..., description="winners, losers, grand_final, third_place, round_robin, swiss; or empty")
+    bracket_round: int | None = Field(..., description="head to head: the round within its bracket")
+    is_bye: bool
+    winner_to: MatchSlot | None = Field(..., description="the match and side the winner goes to")
+    loser_to: MatchSlot | None = Field(..., description="the match and side the loser goes to")
     status: str
     scheduled_at: datetime | None
     map_name: str
     home_team: TeamRef | None
     away_team: TeamRef | None
+    home_seed: int | None
+    away_seed: int | None
     home_score: int | None
     away_score: int | None
     winner: TeamRef | None
@@ -56,10 +69,18 @@ class TournamentState(Strict):
     podium: list[TeamRef]
 
 
+class BracketRound(Strict):
+    bracket: str
+    number: int
+    name: str
+    match_ids: list[int]
+
+
 class TournamentSnapshot(Strict):
     tournament: TournamentState
     standings: list[StandingRow]
     matches: list[MatchState]
+    bracket_rounds: list[BracketRound] = Field(..., description="head to head: the matches as a bracket is drawn")
     announcements: list["Announcement"] = Field(..., description="the latest 20, newest first")
     spectators: int = Field(..., description="sockets following this topic, across processes")
 
@@ -72,6 +93,12 @@ class Position(Strict):
     """Not an event: its seq is the topic's current one and does not grow."""
 
     spectators: int | None = Field(None, description="public topics only: sockets following it, across processes")
+
+
+class BracketUpdated(Strict):
+    matches: list[MatchState] = Field(
+        ..., description="the decided match and every match its result filled, skipped or added (byes passed, reset)"
+    )
 
 
 class StandingsUpdated(Strict):
@@ -196,6 +223,12 @@ SERVER_MESSAGES: list[tuple[str, type[BaseModel], tuple[str, ...], str]] = [
     ("match.result", MatchResult, ("tournament",), "Results of one match (battle royale or head to head)."),
     ("match.result", MatchState, ("match",), "The match after its results were posted."),
     ("match.status", MatchStatus, ("tournament",), "A match started."),
+    (
+        "bracket.updated",
+        BracketUpdated,
+        ("tournament",),
+        "Head to head, after a result: the matches it changed, so a drawn bracket follows without a reload.",
+    ),
     ("match.status", MatchState, ("match",), "The match after its status changed."),
     ("round.advanced", RoundAdvanced, ("tournament",), "The next battle-royale round was seeded."),
     ("registrations.count", RegistrationsCount, ("tournament",), "Registered teams changed."),

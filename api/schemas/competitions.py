@@ -5,6 +5,7 @@ from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from api.schemas.media import file_url, static_url
+from competitions.selectors import bracket_rounds
 
 # Times are UTC (API.md); a time sent without an offset is read as UTC.
 UtcDatetime = Annotated[datetime, AfterValidator(lambda value: value if value.tzinfo else value.replace(tzinfo=UTC))]
@@ -46,6 +47,7 @@ class TournamentIn(Schema):
     format: Format | None = Field(
         None, description="head to head only (refused for battle-royale games, which always play groups)"
     )
+    third_place_match: bool = Field(False, description="single elimination only: the semi-final losers play for 3rd")
     listing_plan: Plan = "basic"
     prize_pool: Paise = 0
     entry_fee: Paise = 0
@@ -75,6 +77,7 @@ class TournamentPatchIn(Schema):
     title: Title | None = None
     description: LongText | None = None
     rules: LongText | None = None
+    third_place_match: bool | None = None
     listing_plan: Plan | None = None
     prize_pool: Paise | None = None
     entry_fee: Paise | None = None
@@ -162,6 +165,7 @@ class TournamentOut(Schema):
 class TournamentDetailOut(TournamentOut):
     description: str
     rules: str
+    third_place_match: bool
     rounds_count: int
     group_size: int
     qualify_per_group: int
@@ -236,18 +240,31 @@ class BRResultOut(Schema):
     player_kills: dict[str, int]
 
 
+class MatchSlotOut(Schema):
+    match_id: int
+    key: str
+    side: Literal["home", "away"]
+
+
 class MatchOut(Schema):
     id: int
     number: int
-    round: int
+    round: int = Field(..., description="the stage (battle-royale round, Swiss round); a whole bracket is stage 1")
     group: str | None
-    key: str
-    bracket: str
+    key: str = Field(..., description='head to head: a stable name within the tournament ("W2-1"); not to be parsed')
+    bracket: str = Field(
+        ..., description="head to head: winners, losers, grand_final, third_place, round_robin or swiss; else empty"
+    )
+    bracket_round: int | None = Field(None, description="head to head: the round within its bracket, from 1")
+    winner_to: MatchSlotOut | None = Field(None, description="the match and side the winner goes to")
+    loser_to: MatchSlotOut | None = Field(None, description="the match and side the loser goes to (double elimination)")
     status: str
     scheduled_at: datetime | None
     map_name: str
     home_team: TeamRef | None
     away_team: TeamRef | None
+    home_seed: int | None = Field(None, description="the home team's seed (1 = top), set when the tournament starts")
+    away_seed: int | None = Field(None, description="the away team's seed, set when the tournament starts")
     home_score: int | None
     away_score: int | None
     winner: TeamRef | None
@@ -259,6 +276,16 @@ class MatchOut(Schema):
     @staticmethod
     def resolve_round(obj) -> int:
         return obj.round.number
+
+    @staticmethod
+    def resolve_winner_to(obj) -> dict | None:
+        target = obj.winner_to_match
+        return {"match_id": target.pk, "key": target.key, "side": obj.winner_to_side} if target else None
+
+    @staticmethod
+    def resolve_loser_to(obj) -> dict | None:
+        target = obj.loser_to_match
+        return {"match_id": target.pk, "key": target.key, "side": obj.loser_to_side} if target else None
 
     @staticmethod
     def resolve_group(obj) -> str | None:
@@ -300,11 +327,21 @@ class GroupOut(Schema):
         return list(obj.teams.all())
 
 
+class BracketRoundOut(Schema):
+    bracket: str = Field(..., description="winners, losers, third_place, grand_final, round_robin or swiss")
+    number: int = Field(..., description="the round within its bracket, from 1")
+    name: str = Field(..., description='"Quarter-finals", "Losers final", "Grand final reset", "Round 2", ...')
+    match_ids: list[int] = Field(..., description="this stage's matches in that round, top to bottom")
+
+
 class RoundOut(Schema):
     number: int
     status: str
     groups: list[GroupOut]
     matches: list[MatchOut]
+    bracket_rounds: list[BracketRoundOut] = Field(
+        ..., description="head to head: the stage's matches as drawn, bracket by bracket and round by round"
+    )
 
     @staticmethod
     def resolve_groups(obj) -> list:
@@ -313,6 +350,10 @@ class RoundOut(Schema):
     @staticmethod
     def resolve_matches(obj) -> list:
         return list(obj.matches.all())
+
+    @staticmethod
+    def resolve_bracket_rounds(obj) -> list[dict]:
+        return bracket_rounds(obj.matches.all())
 
 
 class StandingOut(Schema):
