@@ -217,8 +217,6 @@ class Match(models.Model):
     away_score = models.PositiveIntegerField(null=True, blank=True)
     winner = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     is_bye = models.BooleanField(default=False)
-    winner_to = models.CharField(max_length=20, blank=True, help_text="key:side the winner moves to")
-    loser_to = models.CharField(max_length=20, blank=True, help_text="key:side the loser moves to")
     # Where the winner and the loser go next (a match and its side), so clients draw the bracket from pointers.
     winner_to_match = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     winner_to_side = models.CharField(max_length=4, blank=True, choices=[("home", "home"), ("away", "away")])

@@ -302,21 +302,29 @@ def match_payload(match: Match, *, results=None, teams: dict[int, dict] | None =
     }
 
 
-def bracket_update(*, match_id: int) -> dict:
-    """The decided match and every match its result changed, as spectators see them: where its winner and loser
-    went, on through the byes those teams passed straight through, and a Swiss round it completed. One message
-    lets a drawn bracket follow a result without rereading the whole tournament."""
-    match = Match.objects.select_related("round").get(pk=match_id)
-    changed, frontier = {match.pk}, [match]
-    while frontier:
-        current = frontier.pop()
-        targets = {current.winner_to_match_id, current.loser_to_match_id} - {None} - changed
-        changed |= targets
-        frontier += Match.objects.filter(pk__in=targets, is_bye=True)
-    if match.bracket == "swiss":
-        later = Match.objects.filter(tournament_id=match.tournament_id, round__number__gt=match.round.number)
-        changed |= set(later.values_list("pk", flat=True))
-    return {"matches": [match_payload(m) for m in _matches().filter(pk__in=changed).order_by("number")]}
+def bracket_update(*, tournament_id: int, match_id: int | None = None) -> dict:
+    """What a drawn bracket needs after a change: the tournament's bracket rounds and the matches that changed.
+
+    With `match_id` (a result), that match and every match its result changed: where its winner and loser went, on
+    through the byes those teams passed straight through (and a grand-final reset it cancelled or restored), and a
+    Swiss round it completed. Without (the start), every match. One message lets a page follow without a reread."""
+    matches = Match.objects.filter(tournament_id=tournament_id)
+    rounds = bracket_rounds(matches.only("id", "number", "bracket", "bracket_round"))
+    if match_id is None:
+        changed = matches
+    else:
+        match = Match.objects.select_related("round").get(pk=match_id)
+        ids, frontier = {match.pk}, [match]
+        while frontier:
+            current = frontier.pop()
+            targets = {current.winner_to_match_id, current.loser_to_match_id} - {None} - ids
+            ids |= targets
+            frontier += Match.objects.filter(pk__in=targets, is_bye=True)
+        if match.bracket == "swiss":
+            ids |= set(matches.filter(round__number__gt=match.round.number).values_list("pk", flat=True))
+        changed = matches.filter(pk__in=ids)
+    payloads = [match_payload(m) for m in _matches().filter(pk__in=changed.values("pk")).order_by("number")]
+    return {"matches": payloads, "bracket_rounds": rounds}
 
 
 def tournament_snapshot(*, tournament_id: int) -> dict:

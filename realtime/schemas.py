@@ -97,8 +97,11 @@ class Position(Strict):
 
 class BracketUpdated(Strict):
     matches: list[MatchState] = Field(
-        ..., description="the decided match and every match its result filled, skipped or added (byes passed, reset)"
+        ...,
+        description="after a result: the decided match and every match it filled, cancelled or added (byes passed "
+        "through, the grand-final reset, a new Swiss round); at the start: every match",
     )
+    bracket_rounds: list[BracketRound] = Field(..., description="the tournament's bracket rounds, as drawn")
 
 
 class StandingsUpdated(Strict):
@@ -227,7 +230,8 @@ SERVER_MESSAGES: list[tuple[str, type[BaseModel], tuple[str, ...], str]] = [
         "bracket.updated",
         BracketUpdated,
         ("tournament",),
-        "Head to head, after a result: the matches it changed, so a drawn bracket follows without a reload.",
+        "Head to head, at the start and after each result: the matches that changed, so a drawn bracket follows "
+        "without a reload.",
     ),
     ("match.status", MatchState, ("match",), "The match after its status changed."),
     ("round.advanced", RoundAdvanced, ("tournament",), "The next battle-royale round was seeded."),

@@ -29,6 +29,18 @@ def derive_pointers(apps, schema_editor):
     Match.objects.bulk_update(matches, fields, batch_size=500)
 
 
+def restore_keys(apps, schema_editor):
+    """Backwards: the "KEY:side" strings again, from the pointers."""
+    Match = apps.get_model("competitions", "Match")
+    matches = list(Match.objects.exclude(key="").select_related("winner_to_match", "loser_to_match"))
+    for match in matches:
+        for outcome in ("winner", "loser"):
+            target = getattr(match, f"{outcome}_to_match")
+            side = getattr(match, f"{outcome}_to_side")
+            setattr(match, f"{outcome}_to", f"{target.key}:{side}" if target is not None else "")
+    Match.objects.bulk_update(matches, ["winner_to", "loser_to"], batch_size=500)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -71,5 +83,7 @@ class Migration(migrations.Migration):
             name='bracket',
             field=models.CharField(blank=True, help_text='winners, losers, grand_final, third_place, ...', max_length=12),
         ),
-        migrations.RunPython(derive_pointers, migrations.RunPython.noop),
+        migrations.RunPython(derive_pointers, restore_keys),
+        migrations.RemoveField(model_name='match', name='winner_to'),
+        migrations.RemoveField(model_name='match', name='loser_to'),
     ]

@@ -14,40 +14,48 @@ from competitions.services._common import _next_match_number
 
 def _create_bracket_matches(tournament: Tournament, round_: Round, planned: list[brackets.BracketMatch]) -> None:
     number = _next_match_number(tournament)
+    created: dict[str, Match] = {}
     for planned_match in planned:
-        Match.objects.create(
+        created[planned_match.key] = Match.objects.create(
             tournament=tournament,
             round=round_,
             number=number,
             key=planned_match.key,
             bracket=planned_match.bracket,
+            bracket_round=planned_match.round,
             home_team_id=planned_match.home,
             away_team_id=planned_match.away,
             is_bye=planned_match.is_bye,
-            winner_to=f"{planned_match.winner_to.match_key}:{planned_match.winner_to.side}"
-            if planned_match.winner_to
-            else "",
-            loser_to=f"{planned_match.loser_to.match_key}:{planned_match.loser_to.side}"
-            if planned_match.loser_to
-            else "",
         )
         number += 1
+    # Links point forward, so the pointers are set once every match of the plan has a row.
+    linked = []
+    for planned_match in planned:
+        match = created[planned_match.key]
+        for outcome, link in (("winner", planned_match.winner_to), ("loser", planned_match.loser_to)):
+            if link is not None:
+                setattr(match, f"{outcome}_to_match", created[link.match_key])
+                setattr(match, f"{outcome}_to_side", link.side)
+        if planned_match.winner_to or planned_match.loser_to:
+            linked.append(match)
+    Match.objects.bulk_update(linked, ["winner_to_match", "winner_to_side", "loser_to_match", "loser_to_side"])
 
 
-def _link(match: Match, link: str) -> tuple[Match, str] | None:
-    if not link:
+def _link(match: Match, outcome: str) -> tuple[Match, str] | None:
+    """The match (locked) and side that `outcome` ("winner" or "loser") of `match` moves to, if any."""
+    target_id = getattr(match, f"{outcome}_to_match_id")
+    if target_id is None:
         return None
-    key, side = link.split(":")
-    return Match.objects.select_for_update().get(tournament=match.tournament, key=key), side
+    return Match.objects.select_for_update().get(pk=target_id), getattr(match, f"{outcome}_to_side")
 
 
 def _progressed_matches(match: Match):
-    keys = [link.split(":")[0] for link in (match.winner_to, match.loser_to) if link]
-    return Match.objects.filter(tournament=match.tournament, key__in=keys)
+    targets = [pk for pk in (match.winner_to_match_id, match.loser_to_match_id) if pk is not None]
+    return Match.objects.filter(pk__in=targets)
 
 
-def _place(match: Match, link: str, team_id: int) -> None:
-    target = _link(match, link)
+def _place(match: Match, outcome: str, team_id: int) -> None:
+    target = _link(match, outcome)
     if target is None:
         return
     next_match, side = target
@@ -58,12 +66,22 @@ def _place(match: Match, link: str, team_id: int) -> None:
 
 
 def _unplace(match: Match) -> None:
-    for link in (match.winner_to, match.loser_to):
-        target = _link(match, link)
+    for outcome in ("winner", "loser"):
+        target = _link(match, outcome)
         if target is not None:
             next_match, side = target
             setattr(next_match, f"{side}_team_id", None)
             next_match.save(update_fields=[f"{side}_team"])
+
+
+def _grand_final_reset_set(grand_final: Match, *, needed: bool) -> None:
+    """GF2 is cancelled when the winners-bracket champion wins GF, and back on the schedule if a corrected GF
+    result makes it needed after all (only an unplayed GF2: a played one locks GF's result)."""
+    reset = grand_final.winner_to_match
+    status = Match.Status.SCHEDULED if needed else Match.Status.CANCELLED
+    if reset is not None and reset.status != Match.Status.COMPLETED and reset.status != status:
+        reset.status = status
+        reset.save(update_fields=["status"])
 
 
 def _advance_bye(match: Match) -> None:
@@ -74,7 +92,7 @@ def _advance_bye(match: Match) -> None:
     match.status = Match.Status.COMPLETED
     match.completed_at = timezone.now()
     match.save(update_fields=["winner", "status", "completed_at"])
-    _place(match, match.winner_to, team_id)
+    _place(match, "winner", team_id)
 
 
 def _auto_advance_byes(tournament: Tournament) -> None:

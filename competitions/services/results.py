@@ -31,6 +31,7 @@ from competitions.services._common import (
     _tournament_locked,
 )
 from competitions.services.progression import (
+    _grand_final_reset_set,
     _place,
     _progressed_matches,
     _swiss_next_round,
@@ -201,11 +202,13 @@ def match_results_record_h2h(*, match_id: int, user: User, home_score: int, away
     _apply_h2h(match, rows, sign=1)
     _rerank_h2h(rows)
     home_won = match.winner_id == match.home_team_id
-    # GF2 (the bracket reset) is only played when the losers-bracket champion wins GF.
+    # GF2 (the bracket reset) is only played when the losers-bracket champion wins GF; otherwise it is cancelled.
     reset_skipped = match.key == "GF" and not brackets.grand_final_needs_reset("home" if home_won else "away")
+    if match.key == "GF":
+        _grand_final_reset_set(match, needed=not reset_skipped)
     if match.winner_id and not reset_skipped:
-        _place(match, match.winner_to, match.winner_id)
-        _place(match, match.loser_to, match.away_team_id if home_won else match.home_team_id)
+        _place(match, "winner", match.winner_id)
+        _place(match, "loser", match.away_team_id if home_won else match.home_team_id)
     _match_completed(match, user=user, before=before)
     return match
 
@@ -241,6 +244,14 @@ def _match_completed(
         transaction.on_commit(lambda: _publish(f"match.{match.pk}", "match.result", payload))
     else:
         _publish_match_after_commit(match.pk, "match.result")
+        # Head to head: the matches this result filled (or cancelled), for pages that draw the bracket.
+        transaction.on_commit(
+            lambda: _publish(
+                f"tournament.{tournament.pk}",
+                "bracket.updated",
+                selectors.bracket_update(tournament_id=tournament.pk, match_id=match.pk),
+            )
+        )
     from competitions.tasks import apply_result_effects
 
     transaction.on_commit(lambda: apply_result_effects.delay(audit.pk))

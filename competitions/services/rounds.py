@@ -1,6 +1,7 @@
 """Starting a tournament (seeding its first round) and advancing battle-royale rounds."""
 
 import math
+from functools import partial
 
 from django.db import transaction
 from django.db.models import F
@@ -8,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from arena.exceptions import Conflict, NotFound
-from competitions import brackets, career
+from competitions import brackets, career, selectors
 from competitions.models import (
     Group,
     Match,
@@ -17,7 +18,13 @@ from competitions.models import (
     Standing,
     Tournament,
 )
-from competitions.services._common import _next_match_number, _publish_after_commit, _require_owner, _tournament_locked
+from competitions.services._common import (
+    _next_match_number,
+    _publish,
+    _publish_after_commit,
+    _require_owner,
+    _tournament_locked,
+)
 from competitions.services.progression import _auto_advance_byes, _create_bracket_matches
 from competitions.services.registrations import _registration_release
 from competitions.services.scoring import BR_FIELDS, _br_overall_derive, _br_standings_locked
@@ -75,6 +82,11 @@ def tournament_start(*, tournament_id: int, user: User) -> Tournament:
     )
     if len(confirmed) < 2:
         raise Conflict("At least 2 confirmed teams are needed to start.", code="not_enough_teams")
+    # The order that seeded the draw becomes every team's public seed (1 = top).
+    seeded = {r.team_id: r for r in tournament.registrations.filter(status=Registration.Status.CONFIRMED)}
+    for number, team_id in enumerate(confirmed, start=1):
+        seeded[team_id].seed = number
+    Registration.objects.bulk_update(seeded.values(), ["seed"])
     if tournament.is_battle_royale:
         _build_br_round(tournament, 1, confirmed)
     else:
@@ -82,7 +94,9 @@ def tournament_start(*, tournament_id: int, user: User) -> Tournament:
         round_ = Round.objects.create(tournament=tournament, number=1)
         planned = {
             Tournament.BracketFormat.ROUND_ROBIN: brackets.round_robin,
-            Tournament.BracketFormat.SINGLE_ELIMINATION: brackets.single_elimination,
+            Tournament.BracketFormat.SINGLE_ELIMINATION: partial(
+                brackets.single_elimination, third_place=tournament.third_place_match
+            ),
             Tournament.BracketFormat.DOUBLE_ELIMINATION: brackets.double_elimination,
         }.get(tournament.format)
         if planned is not None:
@@ -90,6 +104,11 @@ def tournament_start(*, tournament_id: int, user: User) -> Tournament:
         else:
             _create_bracket_matches(tournament, round_, brackets.swiss_pairings(confirmed, set(), set(), 1))
         _auto_advance_byes(tournament)
+        transaction.on_commit(
+            lambda: _publish(
+                f"tournament.{tournament.pk}", "bracket.updated", selectors.bracket_update(tournament_id=tournament.pk)
+            )
+        )
     if tournament.is_battle_royale:
         Standing.objects.bulk_create([Standing(tournament=tournament, team_id=t) for t in confirmed])
     career.tournament_started(tournament=tournament, team_ids=confirmed)

@@ -27,6 +27,7 @@ EDITABLE_BEFORE_START = {
     "title", "description", "rules", "prize_pool", "entry_fee", "max_teams", "registration_opens_at",
     "registration_closes_at", "starts_at", "check_in_minutes", "rounds_count", "group_size",
     "qualify_per_group", "matches_per_group", "points_table", "kill_points", "swiss_rounds", "listing_plan",
+    "third_place_match",
 }  # fmt: skip
 
 
@@ -61,6 +62,8 @@ def _validate_structure(tournament: Tournament) -> None:
             not isinstance(p, int) or isinstance(p, bool) or p < 0 for p in tournament.points_table
         ):
             error("points_table", "A list of non-negative integers: points for 1st, 2nd, …")
+    if tournament.third_place_match and tournament.format != Tournament.BracketFormat.SINGLE_ELIMINATION:
+        error("third_place_match", "Only single elimination has a third-place match.")
     if tournament.mode == Tournament.Mode.SCRIM:
         if not tournament.is_battle_royale:
             error("game", "Scrims are for battle-royale games.")

@@ -91,10 +91,13 @@ def _podium(tournament: Tournament) -> list[int | None]:
     final = (
         tournament.matches.filter(key="GF2", status=Match.Status.COMPLETED).first()
         or tournament.matches.filter(key="GF").first()
-        or tournament.matches.filter(winner_to="").exclude(is_bye=True).order_by("-number").first()
+        or tournament.matches.filter(bracket="winners", winner_to_match__isnull=True).order_by("-number").first()
     )
     runner_up = final.away_team_id if final.winner_id == final.home_team_id else final.home_team_id
     third = None
+    third_place = tournament.matches.filter(bracket="third_place").first()
+    if third_place is not None:
+        third = third_place.winner_id  # a bye's only team too: the one semi-final loser there was
     if tournament.format == Tournament.BracketFormat.DOUBLE_ELIMINATION:
         lb_final = (
             tournament.matches.filter(bracket="losers", status=Match.Status.COMPLETED).order_by("-number").first()

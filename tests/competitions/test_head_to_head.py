@@ -5,7 +5,8 @@ from collections import defaultdict
 
 import pytest
 
-from tests.competitions.conftest import create_published, make_team, register
+from competitions.brackets import double_elimination
+from tests.competitions.conftest import create_published, make_team, register, tournament_body
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +186,119 @@ def test_correcting_a_played_result_is_blocked_once_the_next_match_is_played(api
     blocked = post("W1-1", 3, 0)
     assert blocked.status_code == 409
     assert blocked.json()["code"] == "result_locked"
+
+
+# --- a bracket a client can draw -------------------------------------------------------------------------------------
+
+
+def _by_key(api, tid: int) -> dict[str, dict]:
+    return {m["key"]: m for m in api.get_json(f"/api/tournaments/{tid}/matches").json()}
+
+
+def _post(api, host, match: dict, home: int, away: int):
+    return api.put_json(f"/api/matches/{match['id']}/results", {"home_score": home, "away_score": away}, user=host)
+
+
+def test_matches_carry_bracket_rounds_next_match_pointers_and_seeds(api, host):
+    # Five teams in eight slots: three winners-bracket byes, a losers-bracket bye and a losers match nobody reaches.
+    tid, seeds = _setup(api, host, "double_elimination", 5)
+    matches = _by_key(api, tid)
+    planned = {m.key: m for m in double_elimination(seeds)}
+    assert set(matches) == set(planned)
+    for key, match in matches.items():
+        plan = planned[key]
+        assert (match["bracket"], match["bracket_round"], match["is_bye"]) == (plan.bracket, plan.round, plan.is_bye)
+        for pointer, link in ((match["winner_to"], plan.winner_to), (match["loser_to"], plan.loser_to)):
+            expected = link and {"match_id": matches[link.match_key]["id"], "key": link.match_key, "side": link.side}
+            assert pointer == expected, key
+    # Seeds are public once the tournament starts: on registrations and on both sides of every match.
+    registrations = api.get_json(f"/api/tournaments/{tid}/registrations").json()
+    registrations = registrations.get("items", registrations) if isinstance(registrations, dict) else registrations
+    assert {r["team"]["id"]: r["seed"] for r in registrations} == {team: n for n, team in enumerate(seeds, start=1)}
+    for match in matches.values():
+        for side in ("home", "away"):
+            team = match[f"{side}_team"]
+            assert match[f"{side}_seed"] == (seeds.index(team["id"]) + 1 if team else None)
+    # The byes have already passed their teams on, following the pointers.
+    for key in ("W1-1", "W1-3", "W1-4"):
+        bye = matches[key]
+        assert bye["status"] == "completed"
+        target = next(m for m in matches.values() if m["id"] == bye["winner_to"]["match_id"])
+        assert target[f"{bye['winner_to']['side']}_team"]["id"] == bye["winner"]["id"]
+
+    rounds = api.get_json(f"/api/tournaments/{tid}/rounds").json()
+    assert len(rounds) == 1
+    drawn = [(r["bracket"], r["number"], r["name"]) for r in rounds[0]["bracket_rounds"]]
+    assert drawn == [
+        ("winners", 1, "Winners quarter-finals"),
+        ("winners", 2, "Winners semi-finals"),
+        ("winners", 3, "Winners final"),
+        ("losers", 1, "Losers round 1"),
+        ("losers", 2, "Losers round 2"),
+        ("losers", 3, "Losers round 3"),
+        ("losers", 4, "Losers final"),
+        ("grand_final", 1, "Grand final"),
+        ("grand_final", 2, "Grand final reset"),
+    ]
+    ids = {m["id"]: m for m in rounds[0]["matches"]}
+    for bracket_round in rounds[0]["bracket_rounds"]:
+        numbers = [ids[i]["number"] for i in bracket_round["match_ids"]]
+        assert numbers == sorted(numbers)
+        assert {ids[i]["bracket_round"] for i in bracket_round["match_ids"]} == {bracket_round["number"]}
+
+
+def test_the_unused_grand_final_reset_is_cancelled(api, host):
+    tid, seeds = _setup(api, host, "double_elimination", 4)
+    decide = _better_seed_wins(seeds)
+    while True:
+        matches = _by_key(api, tid)
+        match = next(
+            m for k, m in sorted(matches.items()) if k != "GF" and m["status"] == "scheduled" and m["away_team"]
+        )
+        if match["key"] == "GF2":
+            break
+        assert _post(api, host, match, *decide(match)).status_code == 200
+        if _by_key(api, tid)["GF"]["away_team"]:
+            break
+    grand_final = _by_key(api, tid)["GF"]
+    assert grand_final["home_team"]["id"] == seeds[0]
+    # The losers-bracket champion wins the grand final: both teams have one loss, so the reset is on.
+    assert _post(api, host, grand_final, 1, 3).status_code == 200
+    reset = _by_key(api, tid)["GF2"]
+    assert reset["status"] == "scheduled"
+    assert (reset["home_team"]["id"], reset["away_team"]["id"]) == (seeds[0], grand_final["away_team"]["id"])
+    assert api.get_json(f"/api/tournaments/{tid}").json()["status"] == "ongoing"
+    # Corrected before the reset is played: the winners-bracket champion won, so the reset is not needed.
+    assert _post(api, host, grand_final, 3, 1).status_code == 200
+    reset = _by_key(api, tid)["GF2"]
+    assert (reset["status"], reset["home_team"], reset["away_team"]) == ("cancelled", None, None)
+    assert _podium(api, tid)[:2] == [seeds[0], grand_final["away_team"]["id"]]
+
+
+def test_single_elimination_third_place_match(api, host, play):
+    tid, seeds = _setup(api, host, "single_elimination", 6, third_place_match=True)
+    assert api.get_json(f"/api/tournaments/{tid}").json()["third_place_match"] is True
+    matches = _by_key(api, tid)
+    third = matches["3P"]
+    assert (third["bracket"], third["bracket_round"]) == ("third_place", matches["W3-1"]["bracket_round"])
+    semis = [m for m in matches.values() if m["bracket"] == "winners" and m["bracket_round"] == 2]
+    assert sorted((m["loser_to"]["match_id"], m["loser_to"]["side"]) for m in semis) == [
+        (third["id"], "away"),
+        (third["id"], "home"),
+    ]
+    drawn = api.get_json(f"/api/tournaments/{tid}/rounds").json()[0]["bracket_rounds"]
+    assert [r["name"] for r in drawn] == ["Quarter-finals", "Semi-finals", "Final", "Third-place match"]
+
+    played = play(tid, _better_seed_wins(seeds))
+    assert len(played) == 6
+    assert _podium(api, tid) == seeds[:3]
+
+
+def test_third_place_match_is_for_single_elimination_only(api, host):
+    for fmt in ("double_elimination", "round_robin", "swiss"):
+        body = tournament_body(
+            game="efootball", format=fmt, third_place_match=True, rounds_count=1, qualify_per_group=0
+        )
+        response = api.post_json("/api/tournaments", body, user=host)
+        assert response.status_code == 422, response.content
+        assert "third_place_match" in str(response.json())
