@@ -358,3 +358,244 @@ def test_spectator_page_follows_results_live(chromium, daphne, api, request):
     ]
     assert not chromium.exceptions, chromium.exceptions
     assert "Traceback" not in daphne_log.read_text(errors="replace"), _tail(daphne_log)
+
+
+# --- a head-to-head bracket, on stream -----------------------------------------------------------
+
+BRACKET_STATE = """(() => {
+  const q = (id) => document.querySelector(`[data-testid="${id}"]`);
+  const bracket = q("bracket");
+  if (!bracket || !window.arenaLive) return {ready: document.readyState};
+  const cards = Array.from(bracket.querySelectorAll('[data-testid="bracket-match"]'));
+  const slots = (card) => Array.from(card.querySelectorAll(".slot"), (slot) => ({
+    seed: slot.querySelector(".seed").textContent,
+    name: slot.querySelector(".name").textContent,
+    score: slot.querySelector(".score").textContent,
+    state: ["won", "lost", "tbd", "bye", "champion"].filter((c) => slot.classList.contains(c)),
+  }));
+  return {
+    ready: document.readyState,
+    connection: q("connection-status").dataset.state,
+    url: window.arenaLive.state.url,
+    lastSeq: window.arenaLive.state.lastSeq,
+    status: q("tournament-status").dataset.status,
+    winner: q("winner").hidden ? null : q("winner-name").textContent,
+    bracketHidden: bracket.hidden,
+    columns: Array.from(bracket.querySelectorAll(".round-col h3"), (h) => h.textContent),
+    cards: Object.fromEntries(cards.map((card) => [card.dataset.key, {
+      status: card.dataset.status, badge: (card.querySelector(".badge") || {}).textContent || null, slots: slots(card),
+    }])),
+    lines: Array.from(bracket.querySelectorAll('[data-testid="bracket-lines"] path'), (p) => p.getAttribute("class")),
+    now: Array.from(q("now-playing").querySelectorAll("li[data-match-id]"), (li) => li.textContent),
+    next: Array.from(q("up-next").querySelectorAll("li[data-match-id]"), (li) => li.textContent),
+  };
+})()"""
+
+
+class Server:
+    """daphne on a fixed port that the test can stop and start again (a deploy, a crash)."""
+
+    def __init__(self, log: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1"}
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(  # noqa: S603 - our own server
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "arena.asgi:application"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.base}/api/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (OSError, urllib.error.HTTPError):
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("daphne did not start:\n" + _tail(self.log))
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def server(transactional_db, tmp_path):
+    running = Server(tmp_path / "daphne.log")
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _efootball() -> Game:
+    game, _ = Game.objects.get_or_create(
+        slug="efootball",
+        defaults={
+            "name": "eFootball",
+            "format": "head_to_head",
+            "team_size": 1,
+            "banner": "competitions/banners/efootball.svg",
+        },
+    )
+    return game
+
+
+def _screenshot(chromium, path: Path) -> bytes:
+    import base64
+
+    shot = base64.b64decode(chromium.call("Page.captureScreenshot", format="png")["data"])
+    path.write_bytes(shot)
+    return shot
+
+
+def _pixels(png: bytes):
+    import io
+
+    from PIL import Image
+
+    return Image.open(io.BytesIO(png)).convert("RGBA")
+
+
+def _h2h(api, host, match: dict, home: int, away: int) -> None:
+    response = api.put_json(f"/api/matches/{match['id']}/results", {"home_score": home, "away_score": away}, user=host)
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.e2e
+@pytest.mark.requires_postgres
+@pytest.mark.requires_redis
+@pytest.mark.django_db(transaction=True)
+def test_bracket_and_overlay_follow_results_through_a_server_restart(chromium, server, api, tmp_path):
+    _efootball()
+    host = UserFactory(role="host", host_status="approved")
+    body = {"game": "efootball", "format": "single_elimination", "third_place_match": True, "max_teams": 4}
+    tid = create_published(api, host, **body, rounds_count=1, qualify_per_group=0)["id"]
+    teams = [_team(name, size=1) for name in ("Alpha <i>FC</i>", "Bravo", "Charlie", "Delta")]
+    for team in teams:
+        assert register(api, tid, team).status_code == 201
+    assert api.post_json(f"/api/tournaments/{tid}/start", user=host).status_code == 200
+    matches = {m["key"]: m for m in api.get_json(f"/api/tournaments/{tid}/matches").json()}
+    names = [team.name for team in teams]
+
+    chromium.call("Emulation.setDeviceMetricsOverride", width=1920, height=1080, deviceScaleFactor=1, mobile=False)
+    chromium.call("Page.navigate", url=f"{server.base}/live/tournaments/{tid}/")
+    state = _wait_bracket(chromium, lambda s: s["connection"] == "live" and s["lastSeq"], "a live bracket")
+    assert not state["bracketHidden"]
+    assert state["columns"] == ["Semi-finals", "Final", "Third-place match"]
+    # Seeds 1 v 4 and 2 v 3; names are text, never markup.
+    assert [(s["seed"], s["name"]) for s in state["cards"]["W1-1"]["slots"]] == [("1", names[0]), ("4", names[3])]
+    assert [(s["seed"], s["name"]) for s in state["cards"]["W1-2"]["slots"]] == [("2", names[1]), ("3", names[2])]
+    assert [s["state"] for s in state["cards"]["W2-1"]["slots"]] == [["tbd"], ["tbd"]]
+    # Drawn from the pointers: both semi-finals feed the final (solid) and the third-place match (dashed).
+    assert sorted(state["lines"]) == ["loser", "loser", "winner", "winner"]
+    assert len(state["next"]) == 2
+    assert not state["now"]
+
+    # The host starts the first semi-final, then posts its result: the page follows without a reload.
+    started = api.patch_json(f"/api/matches/{matches['W1-1']['id']}", {"status": "ongoing"}, user=host)
+    assert started.status_code == 200, started.content
+    state = _wait_bracket(chromium, lambda s: s["now"], "a match in progress")
+    assert names[0] in state["now"][0]
+    assert state["cards"]["W1-1"]["badge"] == "Live"
+    _h2h(api, host, matches["W1-1"], 3, 1)
+    state = _wait_bracket(chromium, lambda s: s["cards"]["W2-1"]["slots"][0]["name"] == names[0], "the finalist")
+    assert state["cards"]["W1-1"]["slots"][0]["state"] == ["won"]
+    assert state["cards"]["3P"]["slots"][0]["name"] == names[3]
+    assert not state["now"]
+    assert _pixels(_screenshot(chromium, tmp_path / "bracket-1080p.png")).getpixel((2, 2))[3] == 255  # opaque
+
+    # The server restarts; a result posted while it is down reaches the page when it resumes (?since=&epoch=).
+    seq = state["lastSeq"]
+    server.stop()
+    _wait_bracket(chromium, lambda s: s["connection"] != "live", "the page noticing the restart")
+    _h2h(api, host, matches["W1-2"], 0, 2)
+    server.start()
+    state = _wait_bracket(
+        chromium,
+        lambda s: s["connection"] == "live" and s["cards"]["W2-1"]["slots"][1]["name"] == names[2],
+        "the missed result after the restart",
+        timeout=30,
+    )
+    assert f"?since={seq}&epoch=" in state["url"]
+    assert state["cards"]["3P"]["slots"][1]["name"] == names[1]
+    assert state["lastSeq"] > seq
+
+    # The final and the third-place match: the champion is crowned on the page.
+    final = api.get_json(f"/api/matches/{matches['W2-1']['id']}").json()
+    _h2h(api, host, final, 1, 0)
+    _h2h(api, host, api.get_json(f"/api/matches/{matches['3P']['id']}").json(), 2, 1)
+    state = _wait_bracket(chromium, lambda s: s["winner"] == names[0], "the champion", timeout=20)
+    assert state["status"] == "completed"
+    assert "champion" in state["cards"]["W2-1"]["slots"][0]["state"]
+    _screenshot(chromium, tmp_path / "bracket-champion-1080p.png")
+
+    # The overlay for OBS: transparent where nothing is drawn, 1920x1080, large type.
+    chromium.call("Emulation.setDefaultBackgroundColorOverride", color={"r": 0, "g": 0, "b": 0, "a": 0})
+    chromium.call("Page.navigate", url=f"{server.base}/live/tournaments/{tid}/?overlay=1")
+    _wait_bracket(chromium, lambda s: s["connection"] == "live" and s["lastSeq"], "the overlay live")
+    layout = chromium.evaluate(
+        """(() => {
+          const box = (sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+                                 return [r.left, r.top, r.width, r.height]; };
+          return {
+            overlay: document.documentElement.classList.contains("overlay"),
+            background: getComputedStyle(document.body).backgroundColor,
+            page: box(".page"), head: box(".head"),
+            title: parseFloat(getComputedStyle(document.querySelector("h1")).fontSize),
+            slot: parseFloat(getComputedStyle(document.querySelector(".slot .name")).fontSize),
+            table: getComputedStyle(document.querySelector(".table-wrap")).display,
+            bracket: getComputedStyle(document.querySelector('[data-testid="bracket"]')).display,
+          };
+        })()"""
+    )
+    assert layout["overlay"]
+    assert layout["background"] == "rgba(0, 0, 0, 0)"
+    assert layout["page"][2:] == [1920, 1080]
+    assert layout["title"] >= 48
+    assert layout["slot"] >= 24
+    assert (layout["table"], layout["bracket"]) == ("none", "block")
+    shot = _pixels(_screenshot(chromium, tmp_path / "overlay-1080p.png"))
+    assert shot.size == (1920, 1080)
+    for corner in ((0, 0), (1919, 0), (0, 1079), (1919, 1079), (20, 540)):
+        assert shot.getpixel(corner)[3] == 0, f"the overlay is not transparent at {corner}"
+    head_x, head_y = int(layout["head"][0] + 10), int(layout["head"][1] + 10)
+    assert shot.getpixel((head_x, head_y))[3] > 0, "the header panel is drawn"
+
+    # Still live after its own socket drops: it resumes where it was.
+    seq = chromium.evaluate("window.arenaLive.state.lastSeq")
+    chromium.evaluate("window.arenaLive.reconnect()")
+    _wait_bracket(chromium, lambda s: s["connection"] == "live" and f"?since={seq}&epoch=" in s["url"], "a resume")
+    assert not chromium.exceptions, chromium.exceptions
+    assert "Traceback" not in server.log.read_text(errors="replace"), _tail(server.log)
+
+
+def _bracket(chromium) -> dict:
+    return chromium.evaluate(BRACKET_STATE) or {}
+
+
+def _wait_bracket(chromium, predicate, what: str, timeout: float = STEP_TIMEOUT) -> dict:
+    start = time.monotonic()
+    state: dict = {}
+    while time.monotonic() - start < timeout:
+        state = _bracket(chromium)
+        if state.get("ready") == "complete" and "cards" in state and predicate(state):
+            return state
+        time.sleep(0.05)
+    raise AssertionError(f"the page never showed {what} within {timeout} s; it shows {state}")
