@@ -302,3 +302,48 @@ def test_third_place_match_is_for_single_elimination_only(api, host):
         response = api.post_json("/api/tournaments", body, user=host)
         assert response.status_code == 422, response.content
         assert "third_place_match" in str(response.json())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_derives_pointers_and_rounds_from_the_stored_keys():
+    """Brackets started before the pointers existed stored "KEY:side" strings; 0008 turns them into pointers."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from competitions.models import Match
+
+    before = [("competitions", "0007_resultaudit_applied_at")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    user = old.get_model("accounts", "User").objects.create(username="old-host", email="old@example.com")
+    game = old.get_model("competitions", "Game").objects.create(
+        slug="old-game", name="Old", format="head_to_head", team_size=1, banner="x.svg"
+    )
+    tournament = old.get_model("competitions", "Tournament").objects.create(
+        host=user, game=game, title="Old Cup", format="double_elimination", max_teams=2, starts_at="2030-01-01T00:00Z"
+    )
+    round_ = old.get_model("competitions", "Round").objects.create(tournament=tournament, number=1)
+    OldMatch = old.get_model("competitions", "Match")
+    stored = [("W1-1", "winners", "GF:home", "GF:away"), ("GF", "grand_final", "GF2:away", "GF2:home"),
+              ("GF2", "grand_final", "", "")]  # fmt: skip
+    ids = {
+        key: OldMatch.objects.create(
+            tournament=tournament, round=round_, number=n, key=key, bracket=bracket, winner_to=w, loser_to=lo
+        ).pk
+        for n, (key, bracket, w, lo) in enumerate(stored, start=1)
+    }
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    matches = {m.key: m for m in Match.objects.filter(tournament_id=tournament.pk)}
+    pointers = {
+        key: (m.bracket_round, m.winner_to_match_id, m.winner_to_side, m.loser_to_match_id, m.loser_to_side)
+        for key, m in matches.items()
+    }
+    assert pointers == {
+        "W1-1": (1, ids["GF"], "home", ids["GF"], "away"),
+        "GF": (1, ids["GF2"], "away", ids["GF2"], "home"),
+        "GF2": (2, None, "", None, ""),
+    }

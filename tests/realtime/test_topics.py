@@ -509,3 +509,39 @@ def test_one_socket_follows_several_topics_exactly_as_single_topic_sockets_would
         )
         assert mine[1:] == after[topic]
         assert after[topic], topic
+
+
+def test_head_to_head_spectators_get_the_bracket_and_what_each_result_changed(api, host):
+    tournament = create_published(
+        api, host, game="efootball", format="single_elimination", max_teams=4, rounds_count=1, qualify_per_group=0
+    )
+    teams = [make_team(1) for _ in range(3)]  # three teams: the top seed has a bye into the final
+    for team in teams:
+        register(api, tournament["id"], team)
+    assert api.post_json(f"/api/tournaments/{tournament['id']}/start", user=host).status_code == 200
+    matches = {m["key"]: m for m in api.get_json(f"/api/tournaments/{tournament['id']}/matches").json()}
+
+    async def scenario():
+        spectator = await _connect(f"/ws/tournaments/{tournament['id']}/")
+        snapshot = await _receive(spectator, "tournament")
+        data = snapshot["data"]
+        assert [(r["name"], len(r["match_ids"])) for r in data["bracket_rounds"]] == [("Semi-finals", 2), ("Final", 1)]
+        by_key = {m["key"]: m for m in data["matches"]}
+        assert by_key["W1-2"]["winner_to"] == {"match_id": matches["W2-1"]["id"], "key": "W2-1", "side": "away"}
+        assert (by_key["W2-1"]["home_team"]["id"], by_key["W2-1"]["home_seed"]) == (teams[0].pk, 1)
+        semi = by_key["W1-2"]
+        await sync_to_async(api.put_json)(
+            f"/api/matches/{semi['id']}/results", {"home_score": 0, "away_score": 1}, user=host
+        )
+        received = {}
+        while "bracket.updated" not in received:
+            message = await _receive(spectator, "tournament")
+            received[message["type"]] = message["data"]
+        changed = {m["key"]: m for m in received["bracket.updated"]["matches"]}
+        assert set(changed) == {"W1-2", "W2-1"}
+        assert changed["W1-2"]["winner"]["id"] == teams[2].pk
+        assert (changed["W2-1"]["away_team"]["id"], changed["W2-1"]["away_seed"]) == (teams[2].pk, 3)
+        assert received["bracket.updated"]["bracket_rounds"] == data["bracket_rounds"]
+        await spectator.disconnect()
+
+    async_to_sync(scenario)()
