@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from arena.exceptions import Conflict, NotFound
-from competitions import brackets, career, selectors
+from competitions import brackets, career, events
 from competitions.models import (
     Group,
     Match,
@@ -18,13 +18,7 @@ from competitions.models import (
     Standing,
     Tournament,
 )
-from competitions.services._common import (
-    _next_match_number,
-    _publish,
-    _publish_after_commit,
-    _require_owner,
-    _tournament_locked,
-)
+from competitions.services._common import _next_match_number, _publish_after_commit, _require_owner, _tournament_locked
 from competitions.services.progression import _auto_advance_byes, _create_bracket_matches
 from competitions.services.registrations import _registration_release
 from competitions.services.scoring import BR_FIELDS, _br_overall_derive, _br_standings_locked
@@ -104,11 +98,7 @@ def tournament_start(*, tournament_id: int, user: User) -> Tournament:
         else:
             _create_bracket_matches(tournament, round_, brackets.swiss_pairings(confirmed, set(), set(), 1))
         _auto_advance_byes(tournament)
-        transaction.on_commit(
-            lambda: _publish(
-                f"tournament.{tournament.pk}", "bracket.updated", selectors.bracket_update(tournament_id=tournament.pk)
-            )
-        )
+        events.bracket_updated_on_commit(tournament_id=tournament.pk)
     if tournament.is_battle_royale:
         Standing.objects.bulk_create([Standing(tournament=tournament, team_id=t) for t in confirmed])
     career.tournament_started(tournament=tournament, team_ids=confirmed)
