@@ -4,7 +4,7 @@ run it and its rostered players), the same on every endpoint that reads them."""
 
 import pytest
 
-from tests.competitions.conftest import create_published, make_team, register, tournament_body
+from tests.competitions.conftest import create_published, make_team, pay, register, tournament_body
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +54,14 @@ def test_room_details_are_the_same_on_every_read(api, host, admin_user):
         assert rooms(insider) == {"pw"}
     for outsider in (None, UserFactory(), UserFactory(role="host", host_status="approved")):
         assert rooms(outsider) == {None}
+
+
+def test_those_who_run_a_tournament_pay_its_listing_plan(api, host, admin_user):
+    """The listing plan is sold by competitions (competitions.purchases): its host or an
+    administrator pays it (access.manages), nobody else."""
+    draft = api.post_json("/api/tournaments", tournament_body(), user=host).json()
+    other_host = UserFactory(role="host", host_status="approved")
+    refused = api.post_json("/api/payments", {"purpose": "listing_plan", "ref": str(draft["id"])}, user=other_host)
+    assert (refused.status_code, refused.json()["code"]) == (403, "not_host")
+    assert pay(api, admin_user, "listing_plan", draft["id"])["state"] == "succeeded"
+    assert api.post_json(f"/api/tournaments/{draft['id']}/publish", user=host).status_code == 200
