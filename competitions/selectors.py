@@ -39,11 +39,8 @@ def tournament_list(
     q: str | None = None,
 ) -> QuerySet[Tournament]:
     """Published tournaments (and the caller's own drafts); premium, then featured, then the rest."""
-    visible = ~Q(status=Tournament.Status.DRAFT)
-    if user is not None and user.is_authenticated:
-        visible |= Q(host=user)
     tournaments = (
-        Tournament.objects.filter(visible)
+        access.visible_tournaments(user=user)
         .select_related("game", "host")
         .annotate(
             registered_teams=Count(
@@ -85,21 +82,9 @@ def tournament_get(
         if tournament is None:
             raise NotFound("No such tournament.")
         cache.set(key, tournament, STANDINGS_CACHE_SECONDS)
-    visible = tournament.status != Tournament.Status.DRAFT or (
-        user is not None and user.is_authenticated and tournament.host_id == user.pk
-    )
-    if not visible or (mode and tournament.mode != mode):
+    if not access.tournament_visible(tournament=tournament, user=user) or (mode and tournament.mode != mode):
         raise NotFound("No such tournament.")
     return tournament
-
-
-def can_see_room(*, tournament: Tournament, user: User | None) -> bool:
-    """Room id and password: the host and the tournament's rostered players only."""
-    if user is None or not user.is_authenticated:
-        return False
-    if access.manages(tournament=tournament, user=user):
-        return True
-    return RegistrationPlayer.objects.filter(tournament=tournament, user=user).exists()
 
 
 def registration_list(*, tournament: Tournament) -> QuerySet[Registration]:
@@ -108,29 +93,35 @@ def registration_list(*, tournament: Tournament) -> QuerySet[Registration]:
     )
 
 
-def round_list(*, tournament: Tournament) -> QuerySet[Round]:
+def round_list(*, tournament: Tournament, user: User | None = None) -> QuerySet[Round]:
+    """Each match carries `room_visible` (access.can_see_room for `user`): whether its room id and password show."""
+    room_visible = access.can_see_room(tournament=tournament, user=user)
     return tournament.rounds.prefetch_related(
         Prefetch("groups", queryset=Group.objects.prefetch_related("teams")),
-        Prefetch("matches", queryset=_matches()),
+        Prefetch("matches", queryset=_matches().annotate(room_visible=Value(room_visible))),
     )
 
 
-def _matches() -> QuerySet[Match]:
-    return Match.objects.select_related("round", "group", "home_team", "away_team", "winner").prefetch_related(
+def _matches(matches: QuerySet[Match] | None = None) -> QuerySet[Match]:
+    matches = Match.objects.all() if matches is None else matches
+    return matches.select_related("round", "group", "home_team", "away_team", "winner").prefetch_related(
         Prefetch("results", queryset=MatchResult.objects.select_related("team"))
     )
 
 
-def match_list(*, tournament: Tournament) -> QuerySet[Match]:
-    return _matches().filter(tournament=tournament)
+def match_list(*, tournament: Tournament, user: User | None = None) -> QuerySet[Match]:
+    """As round_list, each match carries `room_visible` for `user`."""
+    room_visible = access.can_see_room(tournament=tournament, user=user)
+    return _matches().filter(tournament=tournament).annotate(room_visible=Value(room_visible))
 
 
 def match_get(*, match_id: int, user: User | None) -> Match:
-    match = _matches().select_related("tournament").filter(pk=match_id).first()
-    if match is None or (
-        match.tournament.status == Tournament.Status.DRAFT and match.tournament.host_id != getattr(user, "pk", None)
-    ):
+    """The match if `user` may see its tournament (a draft's matches are as hidden as the draft),
+    with `room_visible` as in match_list."""
+    match = _matches(access.visible_matches(user=user)).select_related("tournament").filter(pk=match_id).first()
+    if match is None:
         raise NotFound("No such match.")
+    match.room_visible = access.can_see_room(tournament=match.tournament, user=user)
     return match
 
 
@@ -210,11 +201,11 @@ def standings_table(*, tournament_id: int) -> list[dict]:
 
 
 def tournament_is_public(*, tournament_id: int) -> bool:
-    return Tournament.objects.filter(pk=tournament_id).exclude(status=Tournament.Status.DRAFT).exists()
+    return access.visible_tournaments(user=None).filter(pk=tournament_id).exists()
 
 
 def match_is_public(*, match_id: int) -> bool:
-    return Match.objects.filter(pk=match_id).exclude(tournament__status=Tournament.Status.DRAFT).exists()
+    return access.visible_matches(user=None).filter(pk=match_id).exists()
 
 
 def _team(team) -> dict | None:
@@ -270,5 +261,5 @@ def tournament_snapshot(*, tournament_id: int) -> dict:
 
 
 def match_snapshot(*, match_id: int) -> dict | None:
-    match = _matches().filter(pk=match_id).exclude(tournament__status=Tournament.Status.DRAFT).first()
+    match = _matches(access.visible_matches(user=None)).filter(pk=match_id).first()
     return match_payload(match) if match else None

@@ -269,12 +269,12 @@ class MatchOut(Schema):
         return list(obj.results.all())
 
     @staticmethod
-    def resolve_room_id(obj, context) -> str | None:
-        return obj.room_id if getattr(context["request"], "can_see_room", False) else None
+    def resolve_room_id(obj) -> str | None:
+        return obj.room_id if getattr(obj, "room_visible", False) else None
 
     @staticmethod
-    def resolve_room_password(obj, context) -> str | None:
-        return obj.room_password if getattr(context["request"], "can_see_room", False) else None
+    def resolve_room_password(obj) -> str | None:
+        return obj.room_password if getattr(obj, "room_visible", False) else None
 
 
 class MatchPatchIn(Schema):
