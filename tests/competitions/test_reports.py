@@ -333,3 +333,19 @@ def test_bad_resolutions_and_h2h_input(api, host):
         assert (response.status_code, response.json()["code"]) == (422, code), body
     assert Dispute.objects.get(pk=dispute["id"]).status == "open"
     assert api.get_json(f"/api/tournaments/{match['id']}/disputes?status=bogus", user=host).status_code == 422
+
+
+def test_admin_lists_reports_and_disputes_read_only(api, client, host):
+    _, teams, match = start_h2h(api, host)
+    home, away = teams[match["home_team"]["id"]], teams[match["away_team"]["id"]]
+    report(api, match, home, home_score=1, away_score=0)
+    dispute = report(api, match, away, home_score=0, away_score=1).json()["dispute"]
+    superuser = UserFactory(role="admin", is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    for path in ("/admin/competitions/matchreport/", "/admin/competitions/dispute/?status__exact=open"):
+        assert client.get(path).status_code == 200, path
+    detail = client.get(f"/admin/competitions/dispute/{dispute['id']}/change/")
+    assert detail.status_code == 200
+    assert b"differ" in detail.content
+    assert b'name="_save"' not in detail.content, "disputes are resolved through the API, which records the result"
+    assert client.get("/admin/competitions/dispute/add/").status_code == 403
