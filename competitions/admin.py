@@ -99,7 +99,7 @@ class ResultAuditAdmin(admin.ModelAdmin):
     readonly_fields = ("match", "actor", "before", "after", "created_at")
 
 
-# Reports and disputes are written only by competitions.reports (locks, agreement, the results service):
+# Reports and disputes are written only by competitions.services.reports (locks, agreement, the results service):
 # the admin reads them; hosts resolve through POST /api/disputes/{id}/resolve.
 @admin.register(MatchReport)
 class MatchReportAdmin(admin.ModelAdmin):

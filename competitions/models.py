@@ -82,7 +82,7 @@ class Tournament(models.Model):
     kill_points = models.PositiveSmallIntegerField(default=1)
     # Swiss: rounds to play (0 = ceil(log2 teams)).
     swiss_rounds = models.PositiveSmallIntegerField(default=0)
-    # Captains report their own results (competitions.reports); the host resolves disputes.
+    # Captains report their own results (competitions.services.reports); the host resolves disputes.
     captain_reporting = models.BooleanField(default=False)
     winner = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     runner_up = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -361,7 +361,7 @@ class TeamStats(CareerStats):
 
 
 class MatchReport(models.Model):
-    """A captain's claim of their team's result in one match (competitions.reports): battle royale,
+    """A captain's claim of their team's result in one match (competitions.services.reports): battle royale,
     the team's placement and kills; head to head, the whole score. One per team and match; reporting
     again replaces it until the match is confirmed."""
 

@@ -6,7 +6,7 @@ from accounts.models import User
 from arena.exceptions import NotFound, PermissionDenied
 from competitions import access
 from competitions.models import Dispute, Match, Tournament
-from competitions.reports import match_teams, reports_state, rostered_in_match
+from competitions.services.reports import match_teams, reports_state, rostered_in_match
 
 
 def _match(match_id: int) -> Match:

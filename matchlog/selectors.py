@@ -140,7 +140,7 @@ def report_prefill(*, screenshot: MatchScreenshot, team_id: int) -> dict:
 def report_screenshot_prefill(*, screenshot: MatchScreenshot) -> dict:
     """report_prefill for the team its uploader captains in the match ({} when none)."""
     from arena.exceptions import ApplicationError
-    from competitions.reports import captained_team
+    from competitions.services.reports import captained_team
 
     try:
         team = captained_team(match=screenshot.match, user=screenshot.uploaded_by)

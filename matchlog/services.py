@@ -541,7 +541,7 @@ def report_screenshot_upload(*, match_id: int, user: User, image: UploadedFile) 
     like a host's screenshot; its extraction prefills the report (report_prefill). Confirming it as
     results stays the host's call."""
     from accounts.uploads import screenshot_normalize
-    from competitions.reports import match_for_captain
+    from competitions.services import match_for_captain
     from matchlog.tasks import extract_match_screenshot
 
     match, _ = match_for_captain(match_id=match_id, user=user)
@@ -567,8 +567,8 @@ def report_screenshot_upload(*, match_id: int, user: User, image: UploadedFile) 
 
 def report_submit(*, match_id: int, user: User, screenshot_id: int | None = None, **values) -> MatchReport:
     """A captain's report, with an optional screenshot of theirs as proof: the fields they leave out
-    are taken from what OCR read on it. Judged by competitions.reports.match_report_submit."""
-    from competitions.reports import match_for_captain, match_report_submit
+    are taken from what OCR read on it. Judged by competitions.services.reports.match_report_submit."""
+    from competitions.services import match_for_captain, match_report_submit
 
     given = {key: value for key, value in values.items() if value is not None}
     if screenshot_id is not None:

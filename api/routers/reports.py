@@ -1,4 +1,4 @@
-"""HTTP edge for captains' reports and disputes (competitions.reports; screenshots through matchlog)."""
+"""HTTP edge for captains' reports and disputes (competitions.services.reports; screenshots through matchlog)."""
 
 from typing import Literal
 
@@ -10,7 +10,8 @@ from api.auth import jwt_auth
 from api.schemas.accounts import ErrorOut
 from api.schemas.reports import DisputeIn, DisputeOut, MatchReportsOut, ReportIn, ReportScreenshotOut, ResolveIn
 from api.throttle import throttle
-from competitions import report_selectors, reports
+from competitions import report_selectors
+from competitions import services as reports
 from matchlog import selectors as matchlog_selectors
 from matchlog import services as matchlog_services
 

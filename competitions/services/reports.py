@@ -9,7 +9,7 @@ When a tournament has `captain_reporting` on, the captains of a match's teams re
   A clash opens a dispute at once (waiting for the rest would only delay the host); complete and
   agreeing reports confirm the match.
 
-Confirming records the result through the results service (services.match_results_record_br / _h2h)
+Confirming records the result through the results service (match_results_record_br / _h2h)
 on behalf of the host, so standings, live events, webhooks and the result audit are exactly those of a
 host's entry. A captain may also dispute explicitly (even a confirmed result), and the host resolves a
 dispute by picking a report (head to head), entering the result, or dismissing it (keeping what is
@@ -25,11 +25,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
-from competitions import access, services
+from competitions import access
 from competitions.models import Dispute, Match, MatchReport, RegistrationPlayer, ResultAudit, Round, Tournament
+from competitions.services.results import BR_KILLS_MAX, match_results_record_br, match_results_record_h2h
 from webhooks.services import event_emit
 
-BR_KILLS_MAX = services.BR_KILLS_MAX
 REASON_MAX = 500
 
 
@@ -195,9 +195,9 @@ def reports_state(match: Match, reports: list[MatchReport], teams: dict[int, dic
 def _record(match: Match, *, user: User, reports: list[MatchReport] | None = None, result: dict) -> None:
     """Record a result through the results service (as a host's entry)."""
     if match.tournament.is_battle_royale:
-        services.match_results_record_br(match_id=match.pk, user=user, entries=result["results"])
+        match_results_record_br(match_id=match.pk, user=user, entries=result["results"])
     else:
-        services.match_results_record_h2h(
+        match_results_record_h2h(
             match_id=match.pk, user=user, home_score=result["home_score"], away_score=result["away_score"]
         )
 
