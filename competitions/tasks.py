@@ -38,6 +38,6 @@ def apply_result_effects(audit_id: int) -> None:
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def publish_standings(tournament_id: int) -> None:
-    from competitions.services import standings_publish_trailing
+    from competitions.events import standings_publish_trailing
 
     standings_publish_trailing(tournament_id=tournament_id)

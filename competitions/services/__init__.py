@@ -28,7 +28,6 @@ from competitions.services.results import (
     match_update,
 )
 from competitions.services.rounds import round_advance, tournament_start
-from competitions.services.scoring import standings_publish, standings_publish_coalesced, standings_publish_trailing
 from competitions.services.tournaments import (
     ALWAYS_EDITABLE,
     EDITABLE_BEFORE_START,
@@ -66,9 +65,6 @@ __all__ = [
     "registration_refund",
     "registration_withdraw",
     "round_advance",
-    "standings_publish",
-    "standings_publish_coalesced",
-    "standings_publish_trailing",
     "tournament_announce",
     "tournament_banner_delete",
     "tournament_banner_set",

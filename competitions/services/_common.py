@@ -1,10 +1,10 @@
-"""Helpers every services module shares: row locks, the host check, after-commit publishing and notices."""
+"""Helpers every services module shares: row locks, the host check, after-commit cache invalidation and events."""
 
 from django.db import transaction
 
 from accounts.models import User
 from arena.exceptions import NotFound, PermissionDenied
-from competitions import access, selectors
+from competitions import access, events, selectors
 from competitions.models import (
     Match,
     RegistrationPlayer,
@@ -12,11 +12,7 @@ from competitions.models import (
 )
 
 SCRIM_MAX_TEAMS = 25
-
-
 SCRIM_MAX_MATCHES = 6
-
-
 MAX_LOBBY_TEAMS = 25
 
 
@@ -49,10 +45,8 @@ def _require_owner(tournament: Tournament, user: User) -> None:
 def _publish_after_commit(tournament_id: int, event_type: str, data: dict) -> None:
     """The one call site for tournament events: after commit, invalidate the tournament's
     cached reads, then announce on its topic."""
-    from realtime.publish import publish
-
     _cache_invalidate_after_commit(tournament_id)
-    transaction.on_commit(lambda: publish(f"tournament.{tournament_id}", event_type, data))
+    events.tournament_event_on_commit(tournament_id=tournament_id, event_type=event_type, data=data)
 
 
 def _cache_invalidate_after_commit(tournament_id: int) -> None:
@@ -60,36 +54,6 @@ def _cache_invalidate_after_commit(tournament_id: int) -> None:
     cached reads (selectors.tournament_get, standings_rows) never outlive the change."""
     # robust: a cache outage must not turn a committed change into a 500.
     transaction.on_commit(lambda: selectors.tournament_cache_invalidate(tournament_id=tournament_id), robust=True)
-
-
-def _publish(topic: str, event_type: str, data: dict) -> None:
-    from realtime.publish import publish
-
-    publish(topic, event_type, data)
-
-
-def _publish_match_after_commit(match_id: int, event_type: str) -> None:
-    """The match topic carries the whole match as spectators see it, built once after commit."""
-    from realtime.publish import publish
-
-    def announce():
-        payload = selectors.match_snapshot(match_id=match_id)
-        if payload is not None:
-            publish(f"match.{match_id}", event_type, payload)
-
-    transaction.on_commit(announce)
-
-
-def _access_recheck(user_ids) -> None:
-    from realtime.services import access_recheck
-
-    access_recheck(user_ids=user_ids)
-
-
-def _notify(user_ids, kind: str, title: str, body: str = "", data: dict | None = None) -> None:
-    from realtime.services import notification_create
-
-    notification_create(user_ids=user_ids, kind=kind, title=title, body=body, data=data)
 
 
 def _rostered_users(tournament: Tournament, team_ids=None) -> list[int]:

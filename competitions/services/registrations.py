@@ -5,19 +5,18 @@ from django.utils import timezone
 
 from accounts.models import Team, TeamMembership, User
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
-from competitions import access
+from competitions import access, events
 from competitions.models import (
     Registration,
     RegistrationPlayer,
     Tournament,
 )
 from competitions.services._common import (
-    _access_recheck,
     _cache_invalidate_after_commit,
-    _notify,
     _publish_after_commit,
     _tournament_locked,
 )
+from wallet.refunds import registration_payment_refund
 from webhooks.services import event_emit
 
 
@@ -37,7 +36,7 @@ def _registration_release(registration: Registration, *, status: str) -> None:
     released = list(registration.players.values_list("user_id", flat=True))
     registration.players.all().delete()
     _cache_invalidate_after_commit(registration.tournament_id)
-    _access_recheck(released)  # their open lobby sockets close with 4403 after commit
+    events.access_recheck(released)  # their open lobby sockets close with 4403 after commit
     if was_paid:
         registration_refund(registration=registration)
 
@@ -58,7 +57,7 @@ def registration_confirm_paid(*, registration_id: int) -> bool:
     event_emit(
         tournament_id=registration.tournament_id, event="registration.confirmed", data=_registration_event(registration)
     )
-    _notify(
+    events.notify(
         registration.players.values_list("user_id", flat=True),
         "registration_confirmed",
         f"{registration.team.name} is in {registration.tournament.title}",
@@ -69,8 +68,6 @@ def registration_confirm_paid(*, registration_id: int) -> bool:
 
 def registration_refund(*, registration: Registration) -> None:
     """The one call site for refunding a paid entry fee (withdrawal, cancellation)."""
-    from wallet.refunds import registration_payment_refund
-
     registration_payment_refund(registration_id=registration.pk)
 
 
@@ -127,7 +124,7 @@ def registration_create(
     )
     if registration.status == Registration.Status.CONFIRMED:
         event_emit(tournament_id=tournament.pk, event="registration.confirmed", data=_registration_event(registration))
-        _notify(
+        events.notify(
             [*player_ids, *substitute_ids],
             "registration_confirmed",
             f"{team.name} is in {tournament.title}",

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from competitions import tasks
 from competitions.models import (
     Tournament,
 )
@@ -23,8 +24,6 @@ def tournament_reminders_due(*, now: datetime | None = None) -> list[tuple[int, 
     The claim is a conditional UPDATE, so overlapping beat runs (or two beat processes)
     cannot both send the same reminder.
     """
-    from competitions.tasks import send_reminder_emails
-
     now = now or timezone.now()
     claimed = []
     for label, (field, window_start, window_end) in REMINDERS.items():
@@ -37,5 +36,5 @@ def tournament_reminders_due(*, now: datetime | None = None) -> list[tuple[int, 
         for tournament_id in due:
             if Tournament.objects.filter(pk=tournament_id, **{f"{field}__isnull": True}).update(**{field: now}):
                 claimed.append((tournament_id, label))
-                transaction.on_commit(lambda t=tournament_id, lbl=label: send_reminder_emails.delay(t, lbl))
+                transaction.on_commit(lambda t=tournament_id, lbl=label: tasks.send_reminder_emails.delay(t, lbl))
     return claimed

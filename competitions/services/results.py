@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from arena.exceptions import Conflict, Invalid
-from competitions import brackets, career, selectors, standings
+from competitions import brackets, career, events, selectors, standings, tasks
 from competitions.models import (
     Group,
     Match,
@@ -22,10 +22,7 @@ from competitions.services._common import (
     SCRIM_MAX_MATCHES,
     _match_locked,
     _next_match_number,
-    _notify,
-    _publish,
     _publish_after_commit,
-    _publish_match_after_commit,
     _require_owner,
     _rostered_users,
     _tournament_locked,
@@ -43,7 +40,6 @@ from competitions.services.scoring import (
     _br_standings_locked,
     _h2h_standings_locked,
     _rerank_h2h,
-    standings_publish_coalesced,
 )
 from webhooks.services import event_emit
 
@@ -220,7 +216,7 @@ def _match_completed(
 ) -> None:
     """Only what must be in the request: the match, its audit and what spectators see. Career stats
     and the players' notifications follow after commit in one task (match_result_effects_apply);
-    standings messages are coalesced per tournament (standings_publish_coalesced).
+    standings messages are coalesced per tournament (events.standings_publish_coalesced).
     Battle royale passes its new results and the lobby's teams, so nothing is read back."""
     match.status = Match.Status.COMPLETED
     match.completed_at = timezone.now()
@@ -235,19 +231,15 @@ def _match_completed(
         _swiss_next_round(tournament, match.round)
     _publish_after_commit(tournament.pk, "match.result", {"match_id": match.pk, **public})
     event_emit(tournament_id=tournament.pk, event="match.results_posted", data={"match_id": match.pk, **public})
-    transaction.on_commit(lambda: standings_publish_coalesced(tournament_id=tournament.pk))
+    events.standings_publish_on_commit(tournament_id=tournament.pk)
     if results is not None:
         payload = selectors.match_payload(match, results=results, teams=teams)
-        transaction.on_commit(lambda: _publish(f"match.{match.pk}", "match.result", payload))
+        events.match_event_on_commit(match_id=match.pk, event_type="match.result", payload=payload)
     else:
-        _publish_match_after_commit(match.pk, "match.result")
-    from competitions.tasks import apply_result_effects
-
-    transaction.on_commit(lambda: apply_result_effects.delay(audit.pk))
+        events.match_event_on_commit(match_id=match.pk, event_type="match.result")
+    transaction.on_commit(lambda: tasks.apply_result_effects.delay(audit.pk))
     if _tournament_finished(tournament, match):
-        from competitions.tasks import select_winner
-
-        transaction.on_commit(lambda: select_winner.delay(tournament.pk))
+        transaction.on_commit(lambda: tasks.select_winner.delay(tournament.pk))
 
 
 @transaction.atomic
@@ -267,7 +259,7 @@ def match_result_effects_apply(*, audit_id: int) -> bool:
         rosters.setdefault(team_id, []).append((user_id, substitute))
     career.results_change_applied(match=match, before=audit.before, after=audit.after, rosters=rosters)
     posted = {team_id for team_id, *_ in career._outcomes(match, audit.after)}
-    _notify(
+    events.notify(
         [user_id for team_id in posted for user_id, _ in rosters.get(team_id, [])],
         "results_posted",
         f"Results posted: {tournament.title}, match {match.number}",
@@ -292,14 +284,14 @@ def match_update(*, match_id: int, user: User, data: dict) -> Match:
         # Released to the lobby only: the host and the rostered players.
         room = {"match_id": match.pk, "number": match.number, "room_id": match.room_id,
                 "room_password": match.room_password, "map_name": match.map_name}  # fmt: skip
-        transaction.on_commit(lambda: _publish(f"lobby.{match.tournament_id}", "lobby.room", room))
+        events.lobby_room_on_commit(tournament_id=match.tournament_id, room=room)
     if "status" in data and data["status"] == Match.Status.ONGOING:
         _publish_after_commit(match.tournament_id, "match.status", {"match_id": match.pk, "status": "ongoing"})
-        _publish_match_after_commit(match.pk, "match.status")
+        events.match_event_on_commit(match_id=match.pk, event_type="match.status")
         teams = [t for t in (match.home_team_id, match.away_team_id) if t] or list(
             match.group.teams.values_list("id", flat=True) if match.group else []
         )
-        _notify(
+        events.notify(
             _rostered_users(match.tournament, teams),
             "match_starting",
             f"Match {match.number} of {match.tournament.title} is starting",

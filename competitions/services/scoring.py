@@ -1,13 +1,10 @@
-"""Results applied to the standing rows (battle royale and head to head) and the standings announced."""
+"""Results applied to the standing rows (battle royale and head to head): totals, ranks, the overall table."""
 
 import logging
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import F, Q
 
-from competitions import selectors, standings
+from competitions import standings
 from competitions.models import (
     Group,
     Match,
@@ -15,7 +12,6 @@ from competitions.models import (
     Standing,
     Tournament,
 )
-from webhooks.services import event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -163,58 +159,3 @@ def _rerank_h2h(rows: dict[int, Standing]) -> None:
     for row in rows.values():
         row.rank, row.decided_by = ranked[row.team_id].rank, ranked[row.team_id].decided_by or ""
     Standing.objects.bulk_update(rows.values(), H2H_FIELDS)
-
-
-def standings_publish(*, tournament_id: int) -> None:
-    """Read the overall table and announce it. The tournament row lock makes concurrent publishers
-    read and send in turn, so the last message sent is the latest table."""
-    from realtime.publish import publish
-
-    with transaction.atomic():
-        list(Tournament.objects.select_for_update().filter(pk=tournament_id).values_list("pk", flat=True))
-        table = selectors.standings_table(tournament_id=tournament_id)
-        publish(f"tournament.{tournament_id}", "standings.updated", {"overall": table})
-        # Coalesced like the message above: one delivery per burst, the last one exact.
-        event_emit(tournament_id=tournament_id, event="standings.updated", data={"standings": table})
-
-
-def _standings_keys(tournament_id: int) -> tuple[str, str]:
-    return f"competitions:standings:{tournament_id}:recent", f"competitions:standings:{tournament_id}:pending"
-
-
-def standings_publish_coalesced(*, tournament_id: int) -> None:
-    """After each commit that moved standings. A burst of results to one tournament becomes at most
-    one standings message per STANDINGS_COALESCE_SECONDS, and the last one is always exact:
-
-    * a trailing publish is pending: it will read this commit, nothing to do;
-    * nothing sent in the last window: send now (an isolated result is seen at once);
-    * otherwise one trailing Celery task is queued for the end of the window. It clears its pending
-      mark before it reads, so every commit is either read by it or queues the next one.
-
-    STANDINGS_COALESCE_SECONDS = 0 sends on every commit."""
-    window = settings.STANDINGS_COALESCE_SECONDS
-    recent, pending = _standings_keys(tournament_id)
-    now = True
-    if window > 0:
-        try:
-            if cache.get(pending) or not cache.add(recent, 1, timeout=window):
-                now = False
-                if cache.add(pending, 1, timeout=window + 300):
-                    from competitions.tasks import publish_standings
-
-                    publish_standings.apply_async((tournament_id,), countdown=window)
-        except Exception:
-            # Cache or broker unreachable: send now rather than leave spectators on an old table.
-            logger.exception("Could not coalesce the standings of tournament %s", tournament_id)
-            now = True
-    if now:
-        standings_publish(tournament_id=tournament_id)
-
-
-def standings_publish_trailing(*, tournament_id: int) -> None:
-    """The trailing edge (competitions.tasks.publish_standings): clear the pending mark first, so a
-    commit after this point queues another publish, then open a new window and send."""
-    recent, pending = _standings_keys(tournament_id)
-    cache.delete(pending)
-    cache.set(recent, 1, timeout=max(1, settings.STANDINGS_COALESCE_SECONDS))
-    standings_publish(tournament_id=tournament_id)

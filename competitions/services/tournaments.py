@@ -1,12 +1,15 @@
 """A tournament's lifecycle before play: create, edit, banner, publish, announce, cancel; its listing plan paid."""
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.uploads import banner_normalize
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
 from arena.storage import files_delete, files_delete_on_commit
+from competitions import events
 from competitions.models import (
     Game,
     Registration,
@@ -73,8 +76,6 @@ def _validate_structure(tournament: Tournament) -> None:
         if tournament.matches_per_group > SCRIM_MAX_MATCHES:
             error("matches_per_group", f"A scrim has at most {SCRIM_MAX_MATCHES} matches.")
     if errors:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(errors)
 
 
@@ -155,8 +156,6 @@ def tournament_banner_set(*, tournament_id: int, user: User, image: UploadedFile
     """Store a new banner and its thumbnail; the old pair is deleted once the change commits.
     The image is checked and re-encoded (accounts.uploads.banner_normalize) and both files are
     uploaded before the row lock is taken, so a slow store never holds it."""
-    from accounts.uploads import banner_normalize
-
     tournament = Tournament.objects.filter(pk=tournament_id).first()
     if tournament is None:
         raise NotFound("No such tournament.")
@@ -246,11 +245,8 @@ def tournament_announce(*, tournament_id: int, user: User, text: str) -> dict:
     _require_owner(tournament, user)
     if tournament.status == Tournament.Status.DRAFT:
         raise Conflict("Publish the tournament before announcing anything.", code="not_published")
-    from realtime.services import announcement_create
-
-    announcement = announcement_create(tournament_id=tournament.pk, user=user, text=text)
-    _publish_after_commit(tournament.pk, "announcement", announcement)
-    return announcement
+    _cache_invalidate_after_commit(tournament.pk)
+    return events.announcement_create(tournament_id=tournament.pk, user=user, text=text)
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from arena.exceptions import Conflict
-from competitions import career
+from competitions import career, events, tasks
 from competitions.models import (
     Match,
     Round,
@@ -13,13 +13,13 @@ from competitions.models import (
     Tournament,
 )
 from competitions.services._common import (
-    _notify,
     _publish_after_commit,
     _require_owner,
     _rostered_users,
     _tournament_locked,
 )
 from competitions.services.progression import _tournament_finished
+from wallet.services import tournament_prizes_award
 from webhooks.services import event_emit
 
 
@@ -31,9 +31,7 @@ def tournament_winner_request(*, tournament_id: int, user: User) -> None:
         tournament.status != Tournament.Status.ONGOING or not _tournament_finished(tournament)
     ):
         raise Conflict("The final match has not been played yet.", code="not_finished")
-    from competitions.tasks import select_winner
-
-    transaction.on_commit(lambda: select_winner.delay(tournament.pk))
+    transaction.on_commit(lambda: tasks.select_winner.delay(tournament.pk))
 
 
 @transaction.atomic
@@ -54,10 +52,8 @@ def tournament_winner_select(*, tournament_id: int) -> Tournament:
     if tournament.winner_id:
         career.tournament_won(tournament=tournament, team_id=tournament.winner_id)
     _award_prizes(tournament)
-    from competitions.tasks import send_winner_emails
-
-    transaction.on_commit(lambda: send_winner_emails.delay(tournament.pk))
-    _notify(
+    transaction.on_commit(lambda: tasks.send_winner_emails.delay(tournament.pk))
+    events.notify(
         _rostered_users(tournament),
         "tournament_winner",
         f"{tournament.title} is over",
@@ -106,8 +102,6 @@ def _podium(tournament: Tournament) -> list[int | None]:
 
 def _award_prizes(tournament: Tournament) -> None:
     """Podium XP for every rostered starter of the top three teams, through the wallet."""
-    from wallet.services import tournament_prizes_award
-
     podium = [tournament.winner_id, tournament.runner_up_id, tournament.third_place_id]
     starters = career.starters(tournament, [t for t in podium if t])
     placings = [(place, starters.get(team_id, [])) for place, team_id in enumerate(podium, start=1) if team_id]
