@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
-from competitions import access
+from competitions import access, events
 from competitions.models import Dispute, Match, MatchReport, RegistrationPlayer, ResultAudit, Round, Tournament
 from competitions.services.results import BR_KILLS_MAX, match_results_record_br, match_results_record_h2h
 from webhooks.services import event_emit
@@ -121,9 +121,7 @@ def report_data(report: MatchReport) -> dict:
 
 def _lobby_after_commit(tournament_id: int, event_type: str, data: dict) -> None:
     """Captains' reports and disputes go to the tournament's lobby (its host and rostered players)."""
-    from realtime.publish import publish
-
-    transaction.on_commit(lambda: publish(f"lobby.{tournament_id}", event_type, data))
+    events.lobby_event_on_commit(tournament_id=tournament_id, event_type=event_type, data=data)
 
 
 def _validate_values(
@@ -251,14 +249,12 @@ def _dispute_open(match: Match, reports: list[MatchReport], *, by: User | None, 
     # The frozen reports carry datetimes; both publish and event_emit serialise with DjangoJSONEncoder.
     _lobby_after_commit(match.tournament_id, "dispute.opened", data)
     event_emit(tournament_id=match.tournament_id, event="dispute.opened", data=data | {"summary": dispute.reason})
-    from realtime.services import notification_create
-
-    notification_create(
-        user_ids=[match.tournament.host_id],
-        kind="dispute_opened",
-        title=f"Dispute on match {match.number} of {match.tournament.title}",
-        body=dispute.reason,
-        data={"tournament_id": match.tournament_id, "match_id": match.pk, "dispute_id": dispute.pk},
+    events.notify(
+        [match.tournament.host_id],
+        "dispute_opened",
+        f"Dispute on match {match.number} of {match.tournament.title}",
+        dispute.reason,
+        {"tournament_id": match.tournament_id, "match_id": match.pk, "dispute_id": dispute.pk},
     )
     return dispute
 
