@@ -296,20 +296,16 @@ def match_report_submit(
     # matchlog checks the screenshot before it calls this; checked again so no caller can attach another's.
     if screenshot_id is not None and not match.screenshots.filter(pk=screenshot_id, uploaded_by=user).exists():
         raise Invalid("No such screenshot of yours for this match.", code="unknown_screenshot")
-    report, _ = MatchReport.objects.update_or_create(
-        match=match,
-        team_id=team,
-        defaults={
-            "reported_by": user,
-            "placement": None,
-            "kills": None,
-            "home_score": None,
-            "away_score": None,
-            **values,
-            "screenshot_id": screenshot_id,
-        },
-    )
+    # The match row is locked: no other report of this team can be written meanwhile.
+    report = MatchReport.objects.filter(match=match, team_id=team).first() or MatchReport(match=match, team_id=team)
+    report.reported_by = user
+    report.placement = report.kills = report.home_score = report.away_score = None
+    for field, value in values.items():
+        setattr(report, field, value)
+    if screenshot_id is not None:  # a correction without a new screenshot keeps the proof it had
+        report.screenshot_id = screenshot_id
     report.full_clean()
+    report.save()
     reports = list(match.reports.order_by("pk"))
     _lobby_after_commit(match.tournament_id, "report.submitted", {"match_id": match.pk, "report": report_data(report)})
     if _open_dispute(match) is not None:
