@@ -193,6 +193,13 @@ def test_br_every_team_reporting_distinct_placements_confirms(api, host):
     assert {r["team"]["id"]: (r["placement"], r["kills"]) for r in recorded["results"]} == {
         team.pk: claim for team, claim in claims.items()
     }
+    # A player of a team in the match (not its captain) sees the reports but cannot report.
+    member = teams[0].memberships.exclude(user=teams[0].captain).first().user
+    seen = api.get_json(f"/api/matches/{match['id']}/reports", user=member)
+    assert seen.status_code == 200
+    assert seen.json()["state"] == "confirmed"
+    refused = api.post_json(f"/api/matches/{match['id']}/reports", {"placement": 1, "kills": 0}, user=member)
+    assert refused.status_code == 403
     overall = {
         row.team_id: row.points for row in Standing.objects.filter(tournament_id=tournament["id"], round__isnull=True)
     }

@@ -69,6 +69,9 @@ def test_a_battle_royale_screenshot_prefills_the_captains_report(api, host):
         f"/api/matches/{match['id']}/reports", {"screenshot_id": uploaded.json()["id"], "kills": 7}, user=captain
     )
     assert [(r["placement"], r["kills"]) for r in corrected.json()["reports"]] == [(2, 7)]
+    # A correction typed without the screenshot keeps the proof attached.
+    typed = api.post_json(f"/api/matches/{match['id']}/reports", {"placement": 2, "kills": 8}, user=captain)
+    assert [(r["kills"], r["screenshot_id"]) for r in typed.json()["reports"]] == [(8, uploaded.json()["id"])]
     # Another captain cannot attach it.
     stolen = api.post_json(f"/api/matches/{match['id']}/reports", {"screenshot_id": uploaded.json()["id"]}, user=other)
     assert (stolen.status_code, stolen.json()["code"]) == (422, "unknown_screenshot")
