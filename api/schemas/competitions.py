@@ -63,6 +63,9 @@ class TournamentIn(Schema):
     )
     kill_points: int | None = Field(None, ge=0, le=100)
     swiss_rounds: int = Field(0, ge=0, le=20, description="0 = ceil(log2(teams))")
+    captain_reporting: bool = Field(
+        False, description="captains report results (POST /api/matches/{id}/reports); the host resolves disputes"
+    )
 
 
 NULLABLE = {"registration_opens_at", "registration_closes_at"}
@@ -90,6 +93,7 @@ class TournamentPatchIn(Schema):
     points_table: list[Annotated[int, Field(ge=0, le=1000)]] | None = Field(None, max_length=25)
     kill_points: int | None = Field(None, ge=0, le=100)
     swiss_rounds: int | None = Field(None, ge=0, le=20)
+    captain_reporting: bool | None = Field(None, description="can be switched at any time")
 
     @model_validator(mode="after")
     def _null_only_where_allowed(self):
@@ -169,6 +173,7 @@ class TournamentDetailOut(TournamentOut):
     points_table: list[int]
     kill_points: int
     swiss_rounds: int
+    captain_reporting: bool
     winner: TeamRef | None
     runner_up: TeamRef | None
     third_place: TeamRef | None
