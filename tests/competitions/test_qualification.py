@@ -111,10 +111,7 @@ def test_equals_brute_force_on_points(group):
             gains = sorted(
                 _sumset({0} | {v + k for v in scoring.placement_points for k in scoring.kill_points}, remaining)
             )
-            if got.points_needed is not None:
-                witness = max(g for g in gains if g < got.points_needed)
-            else:
-                witness = gains[-1]
+            witness = max(g for g in gains if g < got.points_needed) if got.points_needed is not None else gains[-1]
             if witness in from_kills:
                 assert got.points_needed == needed
 
@@ -125,9 +122,14 @@ def test_hand_example_with_a_kill_cap():
     the two teams above 17 even with 12 more. B (18) needs the points that keep C (16) and D out."""
     scoring = Scoring.from_table([10, 6, 3, 0], kill_points=1, lobby=4, max_kills=2)
     outlook = group_outlook({1: 30, 2: 18, 3: 16, 4: 5}, remaining=1, scoring=scoring, places=2)
-    assert outlook[1].status == QUALIFIED and outlook[1].worst_rank == 2 and outlook[1].points_needed == 0
-    assert outlook[4].status == ELIMINATED and outlook[4].best_rank == 3 and outlook[4].points_needed is None
-    assert outlook[2].status == ALIVE and outlook[2].best_rank == 1
+    assert outlook[1].status == QUALIFIED
+    assert outlook[1].worst_rank == 2
+    assert outlook[1].points_needed == 0
+    assert outlook[4].status == ELIMINATED
+    assert outlook[4].best_rank == 3
+    assert outlook[4].points_needed is None
+    assert outlook[2].status == ALIVE
+    assert outlook[2].best_rank == 1
     # B misses out only if C passes it: C reaches at most 28, so B is safe from 11 points on.
     assert outlook[2].points_needed == 11
     assert outlook[3].status == ALIVE
@@ -147,14 +149,16 @@ def test_finished_group_uses_the_stored_order():
     outlook = group_outlook(
         {1: 10, 2: 10, 3: 4}, remaining=0, scoring=scoring, places=1, order=[2, 1, 3], ranks={2: 1, 1: 2, 3: 3}
     )
-    assert outlook[2].status == QUALIFIED and outlook[1].status == ELIMINATED
+    assert outlook[2].status == QUALIFIED
+    assert outlook[1].status == ELIMINATED
     assert (outlook[1].best_rank, outlook[1].worst_rank) == (2, 2)
 
 
 def test_no_cut_gives_ranks_only():
     scoring = Scoring.from_table([10, 6, 3], kill_points=0, lobby=3, max_kills=0)
     outlook = group_outlook({1: 30, 2: 5, 3: 0}, remaining=1, scoring=scoring, places=None)
-    assert outlook[1].status is None and outlook[1].worst_rank == 1
+    assert outlook[1].status is None
+    assert outlook[1].worst_rank == 1
     assert (outlook[3].best_rank, outlook[3].worst_rank) == (2, 3)
 
 
@@ -224,7 +228,8 @@ def test_claims_hold_under_every_tie_breaker(group):
                 through[row.team_id].add(order.index(row.team_id) < places)
     for team in range(teams):
         got = outlook[team]
-        assert got.best_rank <= min(seen_ranks[team]) and max(seen_ranks[team]) <= got.worst_rank
+        assert got.best_rank <= min(seen_ranks[team])
+        assert max(seen_ranks[team]) <= got.worst_rank
         if got.status == QUALIFIED:
             assert through[team] == {True}
         if got.status == ELIMINATED:
