@@ -62,9 +62,9 @@ QUALIFIED = "qualified"
 ELIMINATED = "eliminated"
 ALIVE = "alive"
 
-# Nodes of the exact covering search per group (about a millisecond each): past it, the sound
+# Steps of the exact covering search per group (a step is a few microseconds): past it, the sound
 # necessary condition decides the rest, so one standings change costs a bounded, repeatable time.
-SEARCH_BUDGET = 2_000
+SEARCH_BUDGET = 20_000
 
 
 @dataclass(frozen=True)
@@ -205,8 +205,17 @@ def _max_covered(needs: Sequence[int], values: Sequence[int], m: int, budget: li
     """The most teams that can each score at least their need from placements over m matches."""
     free = sum(1 for need in needs if need <= 0)
     positive = sorted(need for need in needs if need > 0)
-    # The j smallest needs are coverable for j = 0 .. answer (monotone): binary search.
+
+    # The j smallest needs are coverable for j = 0 .. answer (monotone): binary search, below the
+    # largest j the necessary condition allows.
+    def necessary(j: int) -> bool:
+        return _necessary(sorted(positive[:j], reverse=True), 0, *_classes(values[:j], m), m)
+
     low, high = 0, len(positive)
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if necessary(middle) else (low, middle - 1)
+    low, high = 0, high
     while low < high:
         middle = (low + high + 1) // 2
         if _coverable(sorted(positive[:middle], reverse=True), values[:middle], m, budget):
@@ -223,6 +232,17 @@ def _coverable(needs: list[int], values: Sequence[int], m: int, budget: list[int
     if m == 1:
         # One match: Hall's condition on nested sets, the neediest team takes the best placement.
         return all(need <= value for need, value in zip(needs, values, strict=False))
+    worth, capacity = _classes(values, m)
+    if budget[0] <= 0:
+        return _necessary(needs, 0, worth, capacity, m)
+    try:
+        return _search(needs, worth, m, tuple(capacity), budget)
+    except _Undecided:
+        return _necessary(needs, 0, worth, capacity, m)
+
+
+def _classes(values: Sequence[int], m: int) -> tuple[list[int], list[int]]:
+    """Distinct placement values (descending) and how many units of each m matches hand out."""
     worth: list[int] = []
     capacity: list[int] = []
     for value in values:
@@ -231,10 +251,7 @@ def _coverable(needs: list[int], values: Sequence[int], m: int, budget: list[int
         else:
             worth.append(value)
             capacity.append(m)
-    try:
-        return _search(needs, worth, m, tuple(capacity), budget)
-    except _Undecided:
-        return _necessary(needs, 0, worth, capacity, m)
+    return worth, capacity
 
 
 def _necessary(needs: Sequence[int], start: int, worth: Sequence[int], capacity: Sequence[int], m: int) -> bool:
@@ -274,6 +291,9 @@ def _search(needs: list[int], worth: list[int], m: int, capacity: tuple[int, ...
         bounded = caps[floor] > m
 
         def walk(i: int, units: int, total: int, limit: int):
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise _Undecided
             if units == 0:
                 if total >= need:
                     yield tuple(counts)
