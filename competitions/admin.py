@@ -1,6 +1,34 @@
 from django.contrib import admin
+from django.db import transaction
 
+from competitions import selectors
 from competitions.models import Game, Group, Match, MatchResult, Registration, ResultAudit, Round, Standing, Tournament
+
+
+class RefreshesTournamentReads:
+    """A hand edit changes what the cached tournament reads show (selectors.tournament_get,
+    standings_rows): drop them after commit, as the services do for their writes."""
+
+    @staticmethod
+    def tournament_id_of(obj) -> int:
+        return obj.tournament_id
+
+    def _refresh(self, obj) -> None:
+        tournament_id = self.tournament_id_of(obj)
+        transaction.on_commit(lambda: selectors.tournament_cache_invalidate(tournament_id=tournament_id), robust=True)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self._refresh(form.instance)  # after the inlines too: a registration edited on the tournament page
+
+    def delete_model(self, request, obj):
+        self._refresh(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._refresh(obj)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Game)
@@ -19,7 +47,7 @@ class RegistrationInline(admin.TabularInline):
 
 
 @admin.register(Tournament)
-class TournamentAdmin(admin.ModelAdmin):
+class TournamentAdmin(RefreshesTournamentReads, admin.ModelAdmin):
     list_display = ("title", "game", "mode", "format", "status", "listing_plan", "host", "starts_at")
     list_filter = ("status", "mode", "format", "listing_plan", "game")
     search_fields = ("title", "host__username")
@@ -27,9 +55,13 @@ class TournamentAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     inlines = (RegistrationInline,)
 
+    @staticmethod
+    def tournament_id_of(obj) -> int:
+        return obj.pk
+
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(RefreshesTournamentReads, admin.ModelAdmin):
     list_display = ("team", "tournament", "status", "seed", "checked_in_at", "created_at")
     list_filter = ("status",)
     search_fields = ("team__name", "tournament__title")
@@ -57,15 +89,20 @@ class MatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(Round)
-class RoundAdmin(admin.ModelAdmin):
+class RoundAdmin(RefreshesTournamentReads, admin.ModelAdmin):
     list_display = ("tournament", "number", "status")
     list_filter = ("status",)
     raw_id_fields = ("tournament",)
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(RefreshesTournamentReads, admin.ModelAdmin):
     list_display = ("round", "name")
+
+    @staticmethod
+    def tournament_id_of(obj) -> int:
+        return obj.round.tournament_id
+
     raw_id_fields = ("round",)
     filter_horizontal = ("teams",)
 
