@@ -74,6 +74,26 @@ def test_rest_rows_carry_the_qualification_of_each_team(api, host):
 
 
 @pytest.mark.django_db
+def test_an_extra_or_cancelled_match_moves_the_outlook(api, host):
+    """Two matches left instead of one: B could make 32 and pass A's 20, so A is no longer safe;
+    cancelling the extra match makes A qualified again."""
+    tid, order, _ = _group_after_two_matches(api, host)
+    group_id = api.get_json(f"/api/tournaments/{tid}/rounds").json()[0]["groups"][0]["id"]
+
+    def status_of_a() -> str:
+        rows = api.get_json(f"/api/tournaments/{tid}/standings?round=1&group=A").json()
+        return next(row["qualification"]["status"] for row in rows if row["team"]["id"] == order[0])
+
+    assert status_of_a() == "qualified"
+    extra = api.post_json(f"/api/tournaments/{tid}/matches", {"group_id": group_id}, user=host)
+    assert extra.status_code == 201, extra.content
+    assert status_of_a() == "alive"
+    cancelled = api.patch_json(f"/api/matches/{extra.json()['id']}", {"status": "cancelled"}, user=host)
+    assert cancelled.status_code == 200, cancelled.content
+    assert status_of_a() == "qualified"
+
+
+@pytest.mark.django_db
 def test_head_to_head_rows_have_no_qualification(api, host):
     tid = create_published(
         api, host, game="efootball", format="round_robin", max_teams=3, rounds_count=1, qualify_per_group=0
