@@ -1,7 +1,8 @@
 """Reads for the competitions API and the live feeds."""
 
 from django.core.cache import cache
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from arena.exceptions import NotFound
@@ -174,7 +175,7 @@ def standings_rows(*, tournament: Tournament, round_number: int | None = None, g
     key = f"competitions:tournament:{tournament.pk}:v{version}:standings:{round_number}:{group}"
     rows = cache.get(key)
     if rows is None:
-        outlooks = qualification_outlooks(tournament=tournament)
+        outlooks = qualification_outlooks(tournament_id=tournament.pk)
         scope = outlooks.get(round_number if round_number is not None else max(outlooks, default=None), {})
         rows = [
             {
@@ -190,39 +191,44 @@ def standings_rows(*, tournament: Tournament, round_number: int | None = None, g
     return rows
 
 
-def qualification_outlooks(*, tournament: Tournament) -> dict[int, dict[int, dict]]:
+def qualification_outlooks(*, tournament_id: int) -> dict[int, dict[int, dict]]:
     """Battle royale: round number -> team id -> its qualification in its group of that round
     ({status, best_rank, worst_rank, points_needed}, competitions.qualification). Head-to-head
     formats have no qualification places: {}.
 
     Computed once per standings change: cached under the tournament's version, which every result
     bumps, so the REST tables, the WebSocket messages and the spectator page all read one computation."""
-    if not tournament.is_battle_royale:
-        return {}
-    version = tournament_cache_version(tournament_id=tournament.pk)
-    key = f"competitions:tournament:{tournament.pk}:v{version}:qualification"
+    version = tournament_cache_version(tournament_id=tournament_id)
+    key = f"competitions:tournament:{tournament_id}:v{version}:qualification"
     outlooks = cache.get(key)
     if outlooks is None:
-        outlooks = _qualification_compute(tournament)
+        outlooks = _qualification_compute(tournament_id)
         cache.set(key, outlooks, STANDINGS_CACHE_SECONDS)
     return outlooks
 
 
-def _qualification_compute(tournament: Tournament) -> dict[int, dict[int, dict]]:
+def _qualification_compute(tournament_id: int) -> dict[int, dict[int, dict]]:
+    """One query: the group rows (only battle royale has them) with their tournament, round and the
+    group's matches still to play."""
     from competitions.services import BR_KILLS_MAX
 
-    rows: dict[int, list[Standing]] = {}
-    numbers: dict[int, int] = {}
-    for row in Standing.objects.filter(tournament=tournament, group__isnull=False).select_related("group__round"):
-        rows.setdefault(row.group_id, []).append(row)
-        numbers[row.group_id] = row.group.round.number
-    remaining = dict(
-        Match.objects.filter(tournament=tournament, group_id__in=rows)
+    left = (
+        Match.objects.filter(group=OuterRef("group_id"))
         .exclude(status__in=[Match.Status.COMPLETED, Match.Status.CANCELLED])
         .values("group_id")
-        .annotate(left=Count("pk"))
-        .values_list("group_id", "left")
+        .annotate(count=Count("pk"))
+        .values("count")
     )
+    rows: dict[int, list[Standing]] = {}
+    for row in (
+        Standing.objects.filter(tournament_id=tournament_id, group__isnull=False)
+        .select_related("tournament", "group__round")
+        .annotate(left=Coalesce(Subquery(left), 0))
+    ):
+        rows.setdefault(row.group_id, []).append(row)
+    if not rows:
+        return {}
+    tournament = next(iter(rows.values()))[0].tournament
     table, kill_points = list(tournament.points_table), tournament.kill_points
 
     def points(placement: int, kills: int) -> int:
@@ -230,8 +236,8 @@ def _qualification_compute(tournament: Tournament) -> dict[int, dict[int, dict]]
 
     scorings: dict[int, qualification.Scoring] = {}
     outlooks: dict[int, dict[int, dict]] = {}
-    for group_id, group_rows in rows.items():
-        number, lobby = numbers[group_id], len(group_rows)
+    for group_rows in rows.values():
+        number, lobby = group_rows[0].group.round.number, len(group_rows)
         if lobby not in scorings:
             scorings[lobby] = qualification.Scoring.from_points(points, lobby=lobby, max_kills=BR_KILLS_MAX)
         ordered = sorted(group_rows, key=lambda row: (row.rank or lobby + 1, row.team_id))
@@ -239,7 +245,7 @@ def _qualification_compute(tournament: Tournament) -> dict[int, dict[int, dict]]
         places = tournament.qualify_per_group if number < tournament.rounds_count else None
         result = qualification.group_outlook(
             {row.team_id: row.points for row in group_rows},
-            remaining=remaining.get(group_id, 0),
+            remaining=group_rows[0].left,
             scoring=scorings[lobby],
             places=places,
             order=[row.team_id for row in ordered],
@@ -258,8 +264,7 @@ def standings_table(*, tournament_id: int) -> list[dict]:
     """The overall table as WebSocket messages and the spectator page show it. Each row's
     qualification is the team's in its group of the latest round (None once it went out earlier)."""
     rows = Standing.objects.filter(tournament_id=tournament_id, round__isnull=True, group__isnull=True)
-    tournament = Tournament.objects.filter(pk=tournament_id).first()
-    outlooks = qualification_outlooks(tournament=tournament) if tournament is not None else {}
+    outlooks = qualification_outlooks(tournament_id=tournament_id)
     latest = outlooks.get(max(outlooks, default=None), {})
     return [
         {
