@@ -51,7 +51,8 @@ that would break it). With one match left the search is not needed: Hall's condi
 Where it is conservative: the search has a budget of ``SEARCH_BUDGET`` steps per group (a 25-team
 group with 6 matches left and placement points only, the hardest case, spends it in about 0.3 s).
 Past it the necessary condition alone answers; that can only overstate what the other teams can do,
-so the worst rank can come out too low and "qualified" late (never wrongly), and "needs N" too high.
+so the worst rank can come out worse than it is and "qualified" late (never wrongly), and "needs N"
+higher than needed (still a guarantee).
 The tests check the exact claims against brute force over every outcome (3-5 teams, 1-2 matches
 left, kill caps 0-2) and the covering search against every schedule of up to 3 matches.
 
