@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from competitions.qualification import ALIVE, ELIMINATED, QUALIFIED, Scoring, _max_covered, _sumset, group_outlook
 from competitions.standings import BRTotals, br_rank, br_totals_add
 
-fast = settings(max_examples=150, deadline=None)
+fast = settings(max_examples=300, deadline=None)
 
 
 def match_outcomes(teams: int, scoring: Scoring):
@@ -192,7 +192,7 @@ def played_groups(draw):
     return teams, table, kill_points, cap, list(zip(placing, kills, strict=True)), places
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(played_groups())
 def test_claims_hold_under_every_tie_breaker(group):
     teams, table, kill_points, cap, played, places = group
