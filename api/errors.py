@@ -1,12 +1,13 @@
 """Every error leaves the API as {"detail", "code"?, "errors"?} — mapped here, once."""
 
 import logging
+import sys
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
-from django.views.defaults import page_not_found
+from django.views.defaults import page_not_found, server_error
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -133,13 +134,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(OperationalError)
     def database_unavailable(request, exc: OperationalError):
-        # Every pooled connection stayed busy for DATABASE_POOL_TIMEOUT: overload, worth a retry.
-        if isinstance(exc.__cause__, PoolTimeout):
+        if pool_exhausted(exc):
             logger.warning("Database pool exhausted on %s: %s", request.path, exc)
-            return respond(
-                request, 503, error_body("The server is busy; retry shortly.", code="server_busy"), {"Retry-After": "1"}
-            )
+            return respond(request, 503, error_body(BUSY, code="server_busy"), {"Retry-After": "1"})
         return unexpected(request, exc)
+
+
+BUSY = "The server is busy; retry shortly."
+
+
+def pool_exhausted(exc: BaseException | None) -> bool:
+    """Every pooled connection stayed busy for DATABASE_POOL_TIMEOUT: overload, worth a retry."""
+    return isinstance(exc, OperationalError) and isinstance(exc.__cause__, PoolTimeout)
 
 
 def json_not_found(request: HttpRequest) -> HttpResponse:
@@ -151,3 +157,20 @@ def json_404_or_page(request: HttpRequest, exception: Exception) -> HttpResponse
     if request.path.startswith("/api/"):
         return json_not_found(request)
     return page_not_found(request, exception)
+
+
+def busy_or_server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: outside the API too (pages, admin, media, a middleware's session lookup), an
+    exhausted pool is a 503 with Retry-After, not a 500."""
+    exc = sys.exc_info()[1]  # Django calls handler500 while handling the exception
+    if pool_exhausted(exc):
+        logger.warning("Database pool exhausted on %s: %s", request.path, exc)
+        if request.path.startswith("/api/"):
+            response = JsonResponse(error_body(BUSY, code="server_busy"), status=503)
+        else:
+            response = HttpResponse(BUSY, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "1"
+        return response
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("Internal server error.", code="server_error"), status=500)
+    return server_error(request)

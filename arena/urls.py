@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import path, re_path
 
 from api.api import api
-from api.errors import json_404_or_page, json_not_found
+from api.errors import busy_or_server_error, json_404_or_page, json_not_found
 from arena.metrics import metrics_view
 from arena.storage import private_media, public_media
 from arena.views import home, reset_password, verify_email
@@ -29,3 +29,4 @@ urlpatterns = [
 ]
 
 handler404 = json_404_or_page
+handler500 = busy_or_server_error

@@ -74,6 +74,8 @@ def test_a_request_that_cannot_get_a_connection_in_time_is_a_503(dsn):
     stuck one finishes once the lock goes."""
     name = "arena-pool-exhausted"
     env = {"DATABASE_POOL_MIN_SIZE": "1", "DATABASE_POOL_MAX_SIZE": "1", "DATABASE_POOL_TIMEOUT": "0.5"}
+    # DEBUG off as in production (with it on, pages outside the API show Django's debug page instead).
+    env["DJANGO_DEBUG"] = "false"
     with (
         server(dsn, name, **env) as base,
         psycopg.connect(dsn) as locker,
@@ -92,6 +94,8 @@ def test_a_request_that_cannot_get_a_connection_in_time_is_a_503(dsn):
                     time.sleep(0.02)
 
             busy = httpx.get(f"{base}{ENDPOINT}", timeout=30)
+            # Outside the API too: the landing page and the spectator page.
+            pages = [httpx.get(f"{base}{path}", timeout=30) for path in ("/", "/live/tournaments/1/")]
         finally:
             locker.rollback()
             first.join(timeout=30)
@@ -100,3 +104,6 @@ def test_a_request_that_cannot_get_a_connection_in_time_is_a_503(dsn):
     assert busy.headers["Retry-After"] == "1"
     assert busy.json() == {"detail": "The server is busy; retry shortly.", "code": "server_busy"}
     assert [response.status_code for response in stuck] == [200]
+    for page in pages:
+        assert (page.status_code, page.headers.get("Retry-After")) == (503, "1")
+        assert page.text == "The server is busy; retry shortly."
