@@ -1,11 +1,12 @@
 """Reads for the competitions API and the live feeds."""
 
 from django.core.cache import cache
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from arena.exceptions import NotFound
-from competitions import access
+from competitions import access, qualification, standings
 from competitions.models import (
     Game,
     Group,
@@ -165,17 +166,84 @@ def standings_rows(*, tournament: Tournament, round_number: int | None = None, g
     key = f"competitions:tournament:{tournament.pk}:v{version}:standings:{round_number}:{group}"
     rows = cache.get(key)
     if rows is None:
+        outlooks = qualification_outlooks(tournament_id=tournament.pk)
+        scope = outlooks.get(round_number if round_number is not None else max(outlooks, default=None), {})
         rows = [
             {
                 "rank": row.rank,
                 "team": {"id": row.team.id, "name": row.team.name, "tag": row.team.tag},
                 **{field: getattr(row, field) for field in STANDING_FIELDS},
                 "decided_by": row.decided_by or None,
+                "qualification": scope.get(row.team_id),
             }
             for row in standings_get(tournament=tournament, round_number=round_number, group=group)
         ]
         cache.set(key, rows, STANDINGS_CACHE_SECONDS)
     return rows
+
+
+def qualification_outlooks(*, tournament_id: int) -> dict[int, dict[int, dict]]:
+    """Battle royale: round number -> team id -> its qualification in its group of that round
+    ({status, best_rank, worst_rank, points_needed}, competitions.qualification). Head-to-head
+    formats have no qualification places: {}.
+
+    Computed once per standings change: cached under the tournament's version, which every result
+    bumps, so the REST tables, the WebSocket messages and the spectator page all read one computation."""
+    version = tournament_cache_version(tournament_id=tournament_id)
+    key = f"competitions:tournament:{tournament_id}:v{version}:qualification"
+    outlooks = cache.get(key)
+    if outlooks is None:
+        outlooks = _qualification_compute(tournament_id)
+        cache.set(key, outlooks, STANDINGS_CACHE_SECONDS)
+    return outlooks
+
+
+def _qualification_compute(tournament_id: int) -> dict[int, dict[int, dict]]:
+    """One query: the group rows (only battle royale has them) with their tournament, round and the
+    group's matches still to play."""
+    from competitions.services import BR_KILLS_MAX
+
+    left = (
+        Match.objects.filter(group=OuterRef("group_id"))
+        .exclude(status__in=[Match.Status.COMPLETED, Match.Status.CANCELLED])
+        .values("group_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    rows: dict[int, list[Standing]] = {}
+    for row in (
+        Standing.objects.filter(tournament_id=tournament_id, group__isnull=False)
+        .select_related("tournament", "group__round")
+        .annotate(left=Coalesce(Subquery(left), 0))
+    ):
+        rows.setdefault(row.group_id, []).append(row)
+    if not rows:
+        return {}
+    tournament = next(iter(rows.values()))[0].tournament
+    table, kill_points = list(tournament.points_table), tournament.kill_points
+
+    def points(placement: int, kills: int) -> int:
+        return standings.br_match_points(placement=placement, kills=kills, table=table, kill_points=kill_points)[1]
+
+    scorings: dict[int, qualification.Scoring] = {}
+    outlooks: dict[int, dict[int, dict]] = {}
+    for group_rows in rows.values():
+        number, lobby = group_rows[0].group.round.number, len(group_rows)
+        if lobby not in scorings:
+            scorings[lobby] = qualification.Scoring.from_points(points, lobby=lobby, max_kills=BR_KILLS_MAX)
+        ordered = sorted(group_rows, key=lambda row: (row.rank or lobby + 1, row.team_id))
+        # Only rounds before the last send teams on (round_advance takes the top qualify_per_group).
+        places = tournament.qualify_per_group if number < tournament.rounds_count else None
+        result = qualification.group_outlook(
+            {row.team_id: row.points for row in group_rows},
+            remaining=group_rows[0].left,
+            scoring=scorings[lobby],
+            places=places,
+            order=[row.team_id for row in ordered],
+            ranks={row.team_id: row.rank for row in group_rows},
+        )
+        outlooks.setdefault(number, {}).update({team_id: outlook.as_dict() for team_id, outlook in result.items()})
+    return outlooks
 
 
 STANDING_FIELDS = (
@@ -184,7 +252,11 @@ STANDING_FIELDS = (
 
 
 def standings_table(*, tournament_id: int) -> list[dict]:
+    """The overall table as WebSocket messages and the spectator page show it. Each row's
+    qualification is the team's in its group of the latest round (None once it went out earlier)."""
     rows = Standing.objects.filter(tournament_id=tournament_id, round__isnull=True, group__isnull=True)
+    outlooks = qualification_outlooks(tournament_id=tournament_id)
+    latest = outlooks.get(max(outlooks, default=None), {})
     return [
         {
             "rank": row.rank,
@@ -195,6 +267,7 @@ def standings_table(*, tournament_id: int) -> list[dict]:
             "kills": row.kills,
             "matches_played": row.matches_played,
             "decided_by": row.decided_by or None,
+            "qualification": latest.get(row.team_id),
         }
         for row in rows.select_related("team").order_by("rank", "team_id")
     ]

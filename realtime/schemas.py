@@ -18,6 +18,20 @@ class TeamRef(Strict):
     tag: str
 
 
+class Qualification(Strict):
+    """Battle royale: where the team can still finish in its group of the latest round (the same
+    object as the REST standings rows; competitions/qualification.py)."""
+
+    status: Literal["qualified", "eliminated", "alive"] | None = Field(
+        ..., description="null in a final round (no places to qualify for)"
+    )
+    best_rank: int
+    worst_rank: int
+    points_needed: int | None = Field(
+        ..., description="fewest points over the remaining matches that guarantee qualification"
+    )
+
+
 class StandingRow(Strict):
     rank: int
     team_id: int
@@ -27,6 +41,9 @@ class StandingRow(Strict):
     kills: int
     matches_played: int
     decided_by: str | None
+    qualification: Qualification | None = Field(
+        ..., description="null for head-to-head formats and teams that went out in an earlier round"
+    )
 
 
 class MatchState(Strict):

@@ -320,6 +320,24 @@ class RoundOut(Schema):
         return list(obj.matches.all())
 
 
+class QualificationOut(Schema):
+    """Where a battle-royale team can still finish in its group of the round, over the matches left
+    (exact under the scoring rules, no-shows included; ties on points count against the team)."""
+
+    status: Literal["qualified", "eliminated", "alive"] | None = Field(
+        ...,
+        description="qualified: in the group's qualifying places in every outcome; eliminated: in none; "
+        "alive: otherwise. null in a final round (no places to qualify for)",
+    )
+    best_rank: int = Field(..., description="the best rank in the group the team can still finish at")
+    worst_rank: int = Field(..., description="the worst rank in the group the team can still finish at")
+    points_needed: int | None = Field(
+        ...,
+        description="the fewest points over the remaining matches that guarantee qualification "
+        "(0 once qualified; null when eliminated, in a final round, or when no score is enough)",
+    )
+
+
 class StandingOut(Schema):
     rank: int
     team: TeamRef
@@ -336,6 +354,11 @@ class StandingOut(Schema):
         None,
         description='the tie-breaker that separated this team from the one above ("tied": none did; "stage": '
         "in a multi-round battle royale's overall table, this team went out in an earlier round)",
+    )
+    qualification: QualificationOut | None = Field(
+        None,
+        description="battle royale: the team's outlook in its group of this round (the overall table: of "
+        "the latest round); null for head-to-head formats and for teams that went out in an earlier round",
     )
 
 
