@@ -9,6 +9,7 @@ from api.routers import (
     matchlog,
     ops,
     realtime,
+    reports,
     steam,
     teams,
     tournaments,
@@ -39,6 +40,9 @@ api.add_router("/tournaments", tournaments.router)
 api.add_router("/scrims", tournaments.scrims_router)
 api.add_router("/matches", tournaments.matches_router)
 api.add_router("/matches", matchlog.screenshots_router)
+api.add_router("/matches", reports.matches_router)
+api.add_router("/tournaments", reports.tournaments_router)
+api.add_router("/disputes", reports.disputes_router)
 api.add_router("/", realtime.router)
 api.add_router("/", asyncapi.router)
 api.add_router("/", wallet.router)

@@ -1,14 +1,52 @@
-"""Who may act on a tournament: look-up and access check in one place (the same 404 for
-"missing" and "not yours", so ids of other hosts' drafts don't leak)."""
+"""Who may see and run what in competitions: the only home of these rules (Zulip's
+access_stream_by_id: look-up and access check in one place).
+
+* `manages`: the host of a tournament, or an administrator, runs it.
+* `visible_tournaments` / `visible_matches`: drafts are hidden from everyone but those who run them.
+* `tournament_for_host` / `match_for_host`: the same 404 for "missing" and "not yours", so the ids of
+  other hosts' drafts and tournaments don't leak.
+* `can_see_room`: a match's room id and password are for those who run the tournament and its
+  rostered players.
+"""
+
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from arena.exceptions import NotFound
-from competitions.models import Tournament
+from competitions.models import Match, RegistrationPlayer, Tournament
 
 
-def manages(*, tournament: Tournament, user: User) -> bool:
+def _signed_in(user: User | None) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def manages(*, tournament: Tournament, user: User | None) -> bool:
     """The one rule of who runs a tournament: its host, or an administrator."""
-    return tournament.host_id == user.pk or user.is_admin
+    return _signed_in(user) and (tournament.host_id == user.pk or user.is_admin)
+
+
+def _visible(user: User | None, prefix: str = "") -> Q:
+    """Published tournaments, and the drafts `user` runs (as a filter on Tournament, or through `prefix`)."""
+    if _signed_in(user) and user.is_admin:
+        return Q()
+    visible = ~Q(**{f"{prefix}status": Tournament.Status.DRAFT})
+    if _signed_in(user):
+        visible |= Q(**{f"{prefix}host": user})
+    return visible
+
+
+def visible_tournaments(*, user: User | None) -> QuerySet[Tournament]:
+    """Every tournament `user` may see: the base of every list and look-up."""
+    return Tournament.objects.filter(_visible(user))
+
+
+def visible_matches(*, user: User | None) -> QuerySet[Match]:
+    return Match.objects.filter(_visible(user, prefix="tournament__"))
+
+
+def tournament_visible(*, tournament: Tournament, user: User | None) -> bool:
+    """The same rule as visible_tournaments, for a tournament already in hand (e.g. from the cache)."""
+    return tournament.status != Tournament.Status.DRAFT or manages(tournament=tournament, user=user)
 
 
 def tournament_for_host(*, tournament_id: int, user: User) -> Tournament:
@@ -17,3 +55,20 @@ def tournament_for_host(*, tournament_id: int, user: User) -> Tournament:
     if tournament is None or not manages(tournament=tournament, user=user):
         raise NotFound("No such tournament among yours.", code="not_found")
     return tournament
+
+
+def match_for_host(*, match_id: int, user: User) -> Match:
+    """The match, if `user` runs its tournament."""
+    match = Match.objects.select_related("tournament").filter(pk=match_id).first()
+    if match is None or not manages(tournament=match.tournament, user=user):
+        raise NotFound("No such match among yours.", code="not_found")
+    return match
+
+
+def can_see_room(*, tournament: Tournament, user: User | None) -> bool:
+    """Room id and password: those who run the tournament and its rostered players only."""
+    if not _signed_in(user):
+        return False
+    if manages(tournament=tournament, user=user):
+        return True
+    return RegistrationPlayer.objects.filter(tournament=tournament, user=user).exists()

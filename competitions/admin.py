@@ -2,7 +2,19 @@ from django.contrib import admin
 from django.db import transaction
 
 from competitions import selectors
-from competitions.models import Game, Group, Match, MatchResult, Registration, ResultAudit, Round, Standing, Tournament
+from competitions.models import (
+    Dispute,
+    Game,
+    Group,
+    Match,
+    MatchReport,
+    MatchResult,
+    Registration,
+    ResultAudit,
+    Round,
+    Standing,
+    Tournament,
+)
 
 
 class RefreshesTournamentReads:
@@ -122,3 +134,34 @@ class ResultAuditAdmin(admin.ModelAdmin):
     list_display = ("match", "actor", "created_at")
     raw_id_fields = ("match", "actor")
     readonly_fields = ("match", "actor", "before", "after", "created_at")
+
+
+# Reports and disputes are written only by competitions.services.reports (locks, agreement, the results service):
+# the admin reads them; hosts resolve through POST /api/disputes/{id}/resolve.
+@admin.register(MatchReport)
+class MatchReportAdmin(admin.ModelAdmin):
+    list_display = ("match", "team", "reported_by", "placement", "kills", "home_score", "away_score", "updated_at")
+    list_filter = ("match__tournament",)
+    search_fields = ("team__name", "match__tournament__title", "reported_by__username")
+    raw_id_fields = ("match", "team", "reported_by", "screenshot")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Dispute)
+class DisputeAdmin(admin.ModelAdmin):
+    list_display = ("id", "tournament", "match", "status", "opened_by", "opened_at", "resolution", "resolved_by")
+    list_filter = ("status", "resolution")
+    search_fields = ("tournament__title", "reason", "note")
+    raw_id_fields = ("tournament", "match", "opened_by", "resolved_by", "chosen_report")
+    date_hierarchy = "opened_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -11,6 +11,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from accounts.models import User
+from competitions import access
 from competitions.models import Match, Registration, RegistrationPlayer, Tournament
 
 SALT = "arena.calendar.user"
@@ -108,6 +109,6 @@ def user_calendar(*, user: User) -> bytes:
             Q(home_team_id=team_id) | Q(away_team_id=team_id) | Q(group__teams=team_id)
         )
     calendar = _calendar("My Arena matches")
-    matches = Match.objects.filter(mine).exclude(tournament__status=Tournament.Status.DRAFT).distinct()
+    matches = access.visible_matches(user=user).filter(mine).distinct()
     _add_matches(calendar, _scheduled(matches))
     return calendar.to_ical()

@@ -69,6 +69,11 @@ def lobby_room_on_commit(*, tournament_id: int, room: dict) -> None:
     transaction.on_commit(lambda: publish(lobby_topic(tournament_id), "lobby.room", room))
 
 
+def lobby_event_on_commit(*, tournament_id: int, event_type: str, data: dict) -> None:
+    """Lobby-only news (captains' reports and disputes): the host and the rostered players."""
+    transaction.on_commit(lambda: publish(lobby_topic(tournament_id), event_type, data))
+
+
 def announcement_create(*, tournament_id: int, user: User, text: str) -> dict:
     """Keep a host's announcement and send it on the tournament's topic after commit."""
     announcement = realtime.announcement_create(tournament_id=tournament_id, user=user, text=text)

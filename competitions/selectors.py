@@ -2,10 +2,11 @@
 
 from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from arena.exceptions import NotFound
-from competitions import access, brackets
+from competitions import access, brackets, qualification, standings
 from competitions.models import (
     Game,
     Group,
@@ -39,11 +40,8 @@ def tournament_list(
     q: str | None = None,
 ) -> QuerySet[Tournament]:
     """Published tournaments (and the caller's own drafts); premium, then featured, then the rest."""
-    visible = ~Q(status=Tournament.Status.DRAFT)
-    if user is not None and user.is_authenticated:
-        visible |= Q(host=user)
     tournaments = (
-        Tournament.objects.filter(visible)
+        access.visible_tournaments(user=user)
         .select_related("game", "host")
         .annotate(
             registered_teams=Count(
@@ -85,21 +83,9 @@ def tournament_get(
         if tournament is None:
             raise NotFound("No such tournament.")
         cache.set(key, tournament, STANDINGS_CACHE_SECONDS)
-    visible = tournament.status != Tournament.Status.DRAFT or (
-        user is not None and user.is_authenticated and tournament.host_id == user.pk
-    )
-    if not visible or (mode and tournament.mode != mode):
+    if not access.tournament_visible(tournament=tournament, user=user) or (mode and tournament.mode != mode):
         raise NotFound("No such tournament.")
     return tournament
-
-
-def can_see_room(*, tournament: Tournament, user: User | None) -> bool:
-    """Room id and password: the host and the tournament's rostered players only."""
-    if user is None or not user.is_authenticated:
-        return False
-    if access.manages(tournament=tournament, user=user):
-        return True
-    return RegistrationPlayer.objects.filter(tournament=tournament, user=user).exists()
 
 
 def registration_list(*, tournament: Tournament) -> QuerySet[Registration]:
@@ -108,10 +94,12 @@ def registration_list(*, tournament: Tournament) -> QuerySet[Registration]:
     )
 
 
-def round_list(*, tournament: Tournament) -> QuerySet[Round]:
+def round_list(*, tournament: Tournament, user: User | None = None) -> QuerySet[Round]:
+    """Each match carries `room_visible` (access.can_see_room for `user`): whether its room id and password show."""
+    room_visible = access.can_see_room(tournament=tournament, user=user)
     return tournament.rounds.prefetch_related(
         Prefetch("groups", queryset=Group.objects.prefetch_related("teams")),
-        Prefetch("matches", queryset=_matches()),
+        Prefetch("matches", queryset=_matches().annotate(room_visible=Value(room_visible))),
     )
 
 
@@ -123,9 +111,10 @@ def _seed(side: str) -> Subquery:
     return Subquery(registration.values("seed")[:1])
 
 
-def _matches() -> QuerySet[Match]:
+def _matches(matches: QuerySet[Match] | None = None) -> QuerySet[Match]:
+    matches = Match.objects.all() if matches is None else matches
     return (
-        Match.objects.select_related(
+        matches.select_related(
             "round", "group", "home_team", "away_team", "winner", "winner_to_match", "loser_to_match"
         )
         .prefetch_related(Prefetch("results", queryset=MatchResult.objects.select_related("team")))
@@ -164,16 +153,19 @@ def _pointer(match: Match | None, side: str) -> dict | None:
     return {"match_id": match.pk, "key": match.key, "side": side} if match is not None else None
 
 
-def match_list(*, tournament: Tournament) -> QuerySet[Match]:
-    return _matches().filter(tournament=tournament)
+def match_list(*, tournament: Tournament, user: User | None = None) -> QuerySet[Match]:
+    """As round_list, each match carries `room_visible` for `user`."""
+    room_visible = access.can_see_room(tournament=tournament, user=user)
+    return _matches().filter(tournament=tournament).annotate(room_visible=Value(room_visible))
 
 
 def match_get(*, match_id: int, user: User | None) -> Match:
-    match = _matches().select_related("tournament").filter(pk=match_id).first()
-    if match is None or (
-        match.tournament.status == Tournament.Status.DRAFT and match.tournament.host_id != getattr(user, "pk", None)
-    ):
+    """The match if `user` may see its tournament (a draft's matches are as hidden as the draft),
+    with `room_visible` as in match_list."""
+    match = _matches(access.visible_matches(user=user)).select_related("tournament").filter(pk=match_id).first()
+    if match is None:
         raise NotFound("No such match.")
+    match.room_visible = access.can_see_room(tournament=match.tournament, user=user)
     return match
 
 
@@ -217,17 +209,84 @@ def standings_rows(*, tournament: Tournament, round_number: int | None = None, g
     key = f"competitions:tournament:{tournament.pk}:v{version}:standings:{round_number}:{group}"
     rows = cache.get(key)
     if rows is None:
+        outlooks = qualification_outlooks(tournament_id=tournament.pk)
+        scope = outlooks.get(round_number if round_number is not None else max(outlooks, default=None), {})
         rows = [
             {
                 "rank": row.rank,
                 "team": {"id": row.team.id, "name": row.team.name, "tag": row.team.tag},
                 **{field: getattr(row, field) for field in STANDING_FIELDS},
                 "decided_by": row.decided_by or None,
+                "qualification": scope.get(row.team_id),
             }
             for row in standings_get(tournament=tournament, round_number=round_number, group=group)
         ]
         cache.set(key, rows, STANDINGS_CACHE_SECONDS)
     return rows
+
+
+def qualification_outlooks(*, tournament_id: int) -> dict[int, dict[int, dict]]:
+    """Battle royale: round number -> team id -> its qualification in its group of that round
+    ({status, best_rank, worst_rank, points_needed}, competitions.qualification). Head-to-head
+    formats have no qualification places: {}.
+
+    Computed once per standings change: cached under the tournament's version, which every result
+    bumps, so the REST tables, the WebSocket messages and the spectator page all read one computation."""
+    version = tournament_cache_version(tournament_id=tournament_id)
+    key = f"competitions:tournament:{tournament_id}:v{version}:qualification"
+    outlooks = cache.get(key)
+    if outlooks is None:
+        outlooks = _qualification_compute(tournament_id)
+        cache.set(key, outlooks, STANDINGS_CACHE_SECONDS)
+    return outlooks
+
+
+def _qualification_compute(tournament_id: int) -> dict[int, dict[int, dict]]:
+    """One query: the group rows (only battle royale has them) with their tournament, round and the
+    group's matches still to play."""
+    from competitions.services import BR_KILLS_MAX
+
+    left = (
+        Match.objects.filter(group=OuterRef("group_id"))
+        .exclude(status__in=[Match.Status.COMPLETED, Match.Status.CANCELLED])
+        .values("group_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    rows: dict[int, list[Standing]] = {}
+    for row in (
+        Standing.objects.filter(tournament_id=tournament_id, group__isnull=False)
+        .select_related("tournament", "group__round")
+        .annotate(left=Coalesce(Subquery(left), 0))
+    ):
+        rows.setdefault(row.group_id, []).append(row)
+    if not rows:
+        return {}
+    tournament = next(iter(rows.values()))[0].tournament
+    table, kill_points = list(tournament.points_table), tournament.kill_points
+
+    def points(placement: int, kills: int) -> int:
+        return standings.br_match_points(placement=placement, kills=kills, table=table, kill_points=kill_points)[1]
+
+    scorings: dict[int, qualification.Scoring] = {}
+    outlooks: dict[int, dict[int, dict]] = {}
+    for group_rows in rows.values():
+        number, lobby = group_rows[0].group.round.number, len(group_rows)
+        if lobby not in scorings:
+            scorings[lobby] = qualification.Scoring.from_points(points, lobby=lobby, max_kills=BR_KILLS_MAX)
+        ordered = sorted(group_rows, key=lambda row: (row.rank or lobby + 1, row.team_id))
+        # Only rounds before the last send teams on (round_advance takes the top qualify_per_group).
+        places = tournament.qualify_per_group if number < tournament.rounds_count else None
+        result = qualification.group_outlook(
+            {row.team_id: row.points for row in group_rows},
+            remaining=group_rows[0].left,
+            scoring=scorings[lobby],
+            places=places,
+            order=[row.team_id for row in ordered],
+            ranks={row.team_id: row.rank for row in group_rows},
+        )
+        outlooks.setdefault(number, {}).update({team_id: outlook.as_dict() for team_id, outlook in result.items()})
+    return outlooks
 
 
 STANDING_FIELDS = (
@@ -236,7 +295,11 @@ STANDING_FIELDS = (
 
 
 def standings_table(*, tournament_id: int) -> list[dict]:
+    """The overall table as WebSocket messages and the spectator page show it. Each row's
+    qualification is the team's in its group of the latest round (None once it went out earlier)."""
     rows = Standing.objects.filter(tournament_id=tournament_id, round__isnull=True, group__isnull=True)
+    outlooks = qualification_outlooks(tournament_id=tournament_id)
+    latest = outlooks.get(max(outlooks, default=None), {})
     return [
         {
             "rank": row.rank,
@@ -247,17 +310,18 @@ def standings_table(*, tournament_id: int) -> list[dict]:
             "kills": row.kills,
             "matches_played": row.matches_played,
             "decided_by": row.decided_by or None,
+            "qualification": latest.get(row.team_id),
         }
         for row in rows.select_related("team").order_by("rank", "team_id")
     ]
 
 
 def tournament_is_public(*, tournament_id: int) -> bool:
-    return Tournament.objects.filter(pk=tournament_id).exclude(status=Tournament.Status.DRAFT).exists()
+    return access.visible_tournaments(user=None).filter(pk=tournament_id).exists()
 
 
 def match_is_public(*, match_id: int) -> bool:
-    return Match.objects.filter(pk=match_id).exclude(tournament__status=Tournament.Status.DRAFT).exists()
+    return access.visible_matches(user=None).filter(pk=match_id).exists()
 
 
 def _team(team) -> dict | None:
@@ -347,5 +411,5 @@ def tournament_snapshot(*, tournament_id: int) -> dict:
 
 
 def match_snapshot(*, match_id: int) -> dict | None:
-    match = _matches().filter(pk=match_id).exclude(tournament__status=Tournament.Status.DRAFT).first()
+    match = _matches(access.visible_matches(user=None)).filter(pk=match_id).first()
     return match_payload(match) if match else None

@@ -104,3 +104,46 @@ def screenshot_get(*, match_id: int, screenshot_id: int, user: User) -> MatchScr
     if screenshot is None:
         raise NotFound("No such screenshot for this match.")
     return screenshot
+
+
+def report_screenshot_get(*, match_id: int, screenshot_id: int, user: User) -> MatchScreenshot:
+    """A captain's report screenshot, for the captain who uploaded it and the match's host."""
+    from competitions.selectors import match_get
+
+    match = match_get(match_id=match_id, user=user)
+    screenshot = (
+        MatchScreenshot.objects.filter(match=match, pk=screenshot_id).select_related("uploaded_by", "match").first()
+    )
+    if screenshot is None:
+        raise NotFound("No such screenshot for this match.")
+    if screenshot.uploaded_by_id != user.pk and match.tournament.host_id != user.pk and not user.is_admin:
+        raise PermissionDenied("Only its uploader and the host can see this screenshot.", code="not_uploader")
+    return screenshot
+
+
+def report_prefill(*, screenshot: MatchScreenshot, team_id: int) -> dict:
+    """What the screenshot says of the reporting team: battle royale {placement, kills} from its row,
+    head to head {home_score, away_score} (in the match's home/away order). Fields OCR could not read
+    are left out."""
+    data = screenshot.extracted_data or {}
+    if screenshot.status not in (OcrStatus.EXTRACTED, OcrStatus.CONFIRMED):
+        return {}
+    if "rows" in data:
+        row = next((row for row in data.get("rows") or [] if row.get("team_id") == team_id), None)
+        if row is None:
+            return {}
+        return {key: row[key] for key in ("placement", "kills") if row.get(key) is not None}
+    proposed = data.get("proposed") or {}
+    return {key: proposed[key] for key in ("home_score", "away_score") if proposed.get(key) is not None}
+
+
+def report_screenshot_prefill(*, screenshot: MatchScreenshot) -> dict:
+    """report_prefill for the team its uploader captains in the match ({} when none)."""
+    from arena.exceptions import ApplicationError
+    from competitions.services.reports import captained_team
+
+    try:
+        team = captained_team(match=screenshot.match, user=screenshot.uploaded_by)
+    except ApplicationError:
+        return {}
+    return report_prefill(screenshot=screenshot, team_id=team)

@@ -18,6 +18,20 @@ class TeamRef(Strict):
     tag: str
 
 
+class Qualification(Strict):
+    """Battle royale: where the team can still finish in its group of the latest round (the same
+    object as the REST standings rows; competitions/qualification.py)."""
+
+    status: Literal["qualified", "eliminated", "alive"] | None = Field(
+        ..., description="null in a final round (no places to qualify for)"
+    )
+    best_rank: int
+    worst_rank: int
+    points_needed: int | None = Field(
+        ..., description="fewest points over the remaining matches that guarantee qualification"
+    )
+
+
 class StandingRow(Strict):
     rank: int
     team_id: int
@@ -27,6 +41,9 @@ class StandingRow(Strict):
     kills: int
     matches_played: int
     decided_by: str | None
+    qualification: Qualification | None = Field(
+        ..., description="null for head-to-head formats and teams that went out in an earlier round"
+    )
 
 
 class MatchSlot(Strict):
@@ -196,6 +213,51 @@ class LobbyRoom(Strict):
     map_name: str
 
 
+class ReportData(Strict):
+    """A captain's report: battle royale placement and kills, head to head home_score and away_score."""
+
+    id: int
+    team_id: int
+    reported_by: int = Field(..., description="user id of the captain")
+    screenshot_id: int | None
+    updated_at: datetime
+    placement: int | None = None
+    kills: int | None = None
+    home_score: int | None = None
+    away_score: int | None = None
+
+
+class ReportSubmitted(Strict):
+    match_id: int
+    report: ReportData
+
+
+class ReportConfirmed(Strict):
+    match_id: int
+    results: list[dict[str, int]] | None = Field(None, description="battle royale: [{team_id, placement, kills}]")
+    home_score: int | None = None
+    away_score: int | None = None
+
+
+class DisputeOpened(Strict):
+    id: int
+    match_id: int
+    status: Literal["open"]
+    opened_by: int | None = Field(..., description="the captain who disputed; null when the reports clashed")
+    reason: str
+    reports: list[ReportData] = Field(..., description="the match's reports when it opened")
+    opened_at: datetime
+
+
+class DisputeResolved(Strict):
+    id: int
+    match_id: int
+    resolution: Literal["report", "entered", "dismissed"]
+    resolved_by: int
+    result: dict[str, Any] | None = Field(..., description="{results: [...]} or {home_score, away_score}")
+    note: str
+
+
 OcrStatus = Literal["processing", "extracted", "failed", "confirmed"]
 
 
@@ -241,6 +303,15 @@ SERVER_MESSAGES: list[tuple[str, type[BaseModel], tuple[str, ...], str]] = [
     ("tournament.winner", TournamentWinner, ("tournament",), "Final podium (team ids, 1st first)."),
     ("announcement", Announcement, ("tournament",), "A message from the host to every spectator."),
     ("lobby.room", LobbyRoom, ("lobby",), "The host released a match's room id and password."),
+    ("report.submitted", ReportSubmitted, ("lobby",), "A captain reported (or corrected) a match result."),
+    (
+        "report.confirmed",
+        ReportConfirmed,
+        ("lobby",),
+        "The captains' reports agreed: the result is recorded (match.result follows on the tournament topic).",
+    ),
+    ("dispute.opened", DisputeOpened, ("lobby",), "Reports clashed, or a captain disputed: the host decides."),
+    ("dispute.resolved", DisputeResolved, ("lobby",), "The host resolved a dispute (who, how, what)."),
     ("notification", NotificationData, ("user",), "A new notification for this user."),
     (
         "screenshot.status",

@@ -17,9 +17,12 @@ from django.utils import timezone
 
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
 from arena.metrics import PAYMENT_TRANSITIONS
-from wallet import catalog
+from wallet import tasks
 from wallet.gateways import GatewayUpdate, gateway_get
-from wallet.models import LedgerEntry, Payment, PaymentEvent
+from wallet.models import Payment, PaymentEvent
+from wallet.purchases import purchase_get
+from wallet.reconcile import reconcile_step
+from wallet.refunds import refund_apply, refunds_reconcile
 
 OPEN = (Payment.State.CREATED, Payment.State.PENDING)
 # Where each state may go. Nothing goes back: a late "failed" never undoes "succeeded",
@@ -47,36 +50,6 @@ def can_transition(current: str, target: str) -> bool:
 # --- creating a payment -----------------------------------------------------------------------
 
 
-def _price(*, user, purpose: str, ref: str) -> int:
-    """What this purchase costs, decided here: clients only name what they buy."""
-    from competitions.models import Registration, Tournament
-
-    if purpose == Payment.Purpose.XP_PACK:
-        pack = catalog.XP_PACKS.get(ref)
-        if pack is None:
-            raise Invalid(f"Unknown XP pack {ref!r}; see GET /api/payments/catalog.", code="unknown_item")
-        return pack.price
-    if not ref.isdigit():
-        raise Invalid("ref must be the id of the registration or tournament.", code="unknown_item")
-    if purpose == Payment.Purpose.LISTING_PLAN:
-        tournament = Tournament.objects.filter(pk=int(ref)).first()
-        if tournament is None:
-            raise NotFound("No such tournament.")
-        if tournament.host_id != user.pk:
-            raise PermissionDenied("Only the tournament's host pays its listing plan.", code="not_host")
-        if tournament.listing_paid_at:
-            raise Conflict("This tournament's listing plan is already paid.", code="already_paid")
-        return catalog.LISTING_PLANS[tournament.listing_plan].price
-    registration = Registration.objects.select_related("tournament", "team").filter(pk=int(ref)).first()
-    if registration is None:
-        raise NotFound("No such registration.")
-    if registration.team.captain_id != user.pk:
-        raise PermissionDenied("Only the team captain pays the entry fee.", code="not_captain")
-    if registration.status != Registration.Status.PENDING_PAYMENT:
-        raise Conflict(f"This registration is {registration.status}; nothing to pay.", code="nothing_to_pay")
-    return registration.tournament.entry_fee
-
-
 def payment_create(*, user, purpose: str, ref: str, gateway: str | None = None) -> Payment:
     if not user.is_email_verified:
         raise PermissionDenied("Verify your email address before paying.", code="email_unverified")
@@ -84,7 +57,7 @@ def payment_create(*, user, purpose: str, ref: str, gateway: str | None = None) 
     if gateway not in settings.PAYMENT_GATEWAYS:
         raise Invalid(f"Gateway {gateway!r} is not available; use one of {settings.PAYMENT_GATEWAYS}.", code="gateway")
     with transaction.atomic():
-        amount = _price(user=user, purpose=purpose, ref=ref)
+        amount = purchase_get(purpose).price(user=user, ref=ref)
         payment = _open_payment_get_or_create(user=user, purpose=purpose, ref=ref, gateway=gateway, amount=amount)
     if not payment.gateway_order_id:
         payment = _order_attach(payment_id=payment.pk)
@@ -203,18 +176,14 @@ def webhook_receive(*, gateway: str, body: bytes, headers) -> tuple[PaymentEvent
         return event, False
 
     def process():
-        from wallet.tasks import process_payment_event
-
-        process_payment_event.delay(event.pk)
+        tasks.process_payment_event.delay(event.pk)
 
     transaction.on_commit(process, robust=True)
     return event, True
 
 
 def _check_later(payment_id: int) -> None:
-    from wallet.tasks import check_payment
-
-    check_payment.delay(payment_id)
+    tasks.check_payment.delay(payment_id)
 
 
 def payment_check(*, payment_id: int) -> Payment:
@@ -245,8 +214,6 @@ def payment_event_process(*, event_id: int) -> None:
 def gateway_update_apply(*, payment_id: int, update: GatewayUpdate) -> None:
     """The one place a gateway's word moves our state, whoever brought it (verify call,
     webhook, reconciler)."""
-    from wallet.refunds import refund_apply
-
     if update.payment_state is not None:
         payment_transition(
             payment_id=payment_id,
@@ -297,30 +264,13 @@ def payment_transition(*, payment_id: int, target: str, gateway_payment_id: str 
 
 def _fulfil(payment: Payment) -> None:
     """Runs once: only the transition into `succeeded` calls it, under the payment lock."""
-    from competitions.services import registration_confirm_paid, tournament_listing_paid
-    from wallet.services import xp_credit
-    from wallet.tasks import refund_undeliverable, send_payment_receipt
-
-    if payment.purpose == Payment.Purpose.XP_PACK:
-        xp_credit(
-            user_id=payment.user_id,
-            amount=catalog.XP_PACKS[payment.ref].xp,
-            source_kind=LedgerEntry.Source.XP_PACK,
-            source_id=payment.pk,
-            idempotency_key=f"payment:{payment.pk}",
-            reason=catalog.XP_PACKS[payment.ref].name,
-        )
-        delivered = True
-    elif payment.purpose == Payment.Purpose.LISTING_PLAN:
-        delivered = tournament_listing_paid(tournament_id=int(payment.ref))
-    else:
-        delivered = registration_confirm_paid(registration_id=int(payment.ref))
+    delivered = purchase_get(payment.purpose).fulfil(payment=payment)
     if delivered:
-        transaction.on_commit(lambda: send_payment_receipt.delay(payment.pk), robust=True)
+        transaction.on_commit(lambda: tasks.send_payment_receipt.delay(payment.pk), robust=True)
     else:
         # Money arrived for something no longer there (a withdrawn registration, a listing
         # paid twice through two gateways): it goes back in full.
-        transaction.on_commit(lambda: refund_undeliverable.delay(payment.pk), robust=True)
+        transaction.on_commit(lambda: tasks.refund_undeliverable.delay(payment.pk), robust=True)
 
 
 def _notify_payment(payment: Payment) -> None:
@@ -344,9 +294,6 @@ def payments_reconcile(*, now=None) -> dict[str, int]:
     a closed browser tab), and expire payments abandoned for longer. Idempotent: it only
     feeds the same state machine. Each row is a step of its own (wallet.reconcile): one the
     gateway refuses is marked and asked last next time, and never stops the others."""
-    from wallet.reconcile import reconcile_step
-    from wallet.refunds import refunds_reconcile
-
     now = now or timezone.now()
     counts = {"checked": 0, "expired": 0, "unavailable": 0, "failed": 0, "events": 0, "events_failed": 0}
     stale = now - timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)

@@ -6,13 +6,15 @@ after commit with its own idempotency key, so a retried submission cannot pay ou
 The gateway's answer (at once, by webhook, or through the reconciler) makes it `processed`
 or `failed`; only a processed refund counts in `Payment.amount_refunded`.
 
+Who besides an admin may refund, and what a refund undoes, is the purchase's own rule
+(wallet.purchases, by payment purpose).
+
 XP packs: a refund takes back the XP the refunded share bought (rounded up, so refunding a
 pack in parts takes back exactly the whole pack). If the buyer has already spent that XP
 the refund is refused with 409 `xp_already_spent` and nothing changes: an admin decides.
 If the gateway then fails the refund, the XP is given back.
 """
 
-import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,9 +23,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
-from wallet import catalog
+from wallet import tasks
 from wallet.gateways import GatewayUpdate, gateway_get
 from wallet.models import LedgerEntry, Payment, Refund
+from wallet.purchases import purchase_get
+from wallet.reconcile import reconcile_step
+from wallet.services import xp_credit
 
 REFUNDABLE = (Payment.State.SUCCEEDED, Payment.State.PARTIALLY_REFUNDED)
 
@@ -31,11 +36,7 @@ REFUNDABLE = (Payment.State.SUCCEEDED, Payment.State.PARTIALLY_REFUNDED)
 def _can_refund(*, actor, payment: Payment) -> bool:
     if actor is None or actor.is_admin:  # None: the system itself (withdrawals, cancellations)
         return True
-    if payment.purpose != Payment.Purpose.REGISTRATION:
-        return False
-    from competitions.models import Registration
-
-    return Registration.objects.filter(pk=int(payment.ref), tournament__host=actor).exists()
+    return purchase_get(payment.purpose).may_refund(actor=actor, payment=payment)
 
 
 def _reserved(payment: Payment) -> int:
@@ -82,39 +83,13 @@ def payment_refund(
         refund = Refund.objects.create(
             payment=payment, amount=amount, reason=reason, idempotency_key=key, requested_by=actor
         )
-        if payment.purpose == Payment.Purpose.XP_PACK:
-            _take_back_xp(payment=payment, refund=refund, reserved=reserved)
+        purchase_get(payment.purpose).refund_reserved(payment=payment, refund=refund, reserved=reserved)
         transaction.on_commit(lambda: _submit_later(refund.pk), robust=True)
     return refund
 
 
-def _take_back_xp(*, payment: Payment, refund: Refund, reserved: int) -> None:
-    from wallet.services import xp_debit
-
-    pack_xp = catalog.XP_PACKS[payment.ref].xp
-    xp = math.ceil(pack_xp * (reserved + refund.amount) / payment.amount) - math.ceil(
-        pack_xp * reserved / payment.amount
-    )
-    if xp <= 0:
-        return
-    try:
-        xp_debit(
-            user_id=payment.user_id, amount=xp, source_kind=LedgerEntry.Source.REFUND, source_id=payment.pk,
-            idempotency_key=f"refund:{refund.pk}", reason=f"Refund of {catalog.XP_PACKS[payment.ref].name}",
-        )  # fmt: skip
-    except Conflict:
-        raise Conflict(
-            f"The buyer has already spent the {xp} XP this refund would take back; an admin must decide.",
-            code="xp_already_spent",
-        ) from None
-    refund.xp_debited = xp
-    refund.save(update_fields=["xp_debited"])
-
-
 def _submit_later(refund_id: int) -> None:
-    from wallet.tasks import submit_refund
-
-    submit_refund.delay(refund_id)
+    tasks.submit_refund.delay(refund_id)
 
 
 def refund_submit(*, refund_id: int) -> None:
@@ -151,16 +126,12 @@ def refund_apply(*, payment_id: int, update: GatewayUpdate, refund_id: int | Non
         )
         payment.state = target
         payment.save(update_fields=["amount_refunded", "state", "updated_at"])
-        from wallet.tasks import send_refund_email
-
-        transaction.on_commit(lambda: send_refund_email.delay(refund.pk), robust=True)
+        transaction.on_commit(lambda: tasks.send_refund_email.delay(refund.pk), robust=True)
     else:
         refund.failure_reason = str(update.payload.get("error_description") or update.payload.get("errorCode") or "")[
             :300
         ]
         if refund.xp_debited:
-            from wallet.services import xp_credit
-
             xp_credit(
                 user_id=payment.user_id, amount=refund.xp_debited, source_kind=LedgerEntry.Source.REFUND,
                 source_id=payment.pk, idempotency_key=f"refund-failed:{refund.pk}", reason="Refund failed: XP returned",
@@ -176,17 +147,15 @@ def refund_apply(*, payment_id: int, update: GatewayUpdate, refund_id: int | Non
     )
 
 
-def registration_payment_refund(*, registration_id: int) -> Refund | None:
-    """A withdrawn or cancelled paid registration gets its entry fee back, once."""
-    payment = Payment.objects.filter(
-        purpose=Payment.Purpose.REGISTRATION, ref=str(registration_id), state__in=REFUNDABLE
-    ).first()
+def purchase_refund(*, purpose: str, ref: str, reason: str) -> Refund | None:
+    """What was bought is gone (a withdrawn or cancelled registration): its payment goes back, once."""
+    payment = Payment.objects.filter(purpose=purpose, ref=ref, state__in=REFUNDABLE).first()
     if payment is None:
         return None
-    return undeliverable_refund(payment_id=payment.pk, reason="Registration withdrawn")
+    return payment_refund_undeliverable(payment_id=payment.pk, reason=reason)
 
 
-def undeliverable_refund(*, payment_id: int, reason: str = "Nothing left to deliver") -> Refund | None:
+def payment_refund_undeliverable(*, payment_id: int, reason: str = "Nothing left to deliver") -> Refund | None:
     """Refund whatever is left of a payment, with a key fixed per payment so it happens once."""
     payment = Payment.objects.get(pk=payment_id)
     if payment.state not in REFUNDABLE or _reserved(payment) >= payment.amount:
@@ -195,8 +164,6 @@ def undeliverable_refund(*, payment_id: int, reason: str = "Nothing left to deli
 
 
 def refunds_reconcile(*, now=None) -> dict[str, int]:
-    from wallet.reconcile import reconcile_step
-
     now = now or timezone.now()
     stale = now - timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
     counts = {"refunds_checked": 0, "refunds_unavailable": 0, "refunds_failed": 0}

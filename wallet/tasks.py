@@ -32,9 +32,9 @@ def submit_refund(refund_id: int) -> None:
 
 @shared_task(**RETRY)
 def refund_undeliverable(payment_id: int) -> None:
-    from wallet.refunds import undeliverable_refund
+    from wallet.refunds import payment_refund_undeliverable
 
-    undeliverable_refund(payment_id=payment_id)
+    payment_refund_undeliverable(payment_id=payment_id)
 
 
 @shared_task

@@ -22,6 +22,7 @@ class Subscription(models.Model):
         STANDINGS_UPDATED = "standings.updated"
         ROUND_ADVANCED = "round.advanced"
         TOURNAMENT_COMPLETED = "tournament.completed"
+        DISPUTE_OPENED = "dispute.opened"
 
     tournament = models.ForeignKey("competitions.Tournament", on_delete=models.CASCADE, related_name="webhooks")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.GENERIC)

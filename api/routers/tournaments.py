@@ -208,30 +208,26 @@ def start_tournament(request: HttpRequest, tournament_id: int):
 @router.get("/{tournament_id}/rounds", auth=optional_jwt, response={200: list[RoundOut], 404: ErrorOut})
 def list_rounds(request: HttpRequest, tournament_id: int):
     tournament = _detail(request, tournament_id)
-    request.can_see_room = selectors.can_see_room(tournament=tournament, user=_user(request))
-    return list(selectors.round_list(tournament=tournament))
+    return list(selectors.round_list(tournament=tournament, user=_user(request)))
 
 
 @router.post("/{tournament_id}/rounds/{number}/advance", auth=jwt_auth, response={200: RoundOut, **ERRORS})
 def advance_round(request: HttpRequest, tournament_id: int, number: int):
     """Battle royale: the top `qualify_per_group` of each group of round `number` seed the next round."""
     next_round = services.round_advance(tournament_id=tournament_id, number=number, user=request.user)
-    request.can_see_room = True
-    return selectors.round_list(tournament=next_round.tournament).get(pk=next_round.pk)
+    return selectors.round_list(tournament=next_round.tournament, user=request.user).get(pk=next_round.pk)
 
 
 @router.get("/{tournament_id}/matches", auth=optional_jwt, response={200: list[MatchOut], 404: ErrorOut})
 def list_matches(request: HttpRequest, tournament_id: int):
     tournament = _detail(request, tournament_id)
-    request.can_see_room = selectors.can_see_room(tournament=tournament, user=_user(request))
-    return list(selectors.match_list(tournament=tournament))
+    return list(selectors.match_list(tournament=tournament, user=_user(request)))
 
 
 @router.post("/{tournament_id}/matches", auth=jwt_auth, response={201: MatchOut, **ERRORS})
 def create_match(request: HttpRequest, tournament_id: int, payload: MatchCreateIn):
     """Its host: an extra battle-royale match in a group (head-to-head matches come from the bracket)."""
     match = services.match_create(tournament_id=tournament_id, user=request.user, **payload.dict())
-    request.can_see_room = True
     return Status(201, selectors.match_get(match_id=match.pk, user=request.user))
 
 
@@ -258,16 +254,13 @@ def select_winner(request: HttpRequest, tournament_id: int):
 
 @matches_router.get("/{match_id}", auth=optional_jwt, response={200: MatchOut, 404: ErrorOut})
 def get_match(request: HttpRequest, match_id: int):
-    match = selectors.match_get(match_id=match_id, user=_user(request))
-    request.can_see_room = selectors.can_see_room(tournament=match.tournament, user=_user(request))
-    return match
+    return selectors.match_get(match_id=match_id, user=_user(request))
 
 
 @matches_router.patch("/{match_id}", auth=jwt_auth, response={200: MatchOut, **ERRORS})
 def update_match(request: HttpRequest, match_id: int, payload: MatchPatchIn):
     """Its host: schedule, map, status, room id and password (shown only to registered players)."""
     services.match_update(match_id=match_id, user=request.user, data=payload.dict(exclude_unset=True))
-    request.can_see_room = True
     return selectors.match_get(match_id=match_id, user=request.user)
 
 
@@ -281,7 +274,6 @@ def post_match_results(request: HttpRequest, match_id: int, payload: list[BRResu
         services.match_results_record_h2h(
             match_id=match_id, user=request.user, home_score=payload.home_score, away_score=payload.away_score
         )
-    request.can_see_room = True
     return selectors.match_get(match_id=match_id, user=request.user)
 
 

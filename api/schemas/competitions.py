@@ -65,6 +65,9 @@ class TournamentIn(Schema):
     )
     kill_points: int | None = Field(None, ge=0, le=100)
     swiss_rounds: int = Field(0, ge=0, le=20, description="0 = ceil(log2(teams))")
+    captain_reporting: bool = Field(
+        False, description="captains report results (POST /api/matches/{id}/reports); the host resolves disputes"
+    )
 
 
 NULLABLE = {"registration_opens_at", "registration_closes_at"}
@@ -93,6 +96,7 @@ class TournamentPatchIn(Schema):
     points_table: list[Annotated[int, Field(ge=0, le=1000)]] | None = Field(None, max_length=25)
     kill_points: int | None = Field(None, ge=0, le=100)
     swiss_rounds: int | None = Field(None, ge=0, le=20)
+    captain_reporting: bool | None = Field(None, description="can be switched at any time")
 
     @model_validator(mode="after")
     def _null_only_where_allowed(self):
@@ -173,6 +177,7 @@ class TournamentDetailOut(TournamentOut):
     points_table: list[int]
     kill_points: int
     swiss_rounds: int
+    captain_reporting: bool
     winner: TeamRef | None
     runner_up: TeamRef | None
     third_place: TeamRef | None
@@ -296,12 +301,12 @@ class MatchOut(Schema):
         return list(obj.results.all())
 
     @staticmethod
-    def resolve_room_id(obj, context) -> str | None:
-        return obj.room_id if getattr(context["request"], "can_see_room", False) else None
+    def resolve_room_id(obj) -> str | None:
+        return obj.room_id if getattr(obj, "room_visible", False) else None
 
     @staticmethod
-    def resolve_room_password(obj, context) -> str | None:
-        return obj.room_password if getattr(context["request"], "can_see_room", False) else None
+    def resolve_room_password(obj) -> str | None:
+        return obj.room_password if getattr(obj, "room_visible", False) else None
 
 
 class MatchPatchIn(Schema):
@@ -356,6 +361,24 @@ class RoundOut(Schema):
         return bracket_rounds(obj.matches.all())
 
 
+class QualificationOut(Schema):
+    """Where a battle-royale team can still finish in its group of the round, over the matches left
+    (exact under the scoring rules, no-shows included; ties on points count against the team)."""
+
+    status: Literal["qualified", "eliminated", "alive"] | None = Field(
+        ...,
+        description="qualified: in the group's qualifying places in every outcome; eliminated: in none; "
+        "alive: otherwise. null in a final round (no places to qualify for)",
+    )
+    best_rank: int = Field(..., description="the best rank in the group the team can still finish at")
+    worst_rank: int = Field(..., description="the worst rank in the group the team can still finish at")
+    points_needed: int | None = Field(
+        ...,
+        description="the fewest points over the remaining matches that guarantee qualification "
+        "(0 once qualified; null when eliminated, in a final round, or when no score is enough)",
+    )
+
+
 class StandingOut(Schema):
     rank: int
     team: TeamRef
@@ -372,6 +395,11 @@ class StandingOut(Schema):
         None,
         description='the tie-breaker that separated this team from the one above ("tied": none did; "stage": '
         "in a multi-round battle royale's overall table, this team went out in an earlier round)",
+    )
+    qualification: QualificationOut | None = Field(
+        None,
+        description="battle royale: the team's outlook in its group of this round (the overall table: of "
+        "the latest round); null for head-to-head formats and for teams that went out in an earlier round",
     )
 
 

@@ -13,6 +13,12 @@ from competitions.services.registrations import (
     registration_withdraw,
 )
 from competitions.services.reminders import REMINDERS, tournament_reminders_due
+from competitions.services.reports import (
+    dispute_resolve,
+    match_dispute_open,
+    match_for_captain,
+    match_report_submit,
+)
 from competitions.services.results import (
     BR_KILLS_MAX,
     match_create,
@@ -44,7 +50,11 @@ __all__ = [
     "REMINDERS",
     "SCRIM_MAX_MATCHES",
     "SCRIM_MAX_TEAMS",
+    "dispute_resolve",
     "match_create",
+    "match_dispute_open",
+    "match_for_captain",
+    "match_report_submit",
     "match_result_effects_apply",
     "match_results_record_br",
     "match_results_record_h2h",

@@ -16,7 +16,8 @@ from competitions.services._common import (
     _publish_after_commit,
     _tournament_locked,
 )
-from wallet.refunds import registration_payment_refund
+from wallet.models import Payment
+from wallet.refunds import purchase_refund
 from webhooks.services import event_emit
 
 
@@ -68,7 +69,7 @@ def registration_confirm_paid(*, registration_id: int) -> bool:
 
 def registration_refund(*, registration: Registration) -> None:
     """The one call site for refunding a paid entry fee (withdrawal, cancellation)."""
-    registration_payment_refund(registration_id=registration.pk)
+    purchase_refund(purpose=Payment.Purpose.REGISTRATION, ref=str(registration.pk), reason="Registration withdrawn")
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from competitions.models import (
 )
 from competitions.services._common import (
     SCRIM_MAX_MATCHES,
+    _cache_invalidate_after_commit,
     _match_locked,
     _next_match_number,
     _publish_after_commit,
@@ -281,6 +282,8 @@ def match_update(*, match_id: int, user: User, data: dict) -> Match:
         raise Invalid("A match completes when its results are posted.", code="use_results")
     if match.status == Match.Status.COMPLETED and "status" in data:
         raise Conflict("This match is completed; correct its results instead.")
+    if match.group_id is not None and Match.Status.CANCELLED in (match.status, data.get("status", match.status)):
+        _matches_left_changed(match.tournament_id)
     for field, value in data.items():
         setattr(match, field, value)
     match.full_clean()
@@ -322,7 +325,16 @@ def match_create(*, tournament_id: int, user: User, group_id: int, scheduled_at:
         raise Conflict("This round has been advanced.", code="round_closed")
     if tournament.mode == Tournament.Mode.SCRIM and group.matches.count() >= SCRIM_MAX_MATCHES:
         raise Invalid(f"A scrim has at most {SCRIM_MAX_MATCHES} matches.", code="scrim_limit")
+    _matches_left_changed(tournament.pk)
     return Match.objects.create(
         tournament=tournament, round=group.round, group=group, number=_next_match_number(tournament),
         scheduled_at=scheduled_at,
     )  # fmt: skip
+
+
+def _matches_left_changed(tournament_id: int) -> None:
+    """A battle-royale group gained or lost a match to play: its teams' qualification (computed from
+    the matches left, selectors.qualification_outlooks) changes though no points moved, so the cached
+    standings go stale and spectators get the table again."""
+    _cache_invalidate_after_commit(tournament_id)
+    events.standings_publish_on_commit(tournament_id=tournament_id)

@@ -30,11 +30,12 @@ EDITABLE_BEFORE_START = {
     "title", "description", "rules", "prize_pool", "entry_fee", "max_teams", "registration_opens_at",
     "registration_closes_at", "starts_at", "check_in_minutes", "rounds_count", "group_size",
     "qualify_per_group", "matches_per_group", "points_table", "kill_points", "swiss_rounds", "listing_plan",
-    "third_place_match",
+    "third_place_match", "captain_reporting",
 }  # fmt: skip
 
 
-ALWAYS_EDITABLE = {"title", "description", "rules"}
+# captain_reporting: a host may hand result entry to the captains (or take it back) mid-event.
+ALWAYS_EDITABLE = {"title", "description", "rules", "captain_reporting"}
 
 
 def _validate_structure(tournament: Tournament) -> None:

@@ -44,6 +44,7 @@ PAGE_STATE = """(() => {
     rows: Array.from(table.tBodies[0].rows, (tr) => Array.from(tr.cells, (c) => c.textContent.trim())),
     moved: Array.from(table.tBodies[0].rows, (tr) => tr.className),
     boldTags: table.querySelectorAll("b").length,
+    badges: Array.from(table.querySelectorAll(".qual"), (b) => [b.dataset.qualification, b.textContent]),
     lastSeq: window.arenaLive ? window.arenaLive.state.lastSeq : null,
     url: window.arenaLive ? window.arenaLive.state.url : null,
   };
@@ -599,3 +600,30 @@ def _wait_bracket(chromium, predicate, what: str, timeout: float = STEP_TIMEOUT)
             return state
         time.sleep(0.05)
     raise AssertionError(f"the page never showed {what} within {timeout} s; it shows {state}")
+
+
+@pytest.mark.e2e
+@pytest.mark.requires_postgres
+@pytest.mark.requires_redis
+@pytest.mark.django_db(transaction=True)
+def test_spectator_page_shows_qualification_live(chromium, daphne, api):
+    """Two rounds, one of two teams goes through, placement points only (BGMI 15-12, no kill points).
+    After match 1 (Sharks 15, Owls 12) the Sharks are safe with 15 more (Owls make 27 at most) and the
+    Owls can only hope; after match 2 (27 each, the Owls ahead on kills) the badges settle."""
+    base, daphne_log = daphne
+    _bgmi()
+    host = UserFactory(role="host", host_status="approved")
+    tid, owls, sharks = _started_tournament(api, host, rounds_count=2, qualify_per_group=1, kill_points=0)
+    first, second = sorted(api.get_json(f"/api/tournaments/{tid}/matches").json(), key=lambda m: m["number"])
+    _results(api, host, first["id"], [(sharks.pk, 1, 0), (owls.pk, 2, 0)])
+
+    chromium.call("Page.navigate", url=f"{base}/live/tournaments/{tid}/")
+    state, _ = chromium.wait_for(lambda s: s.get("connection") == "live" and s.get("lastSeq"), "a live connection")
+    assert state["badges"] == [["alive", "Needs 15 pts"], ["alive", "Alive"]]
+
+    _results(api, host, second["id"], [(owls.pk, 1, 5), (sharks.pk, 2, 0)])
+    state, _ = chromium.wait_for(lambda s: s["badges"] and s["badges"][0][0] == "qualified", "the settled badges")
+    assert state["badges"] == [["qualified", "Qualified"], ["eliminated", "Out"]]
+    assert [row[1] for row in state["rows"]] == ["Night <b>Owls</b>Qualified", "Sharks & CoOut"]
+    assert not chromium.exceptions, chromium.exceptions
+    assert "Traceback" not in daphne_log.read_text(errors="replace"), _tail(daphne_log)

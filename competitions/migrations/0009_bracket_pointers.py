@@ -44,7 +44,7 @@ def restore_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('competitions', '0007_resultaudit_applied_at'),
+        ('competitions', '0008_match_reports_and_disputes'),
     ]
 
     operations = [
