@@ -18,7 +18,7 @@ from api.schemas.competitions import (
     RegistrationIn,
     RegistrationOut,
     RoundOut,
-    StandingOut,
+    StandingRow,
     TournamentDetailOut,
     TournamentIn,
     TournamentOut,
@@ -235,7 +235,7 @@ def create_match(request: HttpRequest, tournament_id: int, payload: MatchCreateI
     return Status(201, selectors.match_get(match_id=match.pk, user=request.user))
 
 
-@router.get("/{tournament_id}/standings", auth=optional_jwt, response={200: list[StandingOut], 404: ErrorOut})
+@router.get("/{tournament_id}/standings", auth=optional_jwt, response={200: list[StandingRow], 404: ErrorOut})
 def get_standings(request: HttpRequest, tournament_id: int, round: int | None = None, group: str | None = None):
     """Overall by default; `?round=N` for a round, `?round=N&group=A` for a group.
     Battle royale: points, wins, placement points, kills, latest-match placement.

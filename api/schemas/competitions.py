@@ -6,6 +6,11 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model
 
 from api.schemas.media import file_url, static_url
 
+# Standings rows (StandingRow) and matches are one model for REST and WebSocket: GET …/standings returns
+# the same JSON rows as the tournament topic's snapshot and standings.updated.
+from competitions.schemas import MatchState, TeamRef
+from competitions.schemas import StandingRow as StandingRow
+
 # Times are UTC (API.md); a time sent without an offset is read as UTC.
 UtcDatetime = Annotated[datetime, AfterValidator(lambda value: value if value.tzinfo else value.replace(tzinfo=UTC))]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -98,12 +103,6 @@ class TournamentPatchIn(Schema):
         if nulls:
             raise ValueError(f"{', '.join(nulls)} cannot be null; leave a field out to keep it")
         return self
-
-
-class TeamRef(Schema):
-    id: int
-    name: str
-    tag: str
 
 
 class TournamentOut(Schema):
@@ -227,32 +226,13 @@ class H2HResultIn(Schema):
     away_score: int = Field(..., ge=0, le=1000)
 
 
-class BRResultOut(Schema):
-    team: TeamRef
-    placement: int
-    kills: int
-    placement_points: int
-    points: int
-    player_kills: dict[str, int]
+class MatchOut(Schema, MatchState):
+    """The spectators' match (competitions.schemas.MatchState, also the WebSocket shape), built from a
+    Match row, plus its room details for those who may see them."""
 
+    # Read from a model instance: its attributes are more than the shape's fields.
+    model_config = ConfigDict(extra="ignore")
 
-class MatchOut(Schema):
-    id: int
-    number: int
-    round: int
-    group: str | None
-    key: str
-    bracket: str
-    status: str
-    scheduled_at: datetime | None
-    map_name: str
-    home_team: TeamRef | None
-    away_team: TeamRef | None
-    home_score: int | None
-    away_score: int | None
-    winner: TeamRef | None
-    is_bye: bool
-    results: list[BRResultOut]
     room_id: str | None = Field(None, description="shown to the host and registered players only")
     room_password: str | None = Field(None, description="shown to the host and registered players only")
 
@@ -313,25 +293,6 @@ class RoundOut(Schema):
     @staticmethod
     def resolve_matches(obj) -> list:
         return list(obj.matches.all())
-
-
-class StandingOut(Schema):
-    rank: int
-    team: TeamRef
-    points: int
-    matches_played: int
-    wins: int
-    kills: int
-    placement_points: int
-    draws: int
-    losses: int
-    score_for: int
-    score_against: int
-    decided_by: str | None = Field(
-        None,
-        description='the tie-breaker that separated this team from the one above ("tied": none did; "stage": '
-        "in a multi-round battle royale's overall table, this team went out in an earlier round)",
-    )
 
 
 class CareerStatsOut(Schema):

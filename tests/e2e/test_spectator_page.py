@@ -277,7 +277,7 @@ def test_page_is_server_rendered_and_escaped(api):
     # The client's configuration, as JSON that cannot close its <script>.
     config = json.loads(html.split('<script id="live-config" type="application/json">')[1].split("</script>")[0])
     assert config["ws_path"] == f"/ws/tournaments/{tid}/"
-    assert [row["team_id"] for row in config["standings"]] == [owls.pk, sharks.pk]
+    assert [row["team"]["id"] for row in config["standings"]] == [owls.pk, sharks.pk]
     assert config["podium"] == []
     # No build step, nothing from a CDN.
     assert "<script src" not in html
