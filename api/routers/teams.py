@@ -6,7 +6,7 @@ from ninja.pagination import paginate
 
 from accounts import selectors, services
 from api.auth import jwt_auth, optional_jwt
-from api.schemas.accounts import ErrorOut
+from api.schemas.common import ErrorOut
 from api.schemas.teams import JoinRequestIn, JoinRequestOut, TeamDetailOut, TeamIn, TeamOut, TeamPatchIn
 from arena.exceptions import NotAuthenticated
 

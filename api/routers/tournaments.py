@@ -5,7 +5,7 @@ from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from api.auth import jwt_auth, optional_jwt
-from api.schemas.accounts import ErrorOut
+from api.schemas.common import ErrorOut
 from api.schemas.competitions import (
     AnnouncementIn,
     AnnouncementOut,

@@ -16,12 +16,6 @@ GameId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
-class ErrorOut(Schema):
-    detail: str
-    code: str | None = None
-    errors: list[dict] | None = None
-
-
 class RegisterIn(Schema):
     email: Email
     password: Password
