@@ -1,5 +1,3 @@
-from typing import Literal
-
 from django.http import HttpRequest
 from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
@@ -15,6 +13,7 @@ from api.schemas.competitions import (
     MatchCreateIn,
     MatchOut,
     MatchPatchIn,
+    Mode,
     RegistrationIn,
     RegistrationOut,
     RoundOut,
@@ -23,6 +22,7 @@ from api.schemas.competitions import (
     TournamentIn,
     TournamentOut,
     TournamentPatchIn,
+    TournamentStatus,
 )
 from competitions import selectors, services
 from competitions.models import Tournament
@@ -37,8 +37,8 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 
 class TournamentFilters(Schema):
     game: str | None = None
-    status: Literal["draft", "registration_open", "ongoing", "completed", "cancelled"] | None = None
-    mode: Literal["tournament", "scrim"] | None = None
+    status: TournamentStatus | None = None  # type: ignore[valid-type]
+    mode: Mode | None = None  # type: ignore[valid-type]
     q: str | None = None
 
 

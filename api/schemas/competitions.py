@@ -1,10 +1,12 @@
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from api.schemas.media import file_url, static_url
+from arena.choices import choices_literal
+from competitions.models import Game, Match, Registration, Round, Tournament
 
 # Standings rows (StandingRow) and matches are one model for REST and WebSocket: GET …/standings returns
 # the same JSON rows as the tournament topic's snapshot and standings.updated.
@@ -17,14 +19,16 @@ Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)]
 Paise = Annotated[int, Field(ge=0, le=10_000_000_000, description="integer paise (₹1 = 100)")]
-Plan = Literal["basic", "featured", "premium"]
-Format = Literal["groups", "round_robin", "single_elimination", "double_elimination", "swiss"]
+Plan = choices_literal(Tournament.ListingPlan)
+Format = choices_literal(Tournament.BracketFormat)
+Mode = choices_literal(Tournament.Mode)
+TournamentStatus = choices_literal(Tournament.Status)
 
 
 class GameOut(Schema):
     slug: str
     name: str
-    format: str
+    format: choices_literal(Game.Format)  # type: ignore[valid-type]
     team_size: int
     max_substitutes: int
     banner_url: str
@@ -42,7 +46,7 @@ class TournamentIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     game: str = Field(..., description="game slug from GET /api/games")
-    mode: Literal["tournament", "scrim"] | None = Field(
+    mode: Mode | None = Field(  # type: ignore[valid-type]
         None, description="scrim: 1 round, at most 25 teams and 6 matches; POST /api/scrims implies it"
     )
     title: Title
@@ -109,10 +113,10 @@ class TournamentOut(Schema):
     id: int
     title: str
     game: str
-    mode: str
-    format: str
-    status: str
-    listing_plan: str
+    mode: Mode  # type: ignore[valid-type]
+    format: Format  # type: ignore[valid-type]
+    status: TournamentStatus  # type: ignore[valid-type]
+    listing_plan: Plan  # type: ignore[valid-type]
     banner_url: str = Field(..., description="absolute URL; the game's default banner until one is uploaded")
     banner_thumbnail_url: str = Field(
         ...,
@@ -195,7 +199,7 @@ class RosterPlayerOut(Schema):
 class RegistrationOut(Schema):
     id: int
     team: TeamRef
-    status: str
+    status: choices_literal(Registration.Status)  # type: ignore[valid-type]
     seed: int | None
     checked_in_at: datetime | None
     created_at: datetime
@@ -260,7 +264,7 @@ class MatchOut(Schema, MatchState):
 class MatchPatchIn(Schema):
     scheduled_at: UtcDatetime | None = None
     map_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
-    status: Literal["scheduled", "ongoing", "cancelled"] | None = None
+    status: choices_literal(Match.Status, exclude=[Match.Status.COMPLETED]) | None = None  # type: ignore[valid-type]
     room_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
     room_password: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
 
@@ -282,7 +286,7 @@ class GroupOut(Schema):
 
 class RoundOut(Schema):
     number: int
-    status: str
+    status: choices_literal(Round.Status)  # type: ignore[valid-type]
     groups: list[GroupOut]
     matches: list[MatchOut]
 

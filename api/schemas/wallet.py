@@ -6,7 +6,9 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
+from arena.choices import choices_literal
 from wallet import payments
+from wallet.models import Payment, Refund
 
 
 class WalletOut(Schema):
@@ -64,21 +66,21 @@ class AdjustIn(Schema):
 
 
 class PaymentIn(Schema):
-    purpose: Literal["registration", "listing_plan", "xp_pack"]
+    purpose: choices_literal(Payment.Purpose)  # type: ignore[valid-type]
     ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
         ..., description="registration id, tournament id (listing plan) or XP pack slug"
     )
-    gateway: Literal["sandbox", "razorpay", "phonepe"] | None = None
+    gateway: choices_literal(Payment.Gateway) | None = None  # type: ignore[valid-type]
 
 
 class PaymentOut(Schema):
     id: int
-    purpose: str
+    purpose: choices_literal(Payment.Purpose)  # type: ignore[valid-type]
     ref: str
     amount: int = Field(..., description="paise, decided by the server")
     currency: str
-    gateway: str
-    state: str
+    gateway: choices_literal(Payment.Gateway)  # type: ignore[valid-type]
+    state: choices_literal(Payment.State)  # type: ignore[valid-type]
     amount_refunded: int
     created_at: datetime
     succeeded_at: datetime | None
@@ -114,7 +116,9 @@ class RefundOut(Schema):
     id: int
     payment_id: int
     amount: int = Field(..., description="paise")
-    state: str = Field(..., description="pending → processed | failed")
+    state: choices_literal(Refund.State) = Field(  # type: ignore[valid-type]
+        ..., description="pending → processed | failed"
+    )
     reason: str
     xp_debited: int = Field(..., description="XP taken back (XP packs)")
     failure_reason: str
