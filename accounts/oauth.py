@@ -1,6 +1,6 @@
 """Social login over OAuth 2 with authlib's httpx client: Google, Discord and GitHub.
 
-The protocol half of social login; accounts/services.py decides which Arena user a
+The protocol half of social login; accounts/services/sessions.py decides which Arena user a
 profile logs in as. The API is stateless (JWT, no session cookie), so the OAuth
 `state` is bound server-side, in the cache (Redis with REDIS_URL):
 

@@ -10,7 +10,7 @@ from ninja.openapi.schema import OpenAPISchema
 from pydantic import BaseModel
 
 from api.auth import anonymous
-from api.schemas.accounts import ErrorOut
+from api.schemas.common import ErrorOut
 
 ERROR_DESCRIPTIONS = {
     400: "Malformed request: unreadable JSON or multipart, a NUL character (`nul_character`)",

@@ -15,7 +15,7 @@ import subprocess
 from bench.common import PY, CpuWindow, servers
 
 CONNECTIONS = 20
-# With CONN_MAX_AGE > 0 every ASGI request thread keeps a PostgreSQL connection of its own (STACK.md):
+# With CONN_MAX_AGE > 0 every ASGI request thread keeps a PostgreSQL connection of its own (docs/STACK.md):
 # 20 concurrent requests took all 100 of the shared server's. Override with BENCH_REST_CONN_MAX_AGE.
 SERVER_ENV = {"DATABASE_CONN_MAX_AGE": os.environ.get("BENCH_REST_CONN_MAX_AGE", "0")}
 

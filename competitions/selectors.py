@@ -212,13 +212,7 @@ def standings_rows(*, tournament: Tournament, round_number: int | None = None, g
         outlooks = qualification_outlooks(tournament_id=tournament.pk)
         scope = outlooks.get(round_number if round_number is not None else max(outlooks, default=None), {})
         rows = [
-            {
-                "rank": row.rank,
-                "team": {"id": row.team.id, "name": row.team.name, "tag": row.team.tag},
-                **{field: getattr(row, field) for field in STANDING_FIELDS},
-                "decided_by": row.decided_by or None,
-                "qualification": scope.get(row.team_id),
-            }
+            standing_row(row, qualification=scope.get(row.team_id))
             for row in standings_get(tournament=tournament, round_number=round_number, group=group)
         ]
         cache.set(key, rows, STANDINGS_CACHE_SECONDS)
@@ -294,24 +288,26 @@ STANDING_FIELDS = (
 )  # fmt: skip
 
 
+def standing_row(row: Standing, *, qualification: dict | None) -> dict:
+    """One row of competitions.schemas.StandingRow: the same for REST and WebSocket."""
+    return {
+        "rank": row.rank,
+        "team": _team(row.team),
+        "team_id": row.team_id,  # deprecated (StandingRow.team_id): the old WebSocket row's key
+        **{field: getattr(row, field) for field in STANDING_FIELDS},
+        "decided_by": row.decided_by or None,
+        "qualification": qualification,
+    }
+
+
 def standings_table(*, tournament_id: int) -> list[dict]:
-    """The overall table as WebSocket messages and the spectator page show it. Each row's
-    qualification is the team's in its group of the latest round (None once it went out earlier)."""
+    """The overall table, read from the database (never the cache): what the live feeds send. Each
+    row's qualification is the team's in its group of the latest round (None once it went out earlier)."""
     rows = Standing.objects.filter(tournament_id=tournament_id, round__isnull=True, group__isnull=True)
     outlooks = qualification_outlooks(tournament_id=tournament_id)
     latest = outlooks.get(max(outlooks, default=None), {})
     return [
-        {
-            "rank": row.rank,
-            "team_id": row.team_id,
-            "team": row.team.name,
-            "points": row.points,
-            "wins": row.wins,
-            "kills": row.kills,
-            "matches_played": row.matches_played,
-            "decided_by": row.decided_by or None,
-            "qualification": latest.get(row.team_id),
-        }
+        standing_row(row, qualification=latest.get(row.team_id))
         for row in rows.select_related("team").order_by("rank", "team_id")
     ]
 
@@ -328,19 +324,26 @@ def _team(team) -> dict | None:
     return {"id": team.id, "name": team.name, "tag": team.tag} if team else None
 
 
+def _result_row(result: MatchResult, team: dict) -> dict:
+    return {
+        "team": team,
+        "placement": result.placement,
+        "kills": result.kills,
+        "placement_points": result.placement_points,
+        "points": result.points,
+        # JSON object keys are strings; a result being written may still hold int keys.
+        "player_kills": {str(user_id): kills for user_id, kills in (result.player_kills or {}).items()},
+    }
+
+
 def match_payload(match: Match, *, results=None, teams: dict[int, dict] | None = None) -> dict:
-    """What spectators see of a match (never the room details). A battle-royale result being written
-    passes its MatchResults and the lobby's teams ({id: {id, name, tag}}), so nothing is read back."""
+    """One competitions.schemas.MatchState: what spectators see of a match (never the room details).
+    A battle-royale result being written passes its MatchResults and the lobby's teams
+    ({id: {id, name, tag}}), so nothing is read back."""
     if results is None:
-        rows = [
-            {"team": _team(r.team), "placement": r.placement, "kills": r.kills, "points": r.points}
-            for r in match.results.all()
-        ]
+        rows = [_result_row(r, _team(r.team)) for r in match.results.all()]
     else:
-        rows = [
-            {"team": dict(teams[r.team_id]), "placement": r.placement, "kills": r.kills, "points": r.points}
-            for r in sorted(results, key=lambda r: r.placement)
-        ]
+        rows = [_result_row(r, dict(teams[r.team_id])) for r in sorted(results, key=lambda r: r.placement)]
     return {
         "id": match.pk,
         "number": match.number,

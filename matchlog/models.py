@@ -19,7 +19,7 @@ class ScreenshotDocument(models.Model):
 
     status = models.CharField(max_length=12, choices=OcrStatus.choices, default=OcrStatus.PROCESSING)
     failure_reason = models.CharField(max_length=300, blank=True)
-    # Structured results as proposed by OCR; see matchlog/parsing.py for the shapes.
+    # Structured results as proposed by OCR; see matchlog/parsing/ (battle_royale.py, score_screen.py) for the shapes.
     extracted_data = models.JSONField(default=dict, blank=True)
     # The same shape as extracted_data, with a 0..1 confidence per field.
     confidence = models.JSONField(default=dict, blank=True)

@@ -5,6 +5,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from arena.choices import choices_literal
+from competitions.models import Dispute, Tournament
+
+# Standings rows and matches are the REST API's own models (one schema per thing).
+from competitions.schemas import MatchState, StandingRow, TeamRef
+from matchlog.models import OcrStatus as OcrStatusChoices
+
 
 class Strict(BaseModel):
     """Documented shapes are exact: unknown keys fail validation."""
@@ -12,76 +19,12 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TeamRef(Strict):
-    id: int
-    name: str
-    tag: str
-
-
-class Qualification(Strict):
-    """Battle royale: where the team can still finish in its group of the latest round (the same
-    object as the REST standings rows; competitions/qualification.py)."""
-
-    status: Literal["qualified", "eliminated", "alive"] | None = Field(
-        ..., description="null in a final round (no places to qualify for)"
-    )
-    best_rank: int
-    worst_rank: int
-    points_needed: int | None = Field(
-        ..., description="fewest points over the remaining matches that guarantee qualification"
-    )
-
-
-class StandingRow(Strict):
-    rank: int
-    team_id: int
-    team: str
-    points: int
-    wins: int
-    kills: int
-    matches_played: int
-    decided_by: str | None
-    qualification: Qualification | None = Field(
-        ..., description="null for head-to-head formats and teams that went out in an earlier round"
-    )
-
-
-class MatchSlot(Strict):
-    match_id: int
-    key: str
-    side: Literal["home", "away"]
-
-
-class MatchState(Strict):
-    id: int
-    number: int
-    round: int
-    group: str | None
-    key: str
-    bracket: str = Field(..., description="winners, losers, grand_final, third_place, round_robin, swiss; or empty")
-    bracket_round: int | None = Field(..., description="head to head: the round within its bracket")
-    is_bye: bool
-    winner_to: MatchSlot | None = Field(..., description="the match and side the winner goes to")
-    loser_to: MatchSlot | None = Field(..., description="the match and side the loser goes to")
-    status: str
-    scheduled_at: datetime | None
-    map_name: str
-    home_team: TeamRef | None
-    away_team: TeamRef | None
-    home_seed: int | None
-    away_seed: int | None
-    home_score: int | None
-    away_score: int | None
-    winner: TeamRef | None
-    results: list[dict[str, Any]]
-
-
 class TournamentState(Strict):
     id: int
     title: str
     game: str
-    status: str
-    format: str
+    status: choices_literal(Tournament.Status)  # type: ignore[valid-type]
+    format: choices_literal(Tournament.BracketFormat)  # type: ignore[valid-type]
     starts_at: datetime
     podium: list[TeamRef]
 
@@ -252,13 +195,13 @@ class DisputeOpened(Strict):
 class DisputeResolved(Strict):
     id: int
     match_id: int
-    resolution: Literal["report", "entered", "dismissed"]
+    resolution: choices_literal(Dispute.Resolution)  # type: ignore[valid-type]
     resolved_by: int
     result: dict[str, Any] | None = Field(..., description="{results: [...]} or {home_score, away_score}")
     note: str
 
 
-OcrStatus = Literal["processing", "extracted", "failed", "confirmed"]
+OcrStatus = choices_literal(OcrStatusChoices)
 
 
 class ScreenshotStatus(Strict):

@@ -9,13 +9,13 @@ from accounts.models import User
 from api.auth import jwt_auth
 from api.routers import oauth
 from api.schemas.accounts import (
-    ErrorOut,
     HostApplicationOut,
     LeaderboardRowOut,
     MeOut,
     MePatchIn,
     PublicProfileOut,
 )
+from api.schemas.common import ErrorOut
 from api.throttle import throttle
 
 router = Router(tags=["accounts"])

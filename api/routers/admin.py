@@ -4,7 +4,8 @@ from ninja.pagination import paginate
 
 from accounts import selectors, services
 from api.auth import jwt_auth, require_admin
-from api.schemas.accounts import AdminStatsOut, AdminUserOut, ErrorOut, HostApplicationOut, HostDecisionIn
+from api.schemas.accounts import AdminStatsOut, AdminUserOut, HostApplicationOut, HostDecisionIn
+from api.schemas.common import ErrorOut
 
 router = Router(tags=["admin"], auth=jwt_auth)
 

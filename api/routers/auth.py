@@ -6,7 +6,6 @@ from api.auth import jwt_auth
 from api.routers import oauth
 from api.schemas.accounts import (
     EmailIn,
-    ErrorOut,
     LoginIn,
     MessageOut,
     PasswordResetConfirmIn,
@@ -16,6 +15,7 @@ from api.schemas.accounts import (
     TokenPairOut,
     UserOut,
 )
+from api.schemas.common import ErrorOut
 from api.throttle import throttle
 from realtime.services import access_recheck
 

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
 from api.auth import jwt_auth
-from api.schemas.accounts import ErrorOut
+from api.schemas.common import ErrorOut
 from arena.exceptions import NotFound
 from competitions import calendar, selectors
 

@@ -8,7 +8,7 @@ from ninja import Body, File, Form, Router, Status, UploadedFile
 from ninja.pagination import paginate
 
 from api.auth import jwt_auth
-from api.schemas.accounts import ErrorOut
+from api.schemas.common import ErrorOut
 from api.schemas.matchlog import (
     DisputeIn,
     MatchRecordOut,

@@ -10,13 +10,13 @@ from ninja import Router, Status
 from accounts import oauth, selectors, services
 from api.auth import jwt_auth
 from api.schemas.accounts import (
-    ErrorOut,
     OAuthCallbackIn,
     OAuthLoginOut,
     OAuthProviderOut,
     OAuthUrlOut,
     SocialAccountOut,
 )
+from api.schemas.common import ErrorOut
 from api.throttle import throttle
 
 router = Router(tags=["auth"])

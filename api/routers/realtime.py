@@ -5,7 +5,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from api.auth import jwt_auth
-from api.schemas.accounts import ErrorOut
+from api.schemas.common import ErrorOut
 from realtime import selectors, services
 from realtime.tickets import ticket_issue
 

@@ -1,14 +1,20 @@
 """HTTP edge for captains' reports and disputes (competitions.services.reports; screenshots through matchlog)."""
 
-from typing import Literal
-
 from django.http import HttpRequest
 from ninja import File, Router, Status, UploadedFile
 from ninja.pagination import paginate
 
 from api.auth import jwt_auth
-from api.schemas.accounts import ErrorOut
-from api.schemas.reports import DisputeIn, DisputeOut, MatchReportsOut, ReportIn, ReportScreenshotOut, ResolveIn
+from api.schemas.common import ErrorOut
+from api.schemas.reports import (
+    DisputeIn,
+    DisputeOut,
+    DisputeStatus,
+    MatchReportsOut,
+    ReportIn,
+    ReportScreenshotOut,
+    ResolveIn,
+)
 from api.throttle import throttle
 from competitions import report_selectors
 from competitions import services as reports
@@ -78,7 +84,7 @@ def open_match_dispute(request: HttpRequest, match_id: int, payload: DisputeIn):
 
 @tournaments_router.get("/{tournament_id}/disputes", response={200: list[DisputeOut], **ERRORS})
 @paginate
-def list_disputes(request: HttpRequest, tournament_id: int, status: Literal["open", "resolved"] | None = None):
+def list_disputes(request: HttpRequest, tournament_id: int, status: DisputeStatus | None = None):
     """Its host: the tournament's disputes, newest first, with both sides' reports and screenshots."""
     return report_selectors.dispute_list(tournament_id=tournament_id, user=request.user, status=status)
 

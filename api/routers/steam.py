@@ -3,7 +3,8 @@ from ninja import Router, Status
 
 from accounts.models import User
 from api.auth import jwt_auth
-from api.schemas.accounts import ErrorOut, MeOut
+from api.schemas.accounts import MeOut
+from api.schemas.common import ErrorOut
 from api.schemas.steam import DotaLinkIn, DotaLinkOut, DotaRecentOut, SteamLinkIn
 from api.throttle import throttle
 from arena.exceptions import NotFound

@@ -1,13 +1,13 @@
-from typing import Literal
-
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from accounts import selectors, services
+from accounts.models import TeamJoinRequest
 from api.auth import jwt_auth, optional_jwt
-from api.schemas.accounts import ErrorOut
+from api.schemas.common import ErrorOut
 from api.schemas.teams import JoinRequestIn, JoinRequestOut, TeamDetailOut, TeamIn, TeamOut, TeamPatchIn
+from arena.choices import choices_literal
 from arena.exceptions import NotAuthenticated
 
 router = Router(tags=["teams"])
@@ -78,7 +78,9 @@ def request_to_join_team(request: HttpRequest, team_id: int, payload: JoinReques
 )
 @paginate
 def list_join_requests(
-    request: HttpRequest, team_id: int, status: Literal["pending", "accepted", "rejected"] | None = None
+    request: HttpRequest,
+    team_id: int,
+    status: choices_literal(TeamJoinRequest.Status) | None = None,  # type: ignore[valid-type]
 ):
     """Captain only; newest first; `?status=pending` for the ones waiting on you."""
     team = selectors.team_get(team_id=team_id)

@@ -1,11 +1,9 @@
-from typing import Literal
-
 from django.http import HttpRequest
 from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from api.auth import jwt_auth, optional_jwt
-from api.schemas.accounts import ErrorOut
+from api.schemas.common import ErrorOut
 from api.schemas.competitions import (
     AnnouncementIn,
     AnnouncementOut,
@@ -15,14 +13,16 @@ from api.schemas.competitions import (
     MatchCreateIn,
     MatchOut,
     MatchPatchIn,
+    Mode,
     RegistrationIn,
     RegistrationOut,
     RoundOut,
-    StandingOut,
+    StandingRow,
     TournamentDetailOut,
     TournamentIn,
     TournamentOut,
     TournamentPatchIn,
+    TournamentStatus,
 )
 from competitions import selectors, services
 from competitions.models import Tournament
@@ -37,8 +37,8 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 
 class TournamentFilters(Schema):
     game: str | None = None
-    status: Literal["draft", "registration_open", "ongoing", "completed", "cancelled"] | None = None
-    mode: Literal["tournament", "scrim"] | None = None
+    status: TournamentStatus | None = None  # type: ignore[valid-type]
+    mode: Mode | None = None  # type: ignore[valid-type]
     q: str | None = None
 
 
@@ -231,7 +231,7 @@ def create_match(request: HttpRequest, tournament_id: int, payload: MatchCreateI
     return Status(201, selectors.match_get(match_id=match.pk, user=request.user))
 
 
-@router.get("/{tournament_id}/standings", auth=optional_jwt, response={200: list[StandingOut], 404: ErrorOut})
+@router.get("/{tournament_id}/standings", auth=optional_jwt, response={200: list[StandingRow], 404: ErrorOut})
 def get_standings(request: HttpRequest, tournament_id: int, round: int | None = None, group: str | None = None):
     """Overall by default; `?round=N` for a round, `?round=N&group=A` for a group.
     Battle royale: points, wins, placement points, kills, latest-match placement.

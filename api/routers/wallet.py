@@ -1,16 +1,28 @@
 import json
 import uuid
-from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Router, Schema, Status
+from ninja import Header, Router, Status
 from ninja.pagination import paginate
-from pydantic import Field, StringConstraints
 
 from api.auth import jwt_auth, require_admin
-from api.schemas.accounts import ErrorOut
+from api.schemas.common import ErrorOut
+from api.schemas.wallet import (
+    AdjustIn,
+    CatalogOut,
+    CheckInOut,
+    LedgerEntryOut,
+    PaymentIn,
+    PaymentOut,
+    RazorpayVerifyIn,
+    RefundIn,
+    RefundOut,
+    SandboxOutcomeIn,
+    WalletOut,
+    WebhookOut,
+)
 from arena.exceptions import ApplicationError, NotFound
 from wallet import catalog, idempotency, payments, refunds, selectors, services
 
@@ -19,60 +31,6 @@ router = Router(tags=["wallet"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 503: ErrorOut}
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)]
-
-
-class WalletOut(Schema):
-    xp: int
-    streak: int
-    streak_freezes: int
-    last_check_in: date | None = Field(None, description="in your profile's time zone")
-    checked_in_today: bool
-    next_check_in_xp: int | None = Field(None, description="XP the next check-in would award; null when done today")
-
-
-class LedgerEntryOut(Schema):
-    id: int
-    amount: int
-    source_kind: str
-    source_id: str
-    reason: str
-    balance_after: int
-    created_at: datetime
-
-
-class CheckInOut(Schema):
-    xp_awarded: int
-    streak: int
-    streak_freezes: int
-    freeze_used: bool
-    freeze_earned: bool
-    reset: bool
-    balance: int
-
-
-class PlanOut(Schema):
-    slug: str
-    name: str
-    price: int = Field(..., description="paise")
-    description: str
-
-
-class PackOut(Schema):
-    slug: str
-    name: str
-    price: int = Field(..., description="paise")
-    xp: int
-
-
-class CatalogOut(Schema):
-    listing_plans: list[PlanOut]
-    xp_packs: list[PackOut]
-    streak_freeze_xp: int
-
-
-class AdjustIn(Schema):
-    amount: int = Field(..., ge=-1_000_000, le=1_000_000, description="positive credits, negative debits")
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)]
 
 
 @router.get("/wallet", auth=jwt_auth, response={200: WalletOut, 401: ErrorOut})
@@ -145,32 +103,6 @@ def adjust_xp(
     return Status(201, entry)
 
 
-class PaymentIn(Schema):
-    purpose: Literal["registration", "listing_plan", "xp_pack"]
-    ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
-        ..., description="registration id, tournament id (listing plan) or XP pack slug"
-    )
-    gateway: Literal["sandbox", "razorpay", "phonepe"] | None = None
-
-
-class PaymentOut(Schema):
-    id: int
-    purpose: str
-    ref: str
-    amount: int = Field(..., description="paise, decided by the server")
-    currency: str
-    gateway: str
-    state: str
-    amount_refunded: int
-    created_at: datetime
-    succeeded_at: datetime | None
-    checkout: dict | None = Field(None, description="what the client needs to pay (while the payment is open)")
-
-    @staticmethod
-    def resolve_checkout(obj) -> dict | None:
-        return payments.checkout(obj) if obj.state in payments.OPEN else None
-
-
 PaymentIdempotencyKey = Annotated[
     str | None,
     Header(
@@ -240,10 +172,6 @@ def get_payment(request: HttpRequest, payment_id: int):
     return selectors.payment_get(user=request.user, payment_id=payment_id)
 
 
-class SandboxOutcomeIn(Schema):
-    outcome: Literal["succeed", "fail"]
-
-
 @router.post(
     "/payments/{payment_id}/sandbox-outcome",
     auth=jwt_auth,
@@ -258,10 +186,6 @@ def simulate_sandbox_payment(request: HttpRequest, payment_id: int, payload: San
     if "sandbox" not in settings.PAYMENT_GATEWAYS or payment.gateway != "sandbox":
         raise NotFound("No such sandbox payment.", code="not_found")
     return payments.sandbox_outcome_send(payment=payment, outcome=payload.outcome)
-
-
-class WebhookOut(Schema):
-    detail: str = Field(..., description="`accepted`, or `duplicate` for an event already received")
 
 
 WEBHOOK_RESPONSES = {200: WebhookOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -295,12 +219,6 @@ def phonepe_webhook(request: HttpRequest):
     return _webhook(request, "phonepe")
 
 
-class RazorpayVerifyIn(Schema):
-    razorpay_order_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    razorpay_payment_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    razorpay_signature: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
 @router.post(
     "/payments/razorpay/verify",
     auth=jwt_auth,
@@ -316,25 +234,6 @@ def razorpay_verify(request: HttpRequest, payload: RazorpayVerifyIn):
         razorpay_payment_id=payload.razorpay_payment_id,
         signature=payload.razorpay_signature,
     )
-
-
-class RefundIn(Schema):
-    amount: int | None = Field(
-        None, gt=0, description="paise; omit to refund everything not yet refunded", examples=[5000]
-    )
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
-
-
-class RefundOut(Schema):
-    id: int
-    payment_id: int
-    amount: int = Field(..., description="paise")
-    state: str = Field(..., description="pending → processed | failed")
-    reason: str
-    xp_debited: int = Field(..., description="XP taken back (XP packs)")
-    failure_reason: str
-    created_at: datetime
-    processed_at: datetime | None
 
 
 RequiredIdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=64)]

@@ -6,7 +6,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from api.auth import jwt_auth
-from api.schemas.accounts import ErrorOut
+from api.schemas.common import ErrorOut
 from api.schemas.webhooks import DeliveryOut, SubscriptionIn, SubscriptionOut
 from competitions.access import tournament_for_host
 from webhooks import selectors, services

@@ -1,11 +1,13 @@
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
+from accounts.models import HostApplication, User
 from api.schemas.competitions import CareerStatsOut
 from api.schemas.media import file_url
+from arena.choices import choices_literal
 
 Username = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_]{3,30}$")]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
@@ -14,19 +16,15 @@ Token = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
 GameKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,30}$")]
 GameId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-
-
-class ErrorOut(Schema):
-    detail: str
-    code: str | None = None
-    errors: list[dict] | None = None
+Role = choices_literal(User.Role)
+HostStatus = choices_literal(User.HostStatus)
 
 
 class RegisterIn(Schema):
     email: Email
     password: Password
     username: Username
-    role: Literal["player", "host"] = "player"
+    role: choices_literal(User.Role, exclude=[User.Role.ADMIN]) = "player"  # type: ignore[valid-type]
 
 
 class LoginIn(Schema):
@@ -117,7 +115,7 @@ class UserOut(Schema):
     id: int
     email: str
     username: str
-    role: str
+    role: Role  # type: ignore[valid-type]
     email_verified: bool = Field(..., alias="is_email_verified")
     date_joined: datetime
 
@@ -132,8 +130,8 @@ class MeOut(Schema):
     social_links: dict[str, str]
     game_ids: dict[str, str]
     timezone: str
-    role: str
-    host_status: str
+    role: Role  # type: ignore[valid-type]
+    host_status: HostStatus  # type: ignore[valid-type]
     email_verified: bool = Field(..., alias="is_email_verified")
     xp: int
     streak: int
@@ -199,7 +197,7 @@ class PublicProfileOut(Schema):
     avatar_url: str | None
     social_links: dict[str, str]
     game_ids: dict[str, str]
-    role: str
+    role: Role  # type: ignore[valid-type]
     verified_host: bool = Field(..., alias="is_verified_host")
     xp: int
     teams_count: int
@@ -238,7 +236,7 @@ class LeaderboardRowOut(Schema):
 
 class HostApplicationOut(Schema):
     id: int
-    status: str
+    status: choices_literal(HostApplication.Status)  # type: ignore[valid-type]
     message: str
     has_identity_document: bool
     created_at: datetime
@@ -258,8 +256,8 @@ class AdminUserOut(Schema):
     id: int
     email: str
     username: str
-    role: str
-    host_status: str
+    role: Role  # type: ignore[valid-type]
+    host_status: HostStatus  # type: ignore[valid-type]
     email_verified: bool = Field(..., alias="is_email_verified")
     is_active: bool
     date_joined: datetime

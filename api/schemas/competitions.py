@@ -1,10 +1,17 @@
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from api.schemas.media import file_url, static_url
+from arena.choices import choices_literal
+from competitions.models import Game, Match, Registration, Round, Tournament
+
+# Standings rows (StandingRow) and matches are one model for REST and WebSocket: GET …/standings returns
+# the same JSON rows as the tournament topic's snapshot and standings.updated.
+from competitions.schemas import MatchState, TeamRef
+from competitions.schemas import StandingRow as StandingRow
 from competitions.selectors import bracket_rounds
 
 # Times are UTC (API.md); a time sent without an offset is read as UTC.
@@ -13,14 +20,16 @@ Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)]
 Paise = Annotated[int, Field(ge=0, le=10_000_000_000, description="integer paise (₹1 = 100)")]
-Plan = Literal["basic", "featured", "premium"]
-Format = Literal["groups", "round_robin", "single_elimination", "double_elimination", "swiss"]
+Plan = choices_literal(Tournament.ListingPlan)
+Format = choices_literal(Tournament.BracketFormat)
+Mode = choices_literal(Tournament.Mode)
+TournamentStatus = choices_literal(Tournament.Status)
 
 
 class GameOut(Schema):
     slug: str
     name: str
-    format: str
+    format: choices_literal(Game.Format)  # type: ignore[valid-type]
     team_size: int
     max_substitutes: int
     banner_url: str
@@ -38,7 +47,7 @@ class TournamentIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     game: str = Field(..., description="game slug from GET /api/games")
-    mode: Literal["tournament", "scrim"] | None = Field(
+    mode: Mode | None = Field(  # type: ignore[valid-type]
         None, description="scrim: 1 round, at most 25 teams and 6 matches; POST /api/scrims implies it"
     )
     title: Title
@@ -107,20 +116,14 @@ class TournamentPatchIn(Schema):
         return self
 
 
-class TeamRef(Schema):
-    id: int
-    name: str
-    tag: str
-
-
 class TournamentOut(Schema):
     id: int
     title: str
     game: str
-    mode: str
-    format: str
-    status: str
-    listing_plan: str
+    mode: Mode  # type: ignore[valid-type]
+    format: Format  # type: ignore[valid-type]
+    status: TournamentStatus  # type: ignore[valid-type]
+    listing_plan: Plan  # type: ignore[valid-type]
     banner_url: str = Field(..., description="absolute URL; the game's default banner until one is uploaded")
     banner_thumbnail_url: str = Field(
         ...,
@@ -205,7 +208,7 @@ class RosterPlayerOut(Schema):
 class RegistrationOut(Schema):
     id: int
     team: TeamRef
-    status: str
+    status: choices_literal(Registration.Status)  # type: ignore[valid-type]
     seed: int | None
     checked_in_at: datetime | None
     created_at: datetime
@@ -236,45 +239,13 @@ class H2HResultIn(Schema):
     away_score: int = Field(..., ge=0, le=1000)
 
 
-class BRResultOut(Schema):
-    team: TeamRef
-    placement: int
-    kills: int
-    placement_points: int
-    points: int
-    player_kills: dict[str, int]
+class MatchOut(Schema, MatchState):
+    """The spectators' match (competitions.schemas.MatchState, also the WebSocket shape), built from a
+    Match row, plus its room details for those who may see them."""
 
+    # Read from a model instance: its attributes are more than the shape's fields.
+    model_config = ConfigDict(extra="ignore")
 
-class MatchSlotOut(Schema):
-    match_id: int
-    key: str
-    side: Literal["home", "away"]
-
-
-class MatchOut(Schema):
-    id: int
-    number: int
-    round: int = Field(..., description="the stage (battle-royale round, Swiss round); a whole bracket is stage 1")
-    group: str | None
-    key: str = Field(..., description='head to head: a stable name within the tournament ("W2-1"); not to be parsed')
-    bracket: str = Field(
-        ..., description="head to head: winners, losers, grand_final, third_place, round_robin or swiss; else empty"
-    )
-    bracket_round: int | None = Field(None, description="head to head: the round within its bracket, from 1")
-    winner_to: MatchSlotOut | None = Field(None, description="the match and side the winner goes to")
-    loser_to: MatchSlotOut | None = Field(None, description="the match and side the loser goes to (double elimination)")
-    status: str
-    scheduled_at: datetime | None
-    map_name: str
-    home_team: TeamRef | None
-    away_team: TeamRef | None
-    home_seed: int | None = Field(None, description="the home team's seed (1 = top), set when the tournament starts")
-    away_seed: int | None = Field(None, description="the away team's seed, set when the tournament starts")
-    home_score: int | None
-    away_score: int | None
-    winner: TeamRef | None
-    is_bye: bool
-    results: list[BRResultOut]
     room_id: str | None = Field(None, description="shown to the host and registered players only")
     room_password: str | None = Field(None, description="shown to the host and registered players only")
 
@@ -291,6 +262,15 @@ class MatchOut(Schema):
     def resolve_loser_to(obj) -> dict | None:
         target = obj.loser_to_match
         return {"match_id": target.pk, "key": target.key, "side": obj.loser_to_side} if target else None
+
+    # Annotated by the match selectors (selectors._matches); null on a row read without them.
+    @staticmethod
+    def resolve_home_seed(obj) -> int | None:
+        return getattr(obj, "home_seed", None)
+
+    @staticmethod
+    def resolve_away_seed(obj) -> int | None:
+        return getattr(obj, "away_seed", None)
 
     @staticmethod
     def resolve_group(obj) -> str | None:
@@ -312,7 +292,7 @@ class MatchOut(Schema):
 class MatchPatchIn(Schema):
     scheduled_at: UtcDatetime | None = None
     map_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
-    status: Literal["scheduled", "ongoing", "cancelled"] | None = None
+    status: choices_literal(Match.Status, exclude=[Match.Status.COMPLETED]) | None = None  # type: ignore[valid-type]
     room_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
     room_password: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
 
@@ -341,7 +321,7 @@ class BracketRoundOut(Schema):
 
 class RoundOut(Schema):
     number: int
-    status: str
+    status: choices_literal(Round.Status)  # type: ignore[valid-type]
     groups: list[GroupOut]
     matches: list[MatchOut]
     bracket_rounds: list[BracketRoundOut] = Field(
@@ -359,48 +339,6 @@ class RoundOut(Schema):
     @staticmethod
     def resolve_bracket_rounds(obj) -> list[dict]:
         return bracket_rounds(obj.matches.all())
-
-
-class QualificationOut(Schema):
-    """Where a battle-royale team can still finish in its group of the round, over the matches left
-    (exact under the scoring rules, no-shows included; ties on points count against the team)."""
-
-    status: Literal["qualified", "eliminated", "alive"] | None = Field(
-        ...,
-        description="qualified: in the group's qualifying places in every outcome; eliminated: in none; "
-        "alive: otherwise. null in a final round (no places to qualify for)",
-    )
-    best_rank: int = Field(..., description="the best rank in the group the team can still finish at")
-    worst_rank: int = Field(..., description="the worst rank in the group the team can still finish at")
-    points_needed: int | None = Field(
-        ...,
-        description="the fewest points over the remaining matches that guarantee qualification "
-        "(0 once qualified; null when eliminated, in a final round, or when no score is enough)",
-    )
-
-
-class StandingOut(Schema):
-    rank: int
-    team: TeamRef
-    points: int
-    matches_played: int
-    wins: int
-    kills: int
-    placement_points: int
-    draws: int
-    losses: int
-    score_for: int
-    score_against: int
-    decided_by: str | None = Field(
-        None,
-        description='the tie-breaker that separated this team from the one above ("tied": none did; "stage": '
-        "in a multi-round battle royale's overall table, this team went out in an earlier round)",
-    )
-    qualification: QualificationOut | None = Field(
-        None,
-        description="battle royale: the team's outlook in its group of this round (the overall table: of "
-        "the latest round); null for head-to-head formats and for teams that went out in an earlier round",
-    )
 
 
 class CareerStatsOut(Schema):

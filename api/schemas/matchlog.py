@@ -7,6 +7,8 @@ from pydantic import Field, StringConstraints
 from api.schemas.accounts import Username
 from api.schemas.competitions import BRResultIn
 from api.schemas.media import file_url
+from arena.choices import choices_literal
+from matchlog.models import MatchRecord, OcrStatus
 
 StatKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Score = Annotated[int, Field(ge=0, le=1000)]
@@ -19,7 +21,9 @@ class StatPair(Schema):
 
 class MatchRecordOut(Schema):
     id: int
-    status: str = Field(..., description="processing → extracted (or failed, with failure_reason) → confirmed")
+    status: choices_literal(OcrStatus) = Field(  # type: ignore[valid-type]
+        ..., description="processing → extracted (or failed, with failure_reason) → confirmed"
+    )
     failure_reason: str
     extracted_data: dict[str, Any] = Field(
         ...,
@@ -33,7 +37,9 @@ class MatchRecordOut(Schema):
     stats: dict[str, Any] = Field(..., description='{"possession": {"user": 55, "opponent": 45}, ...}')
     owner: str
     opponent: str | None = Field(None, description="the user it was shared with")
-    share_status: str = Field(..., description="none, pending, confirmed or disputed")
+    share_status: choices_literal(MatchRecord.ShareStatus) = Field(  # type: ignore[valid-type]
+        ..., description="none, pending, confirmed or disputed"
+    )
     dispute_reason: str
     screenshot_url: str = Field(
         ..., description="a signed link to the stored screenshot, valid for PRIVATE_MEDIA_URL_EXPIRE seconds"
@@ -100,7 +106,9 @@ class StatsSummaryOut(Schema):
 class ScreenshotOut(Schema):
     id: int
     match_id: int
-    status: str = Field(..., description="processing → extracted (or failed, with failure_reason) → confirmed")
+    status: choices_literal(OcrStatus) = Field(  # type: ignore[valid-type]
+        ..., description="processing → extracted (or failed, with failure_reason) → confirmed"
+    )
     failure_reason: str
     extracted_data: dict[str, Any] = Field(
         ...,

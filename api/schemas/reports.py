@@ -9,6 +9,8 @@ from pydantic import ConfigDict, Field, StringConstraints
 from api.schemas.competitions import BRResultIn, Id, TeamRef
 from api.schemas.matchlog import ScreenshotOut
 from api.schemas.media import file_url
+from arena.choices import choices_literal
+from competitions.models import Dispute
 
 Score = Annotated[int, Field(ge=0, le=1000)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -54,12 +56,15 @@ class ReportOut(Schema):
         return file_url(context, obj.screenshot.image) if obj.screenshot_id else None
 
 
+DisputeStatus = choices_literal(Dispute.Status)
+
+
 class DisputeOut(Schema):
     id: int
     tournament_id: int
     match_id: int
     match_number: int
-    status: Literal["open", "resolved"]
+    status: DisputeStatus
     opened_by: str | None = Field(..., description="the captain who disputed; null when the reports clashed")
     reason: str
     reports_at_opening: list[dict[str, Any]] = Field(
@@ -69,7 +74,7 @@ class DisputeOut(Schema):
     )
     reports: list[ReportOut] = Field(..., description="the match's reports now, each with its screenshot link")
     opened_at: datetime
-    resolution: Literal["", "report", "entered", "dismissed"] = Field(
+    resolution: choices_literal(Dispute.Resolution) | Literal[""] = Field(  # type: ignore[valid-type]
         ...,
         description="report: the host picked chosen_report_id; entered: the host entered the result; "
         "dismissed: the recorded result (if any) stands",

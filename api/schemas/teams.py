@@ -4,8 +4,10 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import StringConstraints
 
+from accounts.models import TeamJoinRequest
 from api.schemas.accounts import career_stats
 from api.schemas.competitions import CareerStatsOut
+from arena.choices import choices_literal
 
 TeamName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=50)]
 TeamTag = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{2,6}$")]
@@ -87,7 +89,7 @@ class JoinRequestOut(Schema):
     user_id: int
     username: str
     message: str
-    status: str
+    status: choices_literal(TeamJoinRequest.Status)  # type: ignore[valid-type]
     created_at: datetime
     decided_at: datetime | None
 

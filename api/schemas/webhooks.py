@@ -1,19 +1,19 @@
 from datetime import datetime
-from typing import Literal
 from uuid import UUID
 
 from ninja import Schema
 from pydantic import Field
 
+from arena.choices import choices_literal
 from webhooks.models import Delivery, Subscription
 
-EventName = Literal[tuple(Subscription.Event.values)]  # type: ignore[valid-type]
+EventName = choices_literal(Subscription.Event)
 
 
 class SubscriptionIn(Schema):
     url: str = Field(max_length=500, description="http(s) endpoint on a public address (Discord: its webhook URL)")
     events: list[EventName] = Field(min_length=1)
-    kind: Literal[tuple(Subscription.Kind.values)] = "generic"  # type: ignore[valid-type]
+    kind: choices_literal(Subscription.Kind) = "generic"  # type: ignore[valid-type]
 
 
 class SubscriptionOut(Schema):
@@ -32,7 +32,7 @@ class DeliveryOut(Schema):
     subscription_id: int
     event_id: UUID
     event: str
-    status: Literal[tuple(Delivery.Status.values)]  # type: ignore[valid-type]
+    status: choices_literal(Delivery.Status)  # type: ignore[valid-type]
     attempts: int
     last_status_code: int | None
     last_error: str

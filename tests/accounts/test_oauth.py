@@ -21,7 +21,7 @@ from django.core import mail
 
 from accounts import oauth
 from accounts.models import SocialAccount, User
-from accounts.services import _username_available
+from accounts.services.sessions import _username_available
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,6 @@ import pytest
 from websockets.sync.client import connect
 
 from accounts.models import TeamMembership
-from competitions.models import Game
 from tests.competitions.conftest import create_published, register, tournament_body
 from tests.conftest import REQUIRE_SERVICES
 from tests.e2e.cluster import database_url, free_port
@@ -28,7 +27,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 STEP_TIMEOUT = 10.0
 
-BGMI_POINTS = [15, 12, 10, 8, 6, 4, 2, 1, 1, 1, 1, 1]
 
 PAGE_STATE = """(() => {
   const q = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -58,22 +56,6 @@ def _tail(path: Path, lines: int = 40) -> str:
 def _http_json(url: str):
     with urllib.request.urlopen(url, timeout=5) as response:
         return json.loads(response.read())
-
-
-def _bgmi() -> Game:
-    """transaction=True tests flush every table, the migration's games catalog included."""
-    game, _ = Game.objects.get_or_create(
-        slug="bgmi",
-        defaults={
-            "name": "BGMI",
-            "format": "battle_royale",
-            "team_size": 4,
-            "banner": "competitions/banners/bgmi.svg",
-            "points_table": BGMI_POINTS,
-            "kill_points": 1,
-        },
-    )
-    return game
 
 
 def _team(name: str, size: int = 4):
@@ -278,7 +260,7 @@ def test_page_is_server_rendered_and_escaped(api):
     # The client's configuration, as JSON that cannot close its <script>.
     config = json.loads(html.split('<script id="live-config" type="application/json">')[1].split("</script>")[0])
     assert config["ws_path"] == f"/ws/tournaments/{tid}/"
-    assert [row["team_id"] for row in config["standings"]] == [owls.pk, sharks.pk]
+    assert [row["team"]["id"] for row in config["standings"]] == [owls.pk, sharks.pk]
     assert config["podium"] == []
     # No build step, nothing from a CDN.
     assert "<script src" not in html
@@ -300,9 +282,8 @@ def _results(api, host, match_id: int, rows: list[tuple[int, int, int]]) -> None
 @pytest.mark.requires_postgres
 @pytest.mark.requires_redis
 @pytest.mark.django_db(transaction=True)
-def test_spectator_page_follows_results_live(chromium, daphne, api, request):
+def test_spectator_page_follows_results_live(chromium, daphne, api, request, games_catalog):
     base, daphne_log = daphne
-    _bgmi()
     host = UserFactory(role="host", host_status="approved")
     tid, owls, sharks = _started_tournament(api, host, title="Spectator <Cup>")
     matches = api.get_json(f"/api/tournaments/{tid}/rounds").json()[0]["matches"]
@@ -445,19 +426,6 @@ def server(transactional_db, tmp_path):
         running.stop()
 
 
-def _efootball() -> Game:
-    game, _ = Game.objects.get_or_create(
-        slug="efootball",
-        defaults={
-            "name": "eFootball",
-            "format": "head_to_head",
-            "team_size": 1,
-            "banner": "competitions/banners/efootball.svg",
-        },
-    )
-    return game
-
-
 def _screenshot(chromium, path: Path) -> bytes:
     import base64
 
@@ -483,8 +451,7 @@ def _h2h(api, host, match: dict, home: int, away: int) -> None:
 @pytest.mark.requires_postgres
 @pytest.mark.requires_redis
 @pytest.mark.django_db(transaction=True)
-def test_bracket_and_overlay_follow_results_through_a_server_restart(chromium, server, api, tmp_path):
-    _efootball()
+def test_bracket_and_overlay_follow_results_through_a_server_restart(chromium, server, api, tmp_path, games_catalog):
     host = UserFactory(role="host", host_status="approved")
     body = {"game": "efootball", "format": "single_elimination", "third_place_match": True, "max_teams": 4}
     tid = create_published(api, host, **body, rounds_count=1, qualify_per_group=0)["id"]
@@ -606,12 +573,11 @@ def _wait_bracket(chromium, predicate, what: str, timeout: float = STEP_TIMEOUT)
 @pytest.mark.requires_postgres
 @pytest.mark.requires_redis
 @pytest.mark.django_db(transaction=True)
-def test_spectator_page_shows_qualification_live(chromium, daphne, api):
+def test_spectator_page_shows_qualification_live(chromium, daphne, api, games_catalog):
     """Two rounds, one of two teams goes through, placement points only (BGMI 15-12, no kill points).
     After match 1 (Sharks 15, Owls 12) the Sharks are safe with 15 more (Owls make 27 at most) and the
     Owls can only hope; after match 2 (27 each, the Owls ahead on kills) the badges settle."""
     base, daphne_log = daphne
-    _bgmi()
     host = UserFactory(role="host", host_status="approved")
     tid, owls, sharks = _started_tournament(api, host, rounds_count=2, qualify_per_group=1, kill_points=0)
     first, second = sorted(api.get_json(f"/api/tournaments/{tid}/matches").json(), key=lambda m: m["number"])

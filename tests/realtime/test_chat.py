@@ -41,7 +41,7 @@ def scenario(test):
     def run(*args, **kwargs):
         async_to_sync(test)(*args, **kwargs)
 
-    return pytest.mark.django_db(transaction=True)(run)
+    return pytest.mark.usefixtures("games_catalog")(pytest.mark.django_db(transaction=True)(run))
 
 
 @pytest.fixture(autouse=True)
@@ -53,28 +53,12 @@ def _fresh_flood_control(monkeypatch):
 # --- data ----------------------------------------------------------------------------------------
 
 
-def _bgmi() -> Game:
-    """With transaction=True the migration's games catalog is flushed after each test."""
-    game, _ = Game.objects.get_or_create(
-        slug="bgmi",
-        defaults={
-            "name": "BGMI",
-            "format": Game.Format.BATTLE_ROYALE,
-            "team_size": 4,
-            "banner": "competitions/banners/bgmi.svg",
-            "points_table": [15, 12, 10, 8, 6, 4, 2, 1, 1, 1, 1, 1],
-            "kill_points": 1,
-        },
-    )
-    return game
-
-
 @database_sync_to_async
 def make_lobby(*, status: str = Tournament.Status.REGISTRATION_OPEN, players: int = 2) -> SimpleNamespace:
     host = UserFactory(role="host", host_status="approved")
     tournament = Tournament.objects.create(
         host=host,
-        game=_bgmi(),
+        game=Game.objects.get(slug="bgmi"),
         title="Lobby Cup",
         status=status,
         format=Tournament.BracketFormat.GROUPS,

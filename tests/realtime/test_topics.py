@@ -77,7 +77,7 @@ def test_spectators_get_a_snapshot_then_numbered_events(api, host):
         standings = await _receive(spectator, "tournament")
         assert (result["type"], result["seq"]) == ("match.result", snapshot["seq"] + 1)
         assert (standings["type"], standings["seq"]) == ("standings.updated", snapshot["seq"] + 2)
-        assert [row["team_id"] for row in standings["data"]["overall"]] == [squads[1].pk, squads[0].pk]
+        assert [row["team"]["id"] for row in standings["data"]["overall"]] == [squads[1].pk, squads[0].pk]
         await spectator.send_to(text_data=json.dumps({"type": "chat.send", "text": "hi"}))
         error = await _receive(spectator, "tournament")
         assert error["data"]["code"] == "read_only"
