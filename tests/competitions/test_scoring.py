@@ -293,13 +293,15 @@ def stages(draw: st.DrawFn) -> Stage:
             [[], [{"from_kill": 1, "points": 1}, {"from_kill": 3, "points": 2}], [{"from_kill": 1, "points": 0}]]
         )
     )
-    best_of = draw(st.sampled_from([None, 1, 2, 3]))
+    # A third of the stages are match-point finals, so that champions are common.
+    match_point = draw(st.sampled_from([None, None, 5, 12]))
+    best_of = None if match_point else draw(st.sampled_from([None, 1, 2, 3]))
     scoring = {
         "kill_cap": draw(st.sampled_from([None, 0, 2, 5])),
         "kill_tiers": tiers,
         "wwcd_bonus": draw(st.sampled_from([0, 3])),
         "best_of": best_of,
-        "match_point": None if best_of else draw(st.sampled_from([None, 5, 15, 30])),
+        "match_point": match_point,
         "dq_points": draw(st.sampled_from(["keep", "void"])),
         "tie_breakers": ["points", *draw(st.lists(st.sampled_from(TIE_BREAKERS_BR[1:]), unique=True))],
     }
@@ -321,7 +323,7 @@ def stages(draw: st.DrawFn) -> Stage:
         results=results,
         head_start={team: draw(st.integers(0, 20)) for team in team_ids if draw(st.booleans())},
         disqualified={team for team in team_ids if draw(st.integers(0, 4)) == 0},
-        final=draw(st.booleans()),
+        final=match_point is not None or draw(st.booleans()),
     )
 
 
