@@ -1,0 +1,331 @@
+"""Match results (battle royale and head to head), their after-commit effects, and match edits."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from arena.exceptions import Conflict, Invalid
+from competitions import brackets, career, selectors, standings
+from competitions.models import (
+    Group,
+    Match,
+    MatchResult,
+    RegistrationPlayer,
+    ResultAudit,
+    Round,
+    Tournament,
+)
+from competitions.services._common import (
+    SCRIM_MAX_MATCHES,
+    _match_locked,
+    _next_match_number,
+    _notify,
+    _publish,
+    _publish_after_commit,
+    _publish_match_after_commit,
+    _require_owner,
+    _rostered_users,
+    _tournament_locked,
+)
+from competitions.services.progression import (
+    _place,
+    _progressed_matches,
+    _swiss_next_round,
+    _tournament_finished,
+    _unplace,
+)
+from competitions.services.scoring import (
+    _apply_h2h,
+    _br_standings_apply,
+    _br_standings_locked,
+    _h2h_standings_locked,
+    _rerank_h2h,
+    standings_publish_coalesced,
+)
+from webhooks.services import event_emit
+
+
+def _snapshot(match: Match) -> dict:
+    if match.tournament.is_battle_royale:
+        return _br_snapshot(match.results.all())
+    return {"home_score": match.home_score, "away_score": match.away_score}
+
+
+def _br_snapshot(results: Iterable[MatchResult], *, player_kills: bool = False) -> dict:
+    """What spectators see of a battle-royale result; the audit also keeps who got the kills."""
+    return {
+        "results": [
+            {"team_id": r.team_id, "placement": r.placement, "kills": r.kills}
+            | ({"player_kills": r.player_kills} if player_kills and r.player_kills else {})
+            for r in sorted(results, key=lambda r: r.placement)
+        ]
+    }
+
+
+def _require_playable(match: Match, user: User) -> None:
+    _require_owner(match.tournament, user)
+    if match.tournament.status != Tournament.Status.ONGOING:
+        raise Conflict("Results can only be posted while the tournament is ongoing.", code="not_ongoing")
+    if match.status == Match.Status.CANCELLED:
+        raise Conflict("This match was cancelled.", code="match_cancelled")
+
+
+BR_KILLS_MAX = 1000
+
+
+def _player_kills_errors(tournament: Tournament, present: list[dict]) -> list[str]:
+    errors = []
+    credited = [entry for entry in present if entry.get("player_kills")]
+    if not credited:
+        return errors
+    rosters = _rostered(tournament, [entry["team_id"] for entry in credited])
+    for entry in credited:
+        players = [p["user_id"] for p in entry["player_kills"]]
+        strangers = sorted(set(players) - rosters.get(entry["team_id"], set()))
+        if strangers:
+            errors.append(f"team {entry['team_id']}: players {strangers} are not on its roster")
+        if len(set(players)) != len(players):
+            errors.append(f"team {entry['team_id']}: a player is credited twice")
+        if sum(p["kills"] for p in entry["player_kills"]) != entry["kills"]:
+            errors.append(f"team {entry['team_id']}: player kills must add up to the team's {entry['kills']} kills")
+    return errors
+
+
+def _rostered(tournament: Tournament, team_ids: list[int]) -> dict[int, set[int]]:
+    rosters: dict[int, set[int]] = {}
+    rows = RegistrationPlayer.objects.filter(tournament=tournament, registration__team_id__in=team_ids)
+    for team_id, user_id in rows.values_list("registration__team_id", "user_id"):
+        rosters.setdefault(team_id, set()).add(user_id)
+    return rosters
+
+
+@transaction.atomic
+def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -> Match:
+    """entries: [{team_id, placement, kills}] or [{team_id, absent: true}]. Re-posting replaces."""
+    match = _match_locked(match_id)
+    if not match.tournament.is_battle_royale:
+        raise Invalid("This is a head-to-head match; post {home_score, away_score}.", code="wrong_result_shape")
+    _require_playable(match, user)
+    if match.round.status == Round.Status.COMPLETED:
+        raise Conflict("This round has been advanced; its results are final.", code="round_closed")
+    teams = {team["id"]: team for team in match.group.teams.values("id", "name", "tag")}
+    lobby = set(teams)
+    seen = [entry["team_id"] for entry in entries]
+    errors = []
+    unknown = sorted(set(seen) - lobby)
+    if unknown:
+        errors.append(f"teams not in this lobby: {unknown}")
+    if len(set(seen)) != len(seen):
+        errors.append("a team appears twice")
+    missing = sorted(lobby - set(seen))
+    if missing:
+        errors.append(f"teams missing (send them with absent: true): {missing}")
+    present = [entry for entry in entries if not entry.get("absent")]
+    placements = [entry.get("placement") for entry in present]
+    if any(p is None or entry.get("kills") is None for p, entry in zip(placements, present, strict=True)):
+        errors.append("every team that played needs placement and kills")
+    elif len(set(placements)) != len(placements):
+        errors.append("placements must be unique")
+    elif any(not 1 <= p <= len(lobby) for p in placements):
+        errors.append(f"placements run from 1 to {len(lobby)} (the lobby size)")
+    if any(entry.get("kills") is not None and not 0 <= entry["kills"] <= BR_KILLS_MAX for entry in present):
+        # The API schema bounds typed kills; results proposed by OCR (matchlog) come here unchecked.
+        errors.append(f"kills run from 0 to {BR_KILLS_MAX}")
+    errors += _player_kills_errors(match.tournament, present)
+    if errors:
+        raise Invalid("Invalid results: " + "; ".join(errors) + ".", code="invalid_results")
+
+    rows = _br_standings_locked(match.tournament, match.group)
+    old = list(match.results.all())
+    before = _br_snapshot(old, player_kills=True) if match.status == Match.Status.COMPLETED else None
+    match.results.all().delete()
+    tournament = match.tournament
+    new = []
+    for entry in present:
+        placement_points, points = standings.br_match_points(
+            placement=entry["placement"],
+            kills=entry["kills"],
+            table=tournament.points_table,
+            kill_points=tournament.kill_points,
+        )
+        new.append(
+            MatchResult(
+                match=match,
+                team_id=entry["team_id"],
+                placement=entry["placement"],
+                kills=entry["kills"],
+                placement_points=placement_points,
+                points=points,
+                player_kills={str(p["user_id"]): p["kills"] for p in entry.get("player_kills") or []},
+            )
+        )
+    MatchResult.objects.bulk_create(new)
+    _br_standings_apply(match, rows, [(result, -1) for result in old] + [(result, 1) for result in new])
+    _match_completed(match, user=user, before=before, results=new, teams=teams)
+    return match
+
+
+@transaction.atomic
+def match_results_record_h2h(*, match_id: int, user: User, home_score: int, away_score: int) -> Match:
+    match = _match_locked(match_id)
+    tournament = match.tournament
+    if tournament.is_battle_royale:
+        raise Invalid("This is a battle-royale match; post [{team_id, placement, kills}].", code="wrong_result_shape")
+    _require_playable(match, user)
+    if match.is_bye or match.home_team_id is None or match.away_team_id is None:
+        raise Conflict("Both teams of this match are not known yet.", code="teams_not_set")
+    elimination = tournament.format in (
+        Tournament.BracketFormat.SINGLE_ELIMINATION,
+        Tournament.BracketFormat.DOUBLE_ELIMINATION,
+    )
+    if elimination and home_score == away_score:
+        raise Invalid("Elimination matches need a winner; draws are not allowed.", code="draw_not_allowed")
+    before = None
+    # Matches before standings, as the battle-royale path: the matches this result feeds are locked
+    # now, not after the table, so a result posted to one of them at the same time cannot deadlock.
+    list(_progressed_matches(match).select_for_update().order_by("pk").values_list("pk", flat=True))
+    rows = _h2h_standings_locked(tournament)
+    if match.status == Match.Status.COMPLETED:
+        before = _snapshot(match)
+        if _progressed_matches(match).filter(status=Match.Status.COMPLETED).exists():
+            raise Conflict("A later match that depends on this result has been played.", code="result_locked")
+        _apply_h2h(match, rows, sign=-1)
+        _unplace(match)
+    match.home_score, match.away_score = home_score, away_score
+    match.winner_id = None if home_score == away_score else (
+        match.home_team_id if home_score > away_score else match.away_team_id
+    )  # fmt: skip
+    _apply_h2h(match, rows, sign=1)
+    _rerank_h2h(rows)
+    home_won = match.winner_id == match.home_team_id
+    # GF2 (the bracket reset) is only played when the losers-bracket champion wins GF.
+    reset_skipped = match.key == "GF" and not brackets.grand_final_needs_reset("home" if home_won else "away")
+    if match.winner_id and not reset_skipped:
+        _place(match, match.winner_to, match.winner_id)
+        _place(match, match.loser_to, match.away_team_id if home_won else match.home_team_id)
+    _match_completed(match, user=user, before=before)
+    return match
+
+
+def _match_completed(
+    match: Match,
+    *,
+    user: User,
+    before: dict | None,
+    results: list[MatchResult] | None = None,
+    teams: dict[int, dict] | None = None,
+) -> None:
+    """Only what must be in the request: the match, its audit and what spectators see. Career stats
+    and the players' notifications follow after commit in one task (match_result_effects_apply);
+    standings messages are coalesced per tournament (standings_publish_coalesced).
+    Battle royale passes its new results and the lobby's teams, so nothing is read back."""
+    match.status = Match.Status.COMPLETED
+    match.completed_at = timezone.now()
+    match.save()
+    tournament = match.tournament
+    if results is not None:
+        public, after = _br_snapshot(results), _br_snapshot(results, player_kills=True)
+    else:
+        public = after = _snapshot(match)
+    audit = ResultAudit.objects.create(match=match, actor=user, before=before, after=after)
+    if tournament.format == Tournament.BracketFormat.SWISS:
+        _swiss_next_round(tournament, match.round)
+    _publish_after_commit(tournament.pk, "match.result", {"match_id": match.pk, **public})
+    event_emit(tournament_id=tournament.pk, event="match.results_posted", data={"match_id": match.pk, **public})
+    transaction.on_commit(lambda: standings_publish_coalesced(tournament_id=tournament.pk))
+    if results is not None:
+        payload = selectors.match_payload(match, results=results, teams=teams)
+        transaction.on_commit(lambda: _publish(f"match.{match.pk}", "match.result", payload))
+    else:
+        _publish_match_after_commit(match.pk, "match.result")
+    from competitions.tasks import apply_result_effects
+
+    transaction.on_commit(lambda: apply_result_effects.delay(audit.pk))
+    if _tournament_finished(tournament, match):
+        from competitions.tasks import select_winner
+
+        transaction.on_commit(lambda: select_winner.delay(tournament.pk))
+
+
+@transaction.atomic
+def match_result_effects_apply(*, audit_id: int) -> bool:
+    """Career stats and the players' "results posted" notifications of one results change, exactly
+    once: the audit row is claimed in the same transaction. False when it was already applied."""
+    if not ResultAudit.objects.filter(pk=audit_id, applied_at__isnull=True).update(applied_at=timezone.now()):
+        return False
+    audit = ResultAudit.objects.select_related("match__tournament").get(pk=audit_id)
+    match, tournament = audit.match, audit.match.tournament
+    team_ids = {
+        team_id for snapshot in (audit.before, audit.after) for team_id, *_ in career._outcomes(match, snapshot)
+    }
+    rosters: dict[int, list[tuple[int, bool]]] = {}
+    rows = RegistrationPlayer.objects.filter(tournament=tournament, registration__team_id__in=team_ids)
+    for team_id, user_id, substitute in rows.values_list("registration__team_id", "user_id", "is_substitute"):
+        rosters.setdefault(team_id, []).append((user_id, substitute))
+    career.results_change_applied(match=match, before=audit.before, after=audit.after, rosters=rosters)
+    posted = {team_id for team_id, *_ in career._outcomes(match, audit.after)}
+    _notify(
+        [user_id for team_id in posted for user_id, _ in rosters.get(team_id, [])],
+        "results_posted",
+        f"Results posted: {tournament.title}, match {match.number}",
+        data={"tournament_id": tournament.pk, "match_id": match.pk},
+    )
+    return True
+
+
+@transaction.atomic
+def match_update(*, match_id: int, user: User, data: dict) -> Match:
+    match = _match_locked(match_id)
+    _require_owner(match.tournament, user)
+    if "status" in data and data["status"] == Match.Status.COMPLETED:
+        raise Invalid("A match completes when its results are posted.", code="use_results")
+    if match.status == Match.Status.COMPLETED and "status" in data:
+        raise Conflict("This match is completed; correct its results instead.")
+    for field, value in data.items():
+        setattr(match, field, value)
+    match.full_clean()
+    match.save()
+    if {"room_id", "room_password"} & set(data) and (match.room_id or match.room_password):
+        # Released to the lobby only: the host and the rostered players.
+        room = {"match_id": match.pk, "number": match.number, "room_id": match.room_id,
+                "room_password": match.room_password, "map_name": match.map_name}  # fmt: skip
+        transaction.on_commit(lambda: _publish(f"lobby.{match.tournament_id}", "lobby.room", room))
+    if "status" in data and data["status"] == Match.Status.ONGOING:
+        _publish_after_commit(match.tournament_id, "match.status", {"match_id": match.pk, "status": "ongoing"})
+        _publish_match_after_commit(match.pk, "match.status")
+        teams = [t for t in (match.home_team_id, match.away_team_id) if t] or list(
+            match.group.teams.values_list("id", flat=True) if match.group else []
+        )
+        _notify(
+            _rostered_users(match.tournament, teams),
+            "match_starting",
+            f"Match {match.number} of {match.tournament.title} is starting",
+            "Room details are in the match and the lobby.",
+            {"tournament_id": match.tournament_id, "match_id": match.pk},
+        )
+    return match
+
+
+@transaction.atomic
+def match_create(*, tournament_id: int, user: User, group_id: int, scheduled_at: datetime | None = None) -> Match:
+    """An extra battle-royale match in a group (e.g. a replayed lobby)."""
+    tournament = _tournament_locked(tournament_id)
+    _require_owner(tournament, user)
+    if not tournament.is_battle_royale:
+        raise Conflict("Head-to-head matches come from the bracket.", code="not_battle_royale")
+    if tournament.status != Tournament.Status.ONGOING:
+        raise Conflict("Matches can only be added while the tournament is ongoing.", code="not_ongoing")
+    group = Group.objects.select_related("round").filter(pk=group_id, round__tournament=tournament).first()
+    if group is None:
+        raise Invalid("No such group in this tournament.", code="unknown_group")
+    if group.round.status == Round.Status.COMPLETED:
+        raise Conflict("This round has been advanced.", code="round_closed")
+    if tournament.mode == Tournament.Mode.SCRIM and group.matches.count() >= SCRIM_MAX_MATCHES:
+        raise Invalid(f"A scrim has at most {SCRIM_MAX_MATCHES} matches.", code="scrim_limit")
+    return Match.objects.create(
+        tournament=tournament, round=group.round, group=group, number=_next_match_number(tournament),
+        scheduled_at=scheduled_at,
+    )  # fmt: skip
