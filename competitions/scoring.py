@@ -181,6 +181,21 @@ def scoring_clean(data: Mapping, *, matches_per_group: int) -> dict:
     return clean
 
 
+def scoring_update(
+    current: Mapping, change: Mapping | None, *, table_given: bool, matches_per_group: int
+) -> tuple[dict, Preset | None]:
+    """(the stored scoring after `change`, a preset whose table and kill points now apply, if any).
+    Keys left out of `change` keep their value; a table set by hand (`table_given`) is no preset."""
+    change = change or {}
+    merged = {**current, **change}
+    preset = change.get("preset")
+    if preset is not None and table_given:
+        raise ScoringInvalid({"scoring.preset": ["a preset sets points_table and kill_points: leave them out"]})
+    if table_given:
+        merged["preset"] = None
+    return scoring_clean(merged, matches_per_group=matches_per_group), PRESETS.get(preset) if preset else None
+
+
 def _int_in(value: object, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 

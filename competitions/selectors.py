@@ -99,7 +99,11 @@ def can_see_room(*, tournament: Tournament, user: User | None) -> bool:
         return False
     if access.manages(tournament=tournament, user=user):
         return True
-    return RegistrationPlayer.objects.filter(tournament=tournament, user=user).exists()
+    return (
+        RegistrationPlayer.objects.filter(tournament=tournament, user=user)
+        .exclude(registration__status=Registration.Status.DISQUALIFIED)
+        .exists()
+    )
 
 
 def registration_list(*, tournament: Tournament) -> QuerySet[Registration]:
@@ -179,6 +183,7 @@ def standings_rows(*, tournament: Tournament, round_number: int | None = None, g
                 "rank": row.rank,
                 "team": {"id": row.team.id, "name": row.team.name, "tag": row.team.tag},
                 **{field: getattr(row, field) for field in STANDING_FIELDS},
+                "status": row.status or None,
                 "decided_by": row.decided_by or None,
             }
             for row in standings_get(tournament=tournament, round_number=round_number, group=group)
@@ -189,6 +194,7 @@ def standings_rows(*, tournament: Tournament, round_number: int | None = None, g
 
 STANDING_FIELDS = (
     "points", "matches_played", "wins", "kills", "placement_points", "draws", "losses", "score_for", "score_against",
+    "head_start",
 )  # fmt: skip
 
 
@@ -203,6 +209,7 @@ def standings_table(*, tournament_id: int) -> list[dict]:
             "wins": row.wins,
             "kills": row.kills,
             "matches_played": row.matches_played,
+            "status": row.status or None,
             "decided_by": row.decided_by or None,
         }
         for row in rows.select_related("team").order_by("rank", "team_id")

@@ -26,6 +26,9 @@ class StandingRow(Strict):
     wins: int
     kills: int
     matches_played: int
+    status: Literal["match_point", "champion", "disqualified"] | None = Field(
+        None, description="battle royale: at match point, champion on match point, or disqualified (ranked last)"
+    )
     decided_by: str | None
 
 
