@@ -116,8 +116,11 @@ def _br_rerank(tournament: Tournament, rows: list[Standing], *, round_numbers: s
                 final=number == tournament.rounds_count,
             )
             by_team = {totals.team_id: (totals, row) for totals, row in ranked}
+            unplayed = not results.get(number) and not head_start
             for row in scope_rows:
                 _br_set(row, *by_team[row.team_id])
+                if unplayed:  # nobody has played this round: it stays unranked (0), as tournament_start leaves it
+                    row.rank, row.decided_by = 0, ""
             changed += scope_rows
     overall = _br_overall_derive(rows, rules.tie_breakers)
     Standing.objects.bulk_update(changed + overall, BR_FIELDS)

@@ -254,3 +254,31 @@ def test_an_algs_match_point_final_plays_out_over_http(api, host, games_catalog)
     assert table[1]["points"] > table[0]["points"]
     assert table[1]["decided_by"] == "match_point"
     assert api.get_json(f"/api/matches/{extra[1].json()['id']}").json()["status"] == "cancelled"
+
+
+def test_a_disqualified_team_does_not_qualify_for_the_next_round(api, host, games_catalog):
+    squads = [make_team(4) for _ in range(4)]
+    a, b, c, d = (s.pk for s in squads)
+    tournament = create_published(
+        api, host, max_teams=4, group_size=4, rounds_count=2, qualify_per_group=2, matches_per_group=1,
+        scoring={"preset": "pmgc"},
+    )  # fmt: skip
+    tid = tournament["id"]
+    registrations = {squad.pk: register(api, tid, squad).json()["id"] for squad in squads}
+    assert api.post_json(f"/api/tournaments/{tid}/start", user=host).status_code == 200
+    [match] = _matches(api, tid)
+    assert _post(api, host, match["id"], [(a, 5), (b, 0), (c, 0), (d, 0)]).status_code == 200
+    assert (
+        api.post_json(f"/api/tournaments/{tid}/registrations/{registrations[a]}/disqualify", user=host).status_code
+        == 200
+    )
+    assert api.post_json(f"/api/tournaments/{tid}/rounds/1/advance", user=host).status_code == 200
+    assert {row["team"]["id"] for row in _table(api, tid, round=2)} == {b, c}
+
+    # Disqualified before the round is played: it stays unranked, the team marked.
+    assert (
+        api.post_json(f"/api/tournaments/{tid}/registrations/{registrations[b]}/disqualify", user=host).status_code
+        == 200
+    )
+    round_two = {row["team"]["id"]: (row["rank"], row["status"]) for row in _table(api, tid, round=2)}
+    assert round_two == {b: (0, "disqualified"), c: (0, None)}
