@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from arena.exceptions import NotFound
-from competitions.models import Match, RegistrationPlayer, Tournament
+from competitions.models import Match, Registration, RegistrationPlayer, Tournament
 
 
 def _signed_in(user: User | None) -> bool:
@@ -71,4 +71,8 @@ def can_see_room(*, tournament: Tournament, user: User | None) -> bool:
         return False
     if manages(tournament=tournament, user=user):
         return True
-    return RegistrationPlayer.objects.filter(tournament=tournament, user=user).exists()
+    return (
+        RegistrationPlayer.objects.filter(tournament=tournament, user=user)
+        .exclude(registration__status=Registration.Status.DISQUALIFIED)
+        .exists()
+    )

@@ -80,6 +80,8 @@ class Tournament(models.Model):
     matches_per_group = models.PositiveSmallIntegerField(default=1)
     points_table = models.JSONField(default=list, blank=True)
     kill_points = models.PositiveSmallIntegerField(default=1)
+    # Battle royale: the preset and rules beyond the table (competitions.scoring; {} = the defaults).
+    scoring = models.JSONField(default=dict, blank=True)
     # Swiss: rounds to play (0 = ceil(log2 teams)).
     swiss_rounds = models.PositiveSmallIntegerField(default=0)
     third_place_match = models.BooleanField(
@@ -126,6 +128,7 @@ class Registration(models.Model):
         CONFIRMED = "confirmed"
         WITHDRAWN = "withdrawn"
         DROPPED = "dropped", "Dropped (no check-in)"
+        DISQUALIFIED = "disqualified"
 
     ACTIVE = (Status.PENDING_PAYMENT, Status.CONFIRMED)
 
@@ -135,6 +138,7 @@ class Registration(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices)
     seed = models.PositiveSmallIntegerField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    disqualified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -293,6 +297,11 @@ class Standing(models.Model):
     Scope: a group (group set), a whole round (round set, group null) or overall (both null).
     """
 
+    class Status(models.TextChoices):
+        MATCH_POINT = "match_point"
+        CHAMPION = "champion"
+        DISQUALIFIED = "disqualified"
+
     tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="standings")
     round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
@@ -308,6 +317,9 @@ class Standing(models.Model):
     score_against = models.PositiveIntegerField(default=0)
     rank = models.PositiveIntegerField(default=0)
     decided_by = models.CharField(max_length=20, blank=True)
+    # Battle royale: points carried in (already in `points`) and the team's standing under the rules.
+    head_start = models.IntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, blank=True)
 
     class Meta:
         ordering = ["rank", "team_id"]

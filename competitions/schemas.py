@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from arena.choices import choices_literal
-from competitions.models import Match
+from competitions.models import Match, Standing
 
 
 class Shape(BaseModel):
@@ -63,10 +63,17 @@ class StandingRow(Shape):
     losses: int
     score_for: int
     score_against: int
+    head_start: int = Field(..., description="battle royale: points carried in, included in points")
+    status: choices_literal(Standing.Status) | None = Field(  # type: ignore[valid-type]
+        ...,
+        description="battle royale: at match point (eligible to win), champion (won on match point) or "
+        "disqualified (ranked last)",
+    )
     decided_by: str | None = Field(
         ...,
         description='the tie-breaker that separated this team from the one above ("tied": none did; "stage": '
-        "in a multi-round battle royale's overall table, this team went out in an earlier round)",
+        "in a multi-round battle royale's overall table, this team went out in an earlier round; "
+        '"disqualified" / "match_point": ranked below every other team / the champion above it)',
     )
     qualification: Qualification | None = Field(
         ...,

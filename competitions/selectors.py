@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from arena.exceptions import NotFound
-from competitions import access, brackets, qualification, standings
+from competitions import access, brackets, qualification, scoring
 from competitions.models import (
     Game,
     Group,
@@ -219,6 +219,11 @@ def standings_rows(*, tournament: Tournament, round_number: int | None = None, g
     return rows
 
 
+def _qualification_key(tournament_id: int) -> str:
+    version = tournament_cache_version(tournament_id=tournament_id)
+    return f"competitions:tournament:{tournament_id}:v{version}:qualification"
+
+
 def qualification_outlooks(*, tournament_id: int) -> dict[int, dict[int, dict]]:
     """Battle royale: round number -> team id -> its qualification in its group of that round
     ({status, best_rank, worst_rank, points_needed}, competitions.qualification). Head-to-head
@@ -226,20 +231,18 @@ def qualification_outlooks(*, tournament_id: int) -> dict[int, dict[int, dict]]:
 
     Computed once per standings change: cached under the tournament's version, which every result
     bumps, so the REST tables, the WebSocket messages and the spectator page all read one computation."""
-    version = tournament_cache_version(tournament_id=tournament_id)
-    key = f"competitions:tournament:{tournament_id}:v{version}:qualification"
+    key = _qualification_key(tournament_id)
     outlooks = cache.get(key)
     if outlooks is None:
-        outlooks = _qualification_compute(tournament_id)
+        group_rows = _rows_with_left().filter(tournament_id=tournament_id, group__isnull=False)
+        outlooks = _qualification_compute(list(group_rows))
         cache.set(key, outlooks, STANDINGS_CACHE_SECONDS)
     return outlooks
 
 
-def _qualification_compute(tournament_id: int) -> dict[int, dict[int, dict]]:
-    """One query: the group rows (only battle royale has them) with their tournament, round and the
-    group's matches still to play."""
-    from competitions.services import BR_KILLS_MAX
-
+def _rows_with_left() -> QuerySet[Standing]:
+    """Standing rows with their team, tournament, round and, for group rows (only battle royale has
+    them), the group's matches still to play (`left`)."""
     left = (
         Match.objects.filter(group=OuterRef("group_id"))
         .exclude(status__in=[Match.Status.COMPLETED, Match.Status.CANCELLED])
@@ -247,37 +250,50 @@ def _qualification_compute(tournament_id: int) -> dict[int, dict[int, dict]]:
         .annotate(count=Count("pk"))
         .values("count")
     )
+    return Standing.objects.select_related("tournament", "group__round", "team").annotate(
+        left=Coalesce(Subquery(left), 0)
+    )
+
+
+def _qualification_compute(group_rows: list[Standing]) -> dict[int, dict[int, dict]]:
+    """Each group's outlook under the tournament's scoring rules. Best-of-N scoring is not additive
+    (a later match can replace an earlier one), so it has no outlook ({}); disqualified teams play no
+    further match and rank last: they are left out of their group's computation."""
+    from competitions.services import BR_KILLS_MAX
+
     rows: dict[int, list[Standing]] = {}
-    for row in (
-        Standing.objects.filter(tournament_id=tournament_id, group__isnull=False)
-        .select_related("tournament", "group__round")
-        .annotate(left=Coalesce(Subquery(left), 0))
-    ):
-        rows.setdefault(row.group_id, []).append(row)
+    for row in group_rows:
+        if row.status != Standing.Status.DISQUALIFIED:
+            rows.setdefault(row.group_id, []).append(row)
     if not rows:
         return {}
     tournament = next(iter(rows.values()))[0].tournament
-    table, kill_points = list(tournament.points_table), tournament.kill_points
+    rules = scoring.rules_from(
+        points_table=tournament.points_table, kill_points=tournament.kill_points, scoring=tournament.scoring
+    )
+    if rules.best_of is not None:
+        return {}
+    max_kills = BR_KILLS_MAX if rules.kill_cap is None else min(rules.kill_cap, BR_KILLS_MAX)
 
     def points(placement: int, kills: int) -> int:
-        return standings.br_match_points(placement=placement, kills=kills, table=table, kill_points=kill_points)[1]
+        return scoring.match_points(rules, placement=placement, kills=kills)[1]
 
     scorings: dict[int, qualification.Scoring] = {}
     outlooks: dict[int, dict[int, dict]] = {}
-    for group_rows in rows.values():
-        number, lobby = group_rows[0].group.round.number, len(group_rows)
+    for group_rows_ in rows.values():
+        number, lobby = group_rows_[0].group.round.number, len(group_rows_)
         if lobby not in scorings:
-            scorings[lobby] = qualification.Scoring.from_points(points, lobby=lobby, max_kills=BR_KILLS_MAX)
-        ordered = sorted(group_rows, key=lambda row: (row.rank or lobby + 1, row.team_id))
+            scorings[lobby] = qualification.Scoring.from_points(points, lobby=lobby, max_kills=max_kills)
+        ordered = sorted(group_rows_, key=lambda row: (row.rank or lobby + 1, row.team_id))
         # Only rounds before the last send teams on (round_advance takes the top qualify_per_group).
         places = tournament.qualify_per_group if number < tournament.rounds_count else None
         result = qualification.group_outlook(
-            {row.team_id: row.points for row in group_rows},
-            remaining=group_rows[0].left,
+            {row.team_id: row.points for row in group_rows_},
+            remaining=group_rows_[0].left,
             scoring=scorings[lobby],
             places=places,
             order=[row.team_id for row in ordered],
-            ranks={row.team_id: row.rank for row in group_rows},
+            ranks={row.team_id: row.rank for row in group_rows_},
         )
         outlooks.setdefault(number, {}).update({team_id: outlook.as_dict() for team_id, outlook in result.items()})
     return outlooks
@@ -285,6 +301,7 @@ def _qualification_compute(tournament_id: int) -> dict[int, dict[int, dict]]:
 
 STANDING_FIELDS = (
     "points", "matches_played", "wins", "kills", "placement_points", "draws", "losses", "score_for", "score_against",
+    "head_start",
 )  # fmt: skip
 
 
@@ -295,6 +312,7 @@ def standing_row(row: Standing, *, qualification: dict | None) -> dict:
         "team": _team(row.team),
         "team_id": row.team_id,  # deprecated (StandingRow.team_id): the old WebSocket row's key
         **{field: getattr(row, field) for field in STANDING_FIELDS},
+        "status": row.status or None,
         "decided_by": row.decided_by or None,
         "qualification": qualification,
     }
@@ -302,14 +320,26 @@ def standing_row(row: Standing, *, qualification: dict | None) -> dict:
 
 def standings_table(*, tournament_id: int) -> list[dict]:
     """The overall table, read from the database (never the cache): what the live feeds send. Each
-    row's qualification is the team's in its group of the latest round (None once it went out earlier)."""
-    rows = Standing.objects.filter(tournament_id=tournament_id, round__isnull=True, group__isnull=True)
-    outlooks = qualification_outlooks(tournament_id=tournament_id)
+    row's qualification is the team's in its group of the latest round (None once it went out earlier).
+    Right after a result the outlooks are not cached yet: one query then reads the overall and the
+    group rows together."""
+    overall = Q(round__isnull=True, group__isnull=True)
+    key = _qualification_key(tournament_id)
+    outlooks = cache.get(key)
+    if outlooks is None:
+        rows = list(_rows_with_left().filter(overall | Q(group__isnull=False), tournament_id=tournament_id))
+        outlooks = _qualification_compute([row for row in rows if row.group_id is not None])
+        cache.set(key, outlooks, STANDINGS_CACHE_SECONDS)
+        rows = sorted((row for row in rows if row.group_id is None and row.round_id is None), key=_by_rank)
+    else:
+        rows = Standing.objects.filter(overall, tournament_id=tournament_id).select_related("team")
+        rows = sorted(rows, key=_by_rank)
     latest = outlooks.get(max(outlooks, default=None), {})
-    return [
-        standing_row(row, qualification=latest.get(row.team_id))
-        for row in rows.select_related("team").order_by("rank", "team_id")
-    ]
+    return [standing_row(row, qualification=latest.get(row.team_id)) for row in rows]
+
+
+def _by_rank(row: Standing) -> tuple[int, int]:
+    return (row.rank, row.team_id)
 
 
 def tournament_is_public(*, tournament_id: int) -> bool:

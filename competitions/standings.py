@@ -33,6 +33,16 @@ from typing import TypeVar
 
 RULES_BR = ("points", "wins", "placement_points", "kills", "latest_match")
 RULES_H2H = ("points", "score_difference", "score_for", "wins")
+# Every battle-royale tie-breaker a tournament may chain (competitions.scoring validates the chain;
+# RULES_BR, today's order, is the default). best_placement: the better best single-match placement;
+# head_to_head: more of the matches both teams played finished above the other team.
+TIE_BREAKERS_BR = ("points", "wins", "placement_points", "kills", "best_placement", "latest_match", "head_to_head")
+# Rules between two teams rather than on one team's numbers: they may be intransitive (see _chain).
+PAIRWISE_BR = ("latest_match", "head_to_head")
+# Always ahead of a tournament's chain: a disqualified team ranks below every other one, and in
+# match-point mode the champion above every other one, whatever their points.
+DISQUALIFIED = "disqualified"
+MATCH_POINT = "match_point"
 
 TIED = "tied"
 
@@ -45,6 +55,10 @@ class BRTotals:
     placement_points: int = 0
     kills: int = 0
     matches_played: int = 0
+    head_start: int = 0  # points carried in from a previous stage, already in `points`
+    disqualified: bool = False
+    champion: bool = False  # match-point mode: won a match after reaching the threshold
+    match_point: bool = False  # match-point mode: reached the threshold, not champion (yet)
 
 
 @dataclass(frozen=True)
@@ -122,15 +136,27 @@ def h2h_totals_add(totals: H2HTotals, *, score_for: int, score_against: int, sig
 
 
 def br_rank(
-    totals: Sequence[BRTotals], *, placements: Mapping[int, Sequence[tuple[int, int]]]
+    totals: Sequence[BRTotals],
+    *,
+    placements: Mapping[int, Sequence[tuple[int, int]]],
+    tie_breakers: Sequence[str] = RULES_BR,
 ) -> list[tuple[BRTotals, RankedRow]]:
-    """Order battle-royale standings: total points, then wins, then placement points, then kills,
-    then the better placement in the latest match both teams played.
+    """Order battle-royale standings by the tournament's tie-breaker chain (default RULES_BR: total
+    points, then wins, then placement points, then kills, then the better placement in the latest match
+    both teams played). Disqualified teams rank below all others, a match-point champion above all
+    others (``decided_by`` "disqualified" / "match_point").
 
     `placements` maps team_id -> [(match_order, placement), ...] (match_order increases with time); it
-    only needs entries for teams that are tied on all earlier rules.
+    only needs entries for teams tied on every rule before the first placement-based one
+    (best_placement, latest_match, head_to_head).
     """
+    unknown = [rule for rule in tie_breakers if rule not in TIE_BREAKERS_BR]
+    if unknown or not tie_breakers or tie_breakers[0] != "points" or len(set(tie_breakers)) != len(tie_breakers):
+        raise ValueError(f"invalid tie-breaker chain: {list(tie_breakers)}")
     by_match = {team_id: dict(pairs) for team_id, pairs in placements.items()}
+
+    def best_placement(row: BRTotals) -> float:
+        return min(by_match.get(row.team_id, {}).values(), default=float("inf"))
 
     def latest_match(a: BRTotals, b: BRTotals) -> int:
         mine, theirs = by_match.get(a.team_id, {}), by_match.get(b.team_id, {})
@@ -140,29 +166,51 @@ def br_rank(
         match_order = max(shared)
         return _sign(mine[match_order] - theirs[match_order])
 
-    return _rank(totals, RULES_BR[:-1], tie_break=latest_match)
+    def head_to_head(a: BRTotals, b: BRTotals) -> int:
+        mine, theirs = by_match.get(a.team_id, {}), by_match.get(b.team_id, {})
+        return _sign(sum(_sign(mine[order] - theirs[order]) for order in mine.keys() & theirs.keys()))
+
+    keys: dict[str, Callable[[BRTotals], float]] = {
+        DISQUALIFIED: lambda row: row.disqualified,
+        MATCH_POINT: lambda row: not row.champion,
+        "best_placement": best_placement,
+        **{rule: _negated(rule) for rule in ("points", "wins", "placement_points", "kills")},
+    }
+    pairwise = {"latest_match": latest_match, "head_to_head": head_to_head}
+    chain = [DISQUALIFIED, MATCH_POINT, *tie_breakers]
+    rules = [(rule, keys.get(rule), pairwise.get(rule) or _by_key(keys[rule])) for rule in chain]
+    return _rank(totals, rules)
 
 
 def h2h_rank(totals: Sequence[H2HTotals]) -> list[tuple[H2HTotals, RankedRow]]:
     """Points, then score difference, then score for, then wins."""
-    return _rank(totals, RULES_H2H)
+    return _rank(totals, [(rule, _negated(rule), _by_key(_negated(rule))) for rule in RULES_H2H])
 
 
-def _rank(
-    rows: Sequence[Totals], numeric_rules: tuple[str, ...], tie_break: Compare[Totals] | None = None
-) -> list[tuple[Totals, RankedRow]]:
-    def key(row: Totals) -> tuple[int, ...]:
-        return tuple(getattr(row, rule) for rule in numeric_rules)
+# (name, key or None for a pairwise rule, compare): a smaller key ranks higher.
+Rule = tuple[str, Callable[[Totals], float] | None, Compare[Totals]]
+
+
+def _rank(rows: Sequence[Totals], rules: Sequence[Rule[Totals]]) -> list[tuple[Totals, RankedRow]]:
+    """Sort by the rules up to the first pairwise one; rows tied on those are placed by _chain with the
+    remaining rules in order. ``decided_by`` is None where "points" separated the pair."""
+    prefix = []
+    for rule in rules:
+        if rule[1] is None:
+            break
+        prefix.append(rule[1])
+    rest = rules[len(prefix) :]
+
+    def key(row: Totals) -> tuple[float, ...]:
+        return tuple(rule_key(row) for rule_key in prefix)
+
+    def compare_rest(a: Totals, b: Totals) -> int:
+        return next((verdict for _, _, compare in rest if (verdict := compare(a, b))), 0)
 
     ordered: list[Totals] = []
-    by_key = sorted(rows, key=lambda row: (tuple(-value for value in key(row)), row.team_id))
-    for _, group in groupby(by_key, key=key):
+    for _, group in groupby(sorted(rows, key=lambda row: (key(row), row.team_id)), key=key):
         tied = list(group)
-        ordered.extend(_chain(tied, tie_break) if tie_break else tied)
-
-    rules: list[tuple[str, Compare[Totals]]] = [(rule, _more_is_better(rule)) for rule in numeric_rules]
-    if tie_break:
-        rules.append((RULES_BR[-1], tie_break))
+        ordered.extend(_chain(tied, compare_rest) if rest else tied)
 
     ranked: list[tuple[Totals, RankedRow]] = []
     for position, row in enumerate(ordered, start=1):
@@ -170,11 +218,11 @@ def _rank(
             ranked.append((row, RankedRow(team_id=row.team_id, rank=1, decided_by=None)))
             continue
         above = ordered[position - 2]
-        rule = next((name for name, compare in rules if compare(above, row)), None)
+        rule = next((name for name, _, compare in rules if compare(above, row)), None)
         if rule is None:
             ranked.append((row, RankedRow(team_id=row.team_id, rank=ranked[-1][1].rank, decided_by=TIED)))
         else:
-            decided_by = None if rule == rules[0][0] else rule
+            decided_by = None if rule == "points" else rule
             ranked.append((row, RankedRow(team_id=row.team_id, rank=position, decided_by=decided_by)))
     return ranked
 
@@ -193,11 +241,13 @@ def _chain(rows: list[Totals], compare: Compare[Totals]) -> list[Totals]:
     return chain
 
 
-def _more_is_better(rule: str) -> Compare[Totals]:
-    def compare(a: Totals, b: Totals) -> int:
-        return _sign(getattr(b, rule) - getattr(a, rule))
+def _negated(rule: str) -> Callable[[Totals], float]:
+    """The key of a number where more is better."""
+    return lambda row: -getattr(row, rule)
 
-    return compare
+
+def _by_key(key: Callable[[Totals], float]) -> Compare[Totals]:
+    return lambda a, b: _sign(key(a) - key(b))
 
 
 def _sign(value: int) -> int:
@@ -213,7 +263,7 @@ STAGE = "stage"
 
 
 def br_stages_rank(
-    stages: Sequence[Sequence[tuple[BRTotals, RankedRow]]],
+    stages: Sequence[Sequence[tuple[BRTotals, RankedRow]]], *, tie_breakers: Sequence[str] = RULES_BR
 ) -> list[tuple[BRTotals, RankedRow]]:
     """The overall order of a battle royale played in stages (rounds), given each stage's ranked rows,
     earliest stage first.
@@ -222,15 +272,25 @@ def br_stages_rank(
     out in each earlier stage, latest stage first, each block in the order of the stage it went out in.
     A team's row carries its totals from the stage it finished in, so the winner of the final stage is
     always rank 1 and every row is comparable with the one above. ``decided_by`` follows the module's
-    rules within a block; the first row of each earlier block is ``"stage"`` (it went out earlier).
+    rules within a block (the stage's own verdict where the two rows were neighbours there); the first
+    row of each earlier block is ``"stage"`` (it went out earlier).
     Rows of a stage nobody has played yet (rank 0) stay unranked, at the top.
     """
+    by_key = [DISQUALIFIED, MATCH_POINT, *(rule for rule in tie_breakers if rule in ("points", "wins",
+              "placement_points", "kills"))]  # fmt: skip
+    keys: dict[str, Callable[[BRTotals], float]] = {
+        DISQUALIFIED: lambda row: row.disqualified,
+        MATCH_POINT: lambda row: not row.champion,
+        **{rule: _negated(rule) for rule in ("points", "wins", "placement_points", "kills")},
+    }
+    # Without match history here, a pair no number separates was separated by a placement rule.
+    placement_rule = next((rule for rule in tie_breakers if rule not in keys), TIED)
     ranked: list[tuple[BRTotals, RankedRow]] = []
     placed: set[int] = set()
     for stage in reversed(stages):
-        block = sorted(
-            (pair for pair in stage if pair[0].team_id not in placed), key=lambda p: (p[1].rank, p[0].team_id)
-        )
+        in_stage = sorted(stage, key=lambda p: (p[1].rank, p[0].team_id))
+        position_in_stage = {totals.team_id: index for index, (totals, _) in enumerate(in_stage)}
+        block = [pair for pair in in_stage if pair[0].team_id not in placed]
         for index, (totals, row) in enumerate(block):
             position = len(ranked) + 1
             if row.rank == 0:  # a stage nobody has played yet: unranked (0), as its own table shows
@@ -243,8 +303,11 @@ def br_stages_rank(
                 ranked.append((totals, RankedRow(team_id=totals.team_id, rank=ranked[-1][1].rank, decided_by=TIED)))
             else:
                 above = block[index - 1][0]
-                rule = next((name for name in RULES_BR[:-1] if _more_is_better(name)(above, totals)), RULES_BR[-1])
-                decided_by = None if rule == RULES_BR[0] else rule
+                if position_in_stage[above.team_id] + 1 == position_in_stage[totals.team_id]:
+                    decided_by = row.decided_by
+                else:
+                    rule = next((name for name in by_key if _by_key(keys[name])(above, totals)), placement_rule)
+                    decided_by = None if rule == "points" else rule
                 ranked.append((totals, RankedRow(team_id=totals.team_id, rank=position, decided_by=decided_by)))
         placed.update(totals.team_id for totals, _ in block)
     return ranked

@@ -85,10 +85,13 @@ def is_lobby_moderator(tournament: Tournament, user: User) -> bool:
 
 def lobby_is_member(*, tournament: Tournament, user: User) -> bool:
     """The host, admins (who moderate every lobby) and the tournament's rostered players;
-    a withdrawn registration has no roster rows left, so its players are out."""
+    a withdrawn registration has no roster rows left, so its players are out; a disqualified team's
+    players are out too."""
     return (
         is_lobby_moderator(tournament, user)
-        or RegistrationPlayer.objects.filter(tournament=tournament, user=user).exists()
+        or RegistrationPlayer.objects.filter(tournament=tournament, user=user)
+        .exclude(registration__status="disqualified")
+        .exists()
     )
 
 

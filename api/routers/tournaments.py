@@ -17,6 +17,7 @@ from api.schemas.competitions import (
     RegistrationIn,
     RegistrationOut,
     RoundOut,
+    ScoringPresetOut,
     StandingRow,
     TournamentDetailOut,
     TournamentIn,
@@ -24,7 +25,7 @@ from api.schemas.competitions import (
     TournamentPatchIn,
     TournamentStatus,
 )
-from competitions import selectors, services
+from competitions import scoring, selectors, services
 from competitions.models import Tournament
 
 games_router = Router(tags=["games"])
@@ -59,6 +60,21 @@ def _fresh(request: HttpRequest, tournament_id: int) -> Tournament:
 def list_games(request: HttpRequest):
     """The catalog: format, team size, default banner and default battle-royale points table."""
     return selectors.game_list()
+
+
+@games_router.get("/scoring-presets", response=list[ScoringPresetOut])
+def list_scoring_presets(request: HttpRequest):
+    """The official battle-royale points tables a tournament can pick as `scoring.preset` (a fixed
+    catalog of a few entries, like /api/games, so not paginated)."""
+    return [
+        {
+            "name": p.name,
+            "description": p.description,
+            "points_table": list(p.points_table),
+            "kill_points": p.kill_points,
+        }
+        for p in scoring.PRESETS.values()
+    ]
 
 
 # --- tournaments ------------------------------------------------------------------------------
@@ -195,6 +211,21 @@ def check_in(request: HttpRequest, tournament_id: int, registration_id: int):
     return selectors.registration_list(tournament=registration.tournament).get(pk=registration.pk)
 
 
+@router.post(
+    "/{tournament_id}/registrations/{registration_id}/disqualify",
+    auth=jwt_auth,
+    response={200: RegistrationOut, **ERRORS},
+    operation_id="registration_disqualify",
+)
+def disqualify(request: HttpRequest, tournament_id: int, registration_id: int):
+    """Its host, while a battle royale is ongoing: the team plays no further match, ranks last and cannot
+    qualify or win; its points are kept or voided per `scoring.dq_points`. Not refunded."""
+    registration = services.registration_disqualify(
+        tournament_id=tournament_id, registration_id=registration_id, user=request.user
+    )
+    return selectors.registration_list(tournament=registration.tournament).get(pk=registration.pk)
+
+
 # --- structure and play -----------------------------------------------------------------------
 
 
@@ -234,7 +265,8 @@ def create_match(request: HttpRequest, tournament_id: int, payload: MatchCreateI
 @router.get("/{tournament_id}/standings", auth=optional_jwt, response={200: list[StandingRow], 404: ErrorOut})
 def get_standings(request: HttpRequest, tournament_id: int, round: int | None = None, group: str | None = None):
     """Overall by default; `?round=N` for a round, `?round=N&group=A` for a group.
-    Battle royale: points, wins, placement points, kills, latest-match placement.
+    Battle royale: the tournament's tie-breaker chain (`scoring.tie_breakers`; by default points, wins,
+    placement points, kills, latest-match placement); disqualified teams last, a match-point champion first.
     Head to head: points (3/1/0), score difference, score for, wins."""
     tournament = _detail(request, tournament_id)
     return selectors.standings_rows(tournament=tournament, round_number=round, group=group)

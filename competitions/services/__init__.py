@@ -9,6 +9,7 @@ from competitions.services.registrations import (
     registration_check_in,
     registration_confirm_paid,
     registration_create,
+    registration_disqualify,
     registration_refund,
     registration_withdraw,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "registration_check_in",
     "registration_confirm_paid",
     "registration_create",
+    "registration_disqualify",
     "registration_refund",
     "registration_withdraw",
     "round_advance",

@@ -131,6 +131,9 @@ def _tournament_finished(tournament: Tournament, match: Match | None = None) -> 
             last = match.round if match.round.number == tournament.rounds_count else None
         else:
             last = tournament.rounds.filter(number=tournament.rounds_count).first()
+        if last is not None and (tournament.scoring or {}).get("match_point"):
+            # Match-point final: over when a team wins on match point, however many matches that takes.
+            return Standing.objects.filter(round=last, group__isnull=True, status=Standing.Status.CHAMPION).exists()
         return last is not None and not last.matches.exclude(status=Match.Status.COMPLETED).exists()
     if tournament.format == Tournament.BracketFormat.DOUBLE_ELIMINATION:
         grand_final = tournament.matches.get(key="GF")

@@ -9,13 +9,16 @@ from competitions import access, events
 from competitions.models import (
     Registration,
     RegistrationPlayer,
+    Standing,
     Tournament,
 )
 from competitions.services._common import (
     _cache_invalidate_after_commit,
     _publish_after_commit,
+    _require_owner,
     _tournament_locked,
 )
+from competitions.services.scoring import _br_rerank, _br_standings_locked
 from wallet.models import Payment
 from wallet.refunds import purchase_refund
 from webhooks.services import event_emit
@@ -169,4 +172,34 @@ def registration_check_in(*, tournament_id: int, registration_id: int, user: Use
         raise Conflict(f"Check-in is open from {opens.isoformat()} until the start.", code="check_in_closed")
     registration.checked_in_at = registration.checked_in_at or timezone.now()
     registration.save(update_fields=["checked_in_at"])
+    return registration
+
+
+@transaction.atomic
+def registration_disqualify(*, tournament_id: int, registration_id: int, user: User) -> Registration:
+    """The host disqualifies a team of an ongoing battle royale: it plays no further match, ranks below
+    every other team (its points kept or voided by the tournament's dq_points rule), neither qualifies
+    nor wins, and its players lose the lobby and room details. Its entry fee is not refunded."""
+    tournament = _tournament_locked(tournament_id)
+    _require_owner(tournament, user)
+    registration = tournament.registrations.select_related("team").filter(pk=registration_id).first()
+    if registration is None:
+        raise NotFound("No such registration.")
+    if not tournament.is_battle_royale:
+        raise Conflict("Disqualification is for battle-royale tournaments.", code="not_battle_royale")
+    if tournament.status != Tournament.Status.ONGOING:
+        raise Conflict("Only a team of an ongoing tournament can be disqualified.", code="not_ongoing")
+    if registration.status != Registration.Status.CONFIRMED:
+        raise Conflict(f"This registration is {registration.status}.", code="not_confirmed")
+    registration.status = Registration.Status.DISQUALIFIED
+    registration.disqualified_at = timezone.now()
+    registration.save(update_fields=["status", "disqualified_at"])
+    rows = _br_standings_locked(tournament, every_group=True)
+    for row in rows:
+        if row.team_id == registration.team_id:
+            row.status = Standing.Status.DISQUALIFIED
+    _br_rerank(tournament, rows, round_numbers={row.round_number for row in rows if row.round_id is not None})
+    events.access_recheck(list(registration.players.values_list("user_id", flat=True)))
+    _cache_invalidate_after_commit(tournament.pk)
+    events.standings_publish_on_commit(tournament_id=tournament.pk)
     return registration

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from arena.exceptions import Conflict, Invalid
-from competitions import brackets, career, events, selectors, standings, tasks
+from competitions import brackets, career, events, scoring, selectors, tasks
 from competitions.models import (
     Group,
     Match,
@@ -16,6 +16,7 @@ from competitions.models import (
     RegistrationPlayer,
     ResultAudit,
     Round,
+    Standing,
     Tournament,
 )
 from competitions.services._common import (
@@ -38,10 +39,11 @@ from competitions.services.progression import (
 )
 from competitions.services.scoring import (
     _apply_h2h,
-    _br_standings_apply,
+    _br_rerank,
     _br_standings_locked,
     _h2h_standings_locked,
     _rerank_h2h,
+    br_rules,
 )
 from webhooks.services import event_emit
 
@@ -118,7 +120,13 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
         errors.append(f"teams not in this lobby: {unknown}")
     if len(set(seen)) != len(seen):
         errors.append("a team appears twice")
-    missing = sorted(lobby - set(seen))
+    # Locked before the checks: disqualified teams (marked on these rows) play no further match,
+    # though their earlier results may still be corrected.
+    rows = _br_standings_locked(match.tournament, match.group)
+    disqualified = {
+        row.team_id for row in rows if row.group_id == match.group_id and row.status == Standing.Status.DISQUALIFIED
+    }
+    missing = sorted(lobby - disqualified - set(seen))
     if missing:
         errors.append(f"teams missing (send them with absent: true): {missing}")
     present = [entry for entry in entries if not entry.get("absent")]
@@ -133,22 +141,20 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
         # The API schema bounds typed kills; results proposed by OCR (matchlog) come here unchecked.
         errors.append(f"kills run from 0 to {BR_KILLS_MAX}")
     errors += _player_kills_errors(match.tournament, present)
+    old = list(match.results.all())
+    playing_disqualified = sorted({entry["team_id"] for entry in present} & disqualified - {r.team_id for r in old})
+    if playing_disqualified:
+        errors.append(f"disqualified teams play no further match (send them with absent: true): {playing_disqualified}")
     if errors:
         raise Invalid("Invalid results: " + "; ".join(errors) + ".", code="invalid_results")
 
-    rows = _br_standings_locked(match.tournament, match.group)
-    old = list(match.results.all())
     before = _br_snapshot(old, player_kills=True) if match.status == Match.Status.COMPLETED else None
     match.results.all().delete()
     tournament = match.tournament
+    rules = br_rules(tournament)
     new = []
     for entry in present:
-        placement_points, points = standings.br_match_points(
-            placement=entry["placement"],
-            kills=entry["kills"],
-            table=tournament.points_table,
-            kill_points=tournament.kill_points,
-        )
+        placement_points, points = scoring.match_points(rules, placement=entry["placement"], kills=entry["kills"])
         new.append(
             MatchResult(
                 match=match,
@@ -161,7 +167,12 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
             )
         )
     MatchResult.objects.bulk_create(new)
-    _br_standings_apply(match, rows, [(result, -1) for result in old] + [(result, 1) for result in new])
+    _br_rerank(tournament, rows, round_numbers={match.round.number})
+    if any(row.status == Standing.Status.CHAMPION and row.round_id == match.round_id for row in rows):
+        # Match point: the champion is decided, the final's remaining matches are not played.
+        match.round.matches.exclude(pk=match.pk).exclude(status=Match.Status.COMPLETED).update(
+            status=Match.Status.CANCELLED
+        )
     _match_completed(match, user=user, before=before, results=new, teams=teams)
     return match
 

@@ -21,7 +21,7 @@ from competitions.models import (
 from competitions.services._common import _next_match_number, _publish_after_commit, _require_owner, _tournament_locked
 from competitions.services.progression import _auto_advance_byes, _create_bracket_matches
 from competitions.services.registrations import _registration_release
-from competitions.services.scoring import BR_FIELDS, _br_overall_derive, _br_standings_locked
+from competitions.services.scoring import BR_FIELDS, _br_overall_derive, _br_rerank, _br_standings_locked, br_rules
 from webhooks.services import event_emit
 
 
@@ -101,6 +101,8 @@ def tournament_start(*, tournament_id: int, user: User) -> Tournament:
         events.bracket_updated_on_commit(tournament_id=tournament.pk)
     if tournament.is_battle_royale:
         Standing.objects.bulk_create([Standing(tournament=tournament, team_id=t) for t in confirmed])
+        if br_rules(tournament).head_start:  # the tables open with the points carried in
+            _br_rerank(tournament, _br_standings_locked(tournament, every_group=True), round_numbers={1})
     career.tournament_started(tournament=tournament, team_ids=confirmed)
     tournament.status = Tournament.Status.ONGOING
     tournament.started_at = timezone.now()
@@ -126,14 +128,22 @@ def round_advance(*, tournament_id: int, number: int, user: User) -> Round:
         raise Conflict(f"Every match of round {number} needs results first.", code="round_unfinished")
     qualified: list[tuple[int, int, int]] = []  # (group rank, -points, team)
     for group in round_.groups.all():
-        rows = Standing.objects.filter(group=group).order_by("rank", "team_id")[: tournament.qualify_per_group]
+        rows = (
+            Standing.objects.filter(group=group).exclude(status=Standing.Status.DISQUALIFIED)
+            .order_by("rank", "team_id")[: tournament.qualify_per_group]
+        )  # fmt: skip
         qualified += [(row.rank, -row.points, row.team_id) for row in rows]
     qualified.sort()
     round_.status = Round.Status.COMPLETED
     round_.save(update_fields=["status"])
     next_round = _build_br_round(tournament, number + 1, [team_id for _, _, team_id in qualified])
-    # A new stage: the overall table now leads with the teams still in (unranked until they play).
-    Standing.objects.bulk_update(_br_overall_derive(_br_standings_locked(tournament)), BR_FIELDS)
+    # A new stage: the overall table now leads with the teams still in (unranked until they play,
+    # unless they carry points in).
+    rows = _br_standings_locked(tournament, every_group=True)
+    if br_rules(tournament).carry_over:
+        _br_rerank(tournament, rows, round_numbers={number + 1})
+    else:
+        Standing.objects.bulk_update(_br_overall_derive(rows, br_rules(tournament).tie_breakers), BR_FIELDS)
     _publish_after_commit(tournament.pk, "round.advanced", {"round": number + 1, "teams": len(qualified)})
     event_emit(tournament_id=tournament.pk, event="round.advanced", data={"round": number + 1, "teams": len(qualified)})
     return next_round

@@ -4,7 +4,7 @@ import logging
 
 from django.db.models import F, Q
 
-from competitions import standings
+from competitions import scoring, standings
 from competitions.models import (
     Group,
     Match,
@@ -16,17 +16,36 @@ from competitions.models import (
 logger = logging.getLogger(__name__)
 
 
-BR_FIELDS = ["points", "wins", "placement_points", "kills", "matches_played", "rank", "decided_by"]
+BR_FIELDS = [
+    "points",
+    "wins",
+    "placement_points",
+    "kills",
+    "matches_played",
+    "rank",
+    "decided_by",
+    "head_start",
+    "status",
+]
 
 
-def _br_standings_locked(tournament: Tournament, group: Group | None = None) -> list[Standing]:
+def br_rules(tournament: Tournament) -> scoring.Rules:
+    return scoring.rules_from(
+        points_table=tournament.points_table, kill_points=tournament.kill_points, scoring=tournament.scoring
+    )
+
+
+def _br_standings_locked(
+    tournament: Tournament, group: Group | None = None, *, every_group: bool = False
+) -> list[Standing]:
     """Every standing row a battle-royale change can move, locked in one global order (primary key):
-    the group's rows (if any), every round's rows (their orders make the overall one) and the overall
-    table. Concurrent results for one tournament queue on the same rows in the same order instead of
-    deadlocking, and each reranks totals no other transaction is changing."""
+    the group's rows (if any; every group's with every_group), every round's rows (their orders make
+    the overall one) and the overall table. Concurrent results for one tournament queue on the same rows
+    in the same order instead of deadlocking, and each reranks totals no other transaction is changing."""
+    scope = Q() if every_group else Q(group=group) | Q(group__isnull=True) if group else Q(group__isnull=True)
     return list(
         Standing.objects.select_for_update(of=("self",))
-        .filter(Q(group=group) | Q(group__isnull=True) if group else Q(group__isnull=True), tournament=tournament)
+        .filter(scope, tournament=tournament)
         .annotate(round_number=F("round__number"))
         .order_by("pk")
     )
@@ -40,60 +59,70 @@ def _br_totals(row: Standing) -> standings.BRTotals:
         placement_points=row.placement_points,
         kills=row.kills,
         matches_played=row.matches_played,
+        head_start=row.head_start,
+        disqualified=row.status == Standing.Status.DISQUALIFIED,
+        champion=row.status == Standing.Status.CHAMPION,
+        match_point=row.status == Standing.Status.MATCH_POINT,
     )
 
 
 def _br_set(row: Standing, totals: standings.BRTotals, ranked: standings.RankedRow | None = None) -> None:
     row.points, row.wins, row.placement_points = totals.points, totals.wins, totals.placement_points
-    row.kills, row.matches_played = totals.kills, totals.matches_played
+    row.kills, row.matches_played, row.head_start = totals.kills, totals.matches_played, totals.head_start
+    row.status = (
+        Standing.Status.DISQUALIFIED if totals.disqualified else Standing.Status.CHAMPION if totals.champion
+        else Standing.Status.MATCH_POINT if totals.match_point else ""
+    )  # fmt: skip
     if ranked is not None:
         row.rank, row.decided_by = ranked.rank, ranked.decided_by or ""
 
 
-def _br_standings_apply(match: Match, rows: list[Standing], changes: list[tuple[MatchResult, int]]) -> None:
-    """Move the match's group and round tables by `changes` ((result, +1 or -1), the -1s taking back
-    a corrected result), rerank them, derive the overall table, and write it all in one statement.
-    The match's new results must already be stored (the last tie-breaker reads them)."""
-    tournament = match.tournament
-    group_rows = [row for row in rows if row.group_id == match.group_id]
-    round_rows = [row for row in rows if row.group_id is None and row.round_id == match.round_id]
-    for row in group_rows + round_rows:
-        totals = _br_totals(row)
-        for result, sign in changes:
-            if result.team_id == row.team_id:
-                totals = standings.br_totals_add(
-                    totals, placement=result.placement, kills=result.kills, table=tournament.points_table,
-                    kill_points=tournament.kill_points, sign=sign,
-                )  # fmt: skip
-        _br_set(row, totals)
-    tied = _teams_tied_on_aggregates([_br_totals(row) for row in group_rows]) | _teams_tied_on_aggregates(
-        [_br_totals(row) for row in round_rows]
-    )
-    history: list[tuple[int, int, int, int]] = []
-    if tied:
-        # Only teams tied on every aggregate need match history, for the last tie-breaker.
-        history = list(
-            MatchResult.objects.filter(match__round=match.round, team_id__in=tied).values_list(
-                "team_id", "match__group_id", "match__number", "placement"
+def _br_rerank(tournament: Tournament, rows: list[Standing], *, round_numbers: set[int]) -> None:
+    """Recompute, from every stored result of those rounds, the group tables among `rows` and the round
+    tables (competitions.scoring.stage_rank: best-N, head starts and match point need the whole history,
+    not a running sum), derive the overall table, and write it all in one statement. Disqualified teams
+    are the rows marked so (registration_disqualify marks all of a team's rows)."""
+    rules = br_rules(tournament)
+    results: dict[int, list[tuple[int, scoring.Result]]] = {}
+    stored = MatchResult.objects.filter(match__tournament=tournament, match__round__number__in=round_numbers)
+    for team_id, number, group_id, order, placement, kills in stored.values_list(
+        "team_id", "match__round__number", "match__group_id", "match__number", "placement", "kills"
+    ):
+        results.setdefault(number, []).append((group_id, scoring.Result(team_id, order, placement, kills)))
+    disqualified = {row.team_id for row in rows if row.status == Standing.Status.DISQUALIFIED}
+    changed: list[Standing] = []
+    for number in sorted(round_numbers):  # in order: with carry_over a round starts from the one before
+        stage_rows = [row for row in rows if row.round_id is not None and row.round_number == number]
+        previous = {
+            row.team_id: row.points
+            for row in rows
+            if row.group_id is None and row.round_id is not None and row.round_number == number - 1
+        }
+        head_start = scoring.stage_head_start(rules, stage_number=number, previous_points=previous)
+        scopes: dict[int | None, list[Standing]] = {}
+        for row in stage_rows:
+            scopes.setdefault(row.group_id, []).append(row)
+        for group_id, scope_rows in scopes.items():
+            ranked = scoring.stage_rank(
+                rules,
+                team_ids=[row.team_id for row in scope_rows],
+                results=[result for group, result in results.get(number, []) if group_id in (None, group)],
+                head_start=head_start,
+                disqualified=disqualified,
+                final=number == tournament.rounds_count,
             )
-        )
-    for scope_rows, in_group in ((group_rows, True), (round_rows, False)):
-        placements: dict[int, list[tuple[int, int]]] = {}
-        for team_id, group_id, number, placement in history:
-            if not in_group or group_id == match.group_id:
-                placements.setdefault(team_id, []).append((number, placement))
-        _br_rank_rows(scope_rows, placements)
-    overall = _br_overall_derive(rows)
-    Standing.objects.bulk_update(group_rows + round_rows + overall, BR_FIELDS)
+            by_team = {totals.team_id: (totals, row) for totals, row in ranked}
+            unplayed = not results.get(number) and not head_start
+            for row in scope_rows:
+                _br_set(row, *by_team[row.team_id])
+                if unplayed:  # nobody has played this round: it stays unranked (0), as tournament_start leaves it
+                    row.rank, row.decided_by = 0, ""
+            changed += scope_rows
+    overall = _br_overall_derive(rows, rules.tie_breakers)
+    Standing.objects.bulk_update(changed + overall, BR_FIELDS)
 
 
-def _br_rank_rows(rows: list[Standing], placements: dict[int, list[tuple[int, int]]]) -> None:
-    ranked = {row.team_id: row for _, row in standings.br_rank([_br_totals(r) for r in rows], placements=placements)}
-    for row in rows:
-        row.rank, row.decided_by = ranked[row.team_id].rank, ranked[row.team_id].decided_by or ""
-
-
-def _br_overall_derive(rows: list[Standing]) -> list[Standing]:
+def _br_overall_derive(rows: list[Standing], tie_breakers: tuple[str, ...] = standings.RULES_BR) -> list[Standing]:
     """The overall rows (in `rows`, with every round's rows) set from the stages: the final round's
     order, then the teams that went out in each earlier round (standings.br_stages_rank)."""
     stages: dict[int, list[tuple[standings.BRTotals, standings.RankedRow]]] = {}
@@ -103,19 +132,14 @@ def _br_overall_derive(rows: list[Standing]) -> list[Standing]:
             stages.setdefault(row.round_number, []).append((_br_totals(row), ranked))
     derived = {
         totals.team_id: (totals, ranked)
-        for totals, ranked in standings.br_stages_rank([stages[number] for number in sorted(stages)])
+        for totals, ranked in standings.br_stages_rank(
+            [stages[number] for number in sorted(stages)], tie_breakers=tie_breakers
+        )
     }
     overall = [row for row in rows if row.round_id is None and row.group_id is None and row.team_id in derived]
     for row in overall:
         _br_set(row, *derived[row.team_id])
     return overall
-
-
-def _teams_tied_on_aggregates(totals: list[standings.BRTotals]) -> set[int]:
-    seen: dict[tuple, list[int]] = {}
-    for row in totals:
-        seen.setdefault((row.points, row.wins, row.placement_points, row.kills), []).append(row.team_id)
-    return {team_id for team_ids in seen.values() if len(team_ids) > 1 for team_id in team_ids}
 
 
 H2H_FIELDS = ["matches_played", "wins", "draws", "losses", "score_for", "score_against", "points", "rank", "decided_by"]

@@ -5,11 +5,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Team, User
 from accounts.uploads import banner_normalize
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
 from arena.storage import files_delete, files_delete_on_commit
-from competitions import events
+from competitions import events, scoring
 from competitions.models import (
     Game,
     Registration,
@@ -30,7 +30,9 @@ EDITABLE_BEFORE_START = {
     "title", "description", "rules", "prize_pool", "entry_fee", "max_teams", "registration_opens_at",
     "registration_closes_at", "starts_at", "check_in_minutes", "rounds_count", "group_size",
     "qualify_per_group", "matches_per_group", "points_table", "kill_points", "swiss_rounds", "listing_plan",
-    "third_place_match", "captain_reporting",
+    "third_place_match",
+    "captain_reporting",
+    "scoring",
 }  # fmt: skip
 
 
@@ -81,6 +83,30 @@ def _validate_structure(tournament: Tournament) -> None:
         raise ValidationError(errors)
 
 
+def _scoring_set(tournament: Tournament, change: dict | None, *, table_given: bool) -> None:
+    """Battle royale: merge a scoring change into the tournament (competitions.scoring) and apply its
+    preset's table; checked again on every write, since best_of depends on matches_per_group."""
+    if not tournament.is_battle_royale:
+        if change is not None:
+            raise Invalid("Scoring rules are for battle-royale tournaments.", code="scoring_not_for_head_to_head")
+        return
+    from django.core.exceptions import ValidationError
+
+    try:
+        clean, preset = scoring.scoring_update(
+            tournament.scoring or {}, change, table_given=table_given, matches_per_group=tournament.matches_per_group
+        )
+    except scoring.ScoringInvalid as exc:
+        raise ValidationError(exc.errors) from None
+    teams = {int(team_id) for team_id in clean["head_start"]}
+    unknown = sorted(teams - set(Team.objects.filter(pk__in=teams).values_list("pk", flat=True)))
+    if unknown:
+        raise ValidationError({"scoring.head_start": [f"no such teams: {unknown}"]})
+    if preset is not None:
+        tournament.points_table, tournament.kill_points = list(preset.points_table), preset.kill_points
+    tournament.scoring = clean
+
+
 def _ensure_future(data: dict) -> None:
     now = timezone.now()
     if data.get("starts_at") and data["starts_at"] <= now:
@@ -102,6 +128,8 @@ def tournament_create(
     if requested_mode is not None and requested_mode != mode:
         raise Invalid(f"This endpoint creates a {mode}; the body asks for a {requested_mode}.", code="mode_mismatch")
     data = dict(data)
+    change = data.pop("scoring", None)
+    table_given = "points_table" in data or "kill_points" in data
     if game.format == Game.Format.BATTLE_ROYALE:
         if data.get("format", Tournament.BracketFormat.GROUPS) != Tournament.BracketFormat.GROUPS:
             raise Invalid(
@@ -122,6 +150,7 @@ def tournament_create(
         data.setdefault("rounds_count", 1)
     _ensure_future(data)
     tournament = Tournament(host=host, game=game, mode=mode, **data)
+    _scoring_set(tournament, change, table_given=table_given)
     _validate_structure(tournament)
     tournament.full_clean()
     tournament.save()
@@ -141,8 +170,11 @@ def tournament_update(*, tournament_id: int, user: User, data: dict) -> Tourname
     if locked:
         raise Conflict(f"Cannot change {', '.join(locked)} once the tournament is {tournament.status}.")
     _ensure_future(data)
+    data = dict(data)
+    change = data.pop("scoring", None)
     for field, value in data.items():
         setattr(tournament, field, value)
+    _scoring_set(tournament, change, table_given="points_table" in data or "kill_points" in data)
     if "max_teams" in data:
         taken = tournament.registrations.filter(status__in=Registration.ACTIVE).count()
         if tournament.max_teams < taken:

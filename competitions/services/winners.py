@@ -79,7 +79,7 @@ def tournament_winner_select(*, tournament_id: int) -> Tournament:
 def _podium(tournament: Tournament) -> list[int | None]:
     if tournament.is_battle_royale:
         last = tournament.rounds.get(number=tournament.rounds_count)
-        scope = Standing.objects.filter(round=last, group__isnull=True)
+        scope = Standing.objects.filter(round=last, group__isnull=True).exclude(status=Standing.Status.DISQUALIFIED)
         return list(scope.order_by("rank", "team_id").values_list("team_id", flat=True)[:3])
     if tournament.format in (Tournament.BracketFormat.ROUND_ROBIN, Tournament.BracketFormat.SWISS):
         scope = Standing.objects.filter(tournament=tournament, round__isnull=True, group__isnull=True)

@@ -306,13 +306,13 @@ def test_third_place_match_is_for_single_elimination_only(api, host):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_derives_pointers_and_rounds_from_the_stored_keys():
-    """Brackets started before the pointers existed stored "KEY:side" strings; 0009 turns them into pointers."""
+    """Brackets started before the pointers existed stored "KEY:side" strings; 0010 turns them into pointers."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
     from competitions.models import Match
 
-    before = [("competitions", "0008_match_reports_and_disputes")]
+    before = [("competitions", "0009_merge_reports_and_scoring")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps

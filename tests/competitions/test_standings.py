@@ -5,7 +5,7 @@ straight from raw match results and every neighbouring pair of the ranking is re
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from competitions.standings import (
     RULES_BR,
     RULES_H2H,
+    TIE_BREAKERS_BR,
     BRTotals,
     H2HTotals,
     RankedRow,
@@ -50,15 +51,38 @@ def ref_latest_match(mine: Sequence[tuple[int, int]], theirs: Sequence[tuple[int
     return (my_place > their_place) - (my_place < their_place)
 
 
+def ref_head_to_head(mine: Sequence[tuple[int, int]], theirs: Sequence[tuple[int, int]]) -> int:
+    """-1 when `mine` finished above `theirs` in more of the matches both played, 1 when in fewer."""
+    their = dict(theirs)
+    above = sum(1 for order, place in mine if order in their and place < their[order])
+    below = sum(1 for order, place in mine if order in their and place > their[order])
+    return (above < below) - (above > below)
+
+
+def ref_best_placement(mine: Sequence[tuple[int, int]]) -> float:
+    return min((place for _, place in mine), default=float("inf"))
+
+
 def ref_first_difference(
     above: object, below: object, rules: Sequence[str], placements: Mapping[int, Sequence[tuple[int, int]]]
 ) -> tuple[str | None, bool]:
-    """(first rule telling the two rows apart, whether it puts `above` first)."""
+    """(first rule telling the two rows apart, whether it puts `above` first). Battle-royale rows are
+    judged on "disqualified" (never above a team that is not) and "match_point" (the champion above
+    everyone) before the given rules."""
+    if isinstance(above, BRTotals):
+        if above.disqualified != below.disqualified:
+            return "disqualified", below.disqualified
+        if above.champion != below.champion:
+            return "match_point", above.champion
+    mine, theirs = placements.get(above.team_id, []), placements.get(below.team_id, [])
     for rule in rules:
-        if rule == "latest_match":
-            verdict = ref_latest_match(placements.get(above.team_id, []), placements.get(below.team_id, []))
+        if rule in ("latest_match", "head_to_head"):
+            verdict = (ref_latest_match if rule == "latest_match" else ref_head_to_head)(mine, theirs)
             if verdict:
                 return rule, verdict < 0
+        elif rule == "best_placement":
+            if ref_best_placement(mine) != ref_best_placement(theirs):
+                return rule, ref_best_placement(mine) < ref_best_placement(theirs)
         elif getattr(above, rule) != getattr(below, rule):
             return rule, getattr(above, rule) > getattr(below, rule)
     return None, True
@@ -376,6 +400,57 @@ def arbitrary_br_tables(draw: st.DrawFn) -> tuple[list[BRTotals], dict[int, list
 def test_br_rank_of_arbitrary_totals_matches_the_reference(case):
     totals, placements = case
     assert_ranking(br_rank(totals, placements=placements), totals, RULES_BR, placements)
+
+
+chains = st.lists(st.sampled_from(TIE_BREAKERS_BR[1:]), unique=True).map(lambda rest: ("points", *rest))
+
+
+@st.composite
+def flagged_br_tables(draw: st.DrawFn) -> tuple[list[BRTotals], dict[int, list[tuple[int, int]]]]:
+    """arbitrary_br_tables with some teams disqualified and at most one match-point champion."""
+    totals, placements = draw(arbitrary_br_tables())
+    champion = draw(st.sampled_from([None, *(t.team_id for t in totals)]))
+    totals = [
+        replace(t, disqualified=t.team_id != champion and draw(st.booleans()), champion=t.team_id == champion)
+        for t in totals
+    ]
+    return totals, placements
+
+
+@fast
+@given(case=flagged_br_tables(), chain=chains, data=st.data())
+def test_br_rank_follows_any_tie_breaker_chain(case, chain, data):
+    """Every chain a tournament may configure, with disqualified teams and a champion, against the reference."""
+    totals, placements = case
+    ranked = br_rank(totals, placements=placements, tie_breakers=chain)
+    assert_ranking(ranked, totals, chain, placements)
+    assert br_rank(data.draw(st.permutations(totals)), placements=placements, tie_breakers=chain) == ranked
+    flagged = [t for t, _ in ranked if t.disqualified]
+    assert [t for t, _ in ranked][len(ranked) - len(flagged) :] == flagged, "disqualified teams rank last"
+    if any(t.champion for t in totals):
+        assert ranked[0][0].champion
+
+
+def test_br_rank_chain_can_put_head_to_head_and_best_placement_first():
+    totals = [BRTotals(team_id=1, points=20, wins=1), BRTotals(team_id=2, points=20), BRTotals(team_id=3, points=20)]
+    placements = {1: [(1, 1), (2, 9), (3, 8)], 2: [(1, 2), (2, 3), (3, 4)], 3: [(1, 3), (2, 2), (3, 5)]}
+    ranked = br_rank(totals, placements=placements, tie_breakers=("points", "head_to_head", "wins"))
+    # 2 finished above 1 twice and above 3 twice; 3 above 1 twice.
+    assert [(row.team_id, row.decided_by) for _, row in ranked] == [
+        (2, None), (3, "head_to_head"), (1, "head_to_head"),
+    ]  # fmt: skip
+    ranked = br_rank(totals, placements=placements, tie_breakers=("points", "best_placement", "kills"))
+    assert [(row.team_id, row.rank, row.decided_by) for _, row in ranked] == [
+        (1, 1, None), (2, 2, "best_placement"), (3, 2, "tied"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "chain", [(), ("wins", "points"), ("points", "points"), ("points", "luck")], ids=["empty", "wins", "twice", "luck"]
+)
+def test_br_rank_refuses_a_bad_chain(chain):
+    with pytest.raises(ValueError, match="tie-breaker chain"):
+        br_rank([BRTotals(team_id=1)], placements={}, tie_breakers=chain)
 
 
 # --- head to head ----------------------------------------------------------------------

@@ -44,7 +44,7 @@ def restore_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('competitions', '0008_match_reports_and_disputes'),
+        ('competitions', '0009_merge_reports_and_scoring'),
     ]
 
     operations = [
