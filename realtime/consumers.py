@@ -111,6 +111,9 @@ class TopicConsumer(AsyncWebsocketConsumer):
         self.closed = False
         self.syncing = True
         self.stalled = False
+        # Set while a catch-up runs when something says it may already be stale (a position
+        # ahead of it, a resync, events dropped from a full `pending`): it runs once more.
+        self.again = False
         self.pending: list[tuple[str, int, str]] = []
         self.starter: asyncio.Task | None = None
         self.sync_task: asyncio.Task | None = None
@@ -222,6 +225,8 @@ class TopicConsumer(AsyncWebsocketConsumer):
         if self.syncing:
             if len(self.pending) < MAX_PENDING:
                 self.pending.append((epoch, seq, text))
+            else:
+                self.again = True  # the dropped tail is read from the buffer, not waited for
             return
         if epoch == self.epoch:
             if seq <= self.last_seq:
@@ -240,6 +245,8 @@ class TopicConsumer(AsyncWebsocketConsumer):
         if self.syncing:
             if self.stalled:
                 self._start_sync()
+            elif epoch != self.epoch or seq > self.last_seq:
+                self.again = True  # the running catch-up may have read an older position
             return
         if epoch != self.epoch or seq > self.last_seq:
             self._start_sync()  # the tail of a burst never arrived: refill it now
@@ -247,8 +254,14 @@ class TopicConsumer(AsyncWebsocketConsumer):
             self.push(position)
 
     def hub_resync(self) -> None:
-        if not self.closed and (not self.syncing or self.stalled):
-            self._start_sync()
+        if self.closed:
+            return
+        if self.syncing and not self.stalled:
+            # A catch-up that read the buffer before the hub resubscribed can miss what was
+            # published in between: it reads once more instead of waiting for the next position.
+            self.again = True
+            return
+        self._start_sync()
 
     def hub_recheck(self) -> None:
         if not self.closed and self.user is not None:
@@ -277,13 +290,14 @@ class TopicConsumer(AsyncWebsocketConsumer):
         meanwhile; hub events wait in `pending` until it is done."""
         self.syncing = True
         while not self.closed:
+            self.again = False
             try:
                 await self._catch_up()
             except (RedisError, OSError):
                 self.stalled = True  # the hub restarts this when Redis answers again
                 return
             self.stalled = False
-            if self._apply_pending():
+            if self._apply_pending() and not self.again:
                 self.syncing = False
                 return
 

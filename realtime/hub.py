@@ -236,6 +236,9 @@ class RedisHub(Hub):
         self._pubsub = None
         self._reader: asyncio.Task | None = None
         self._confirmed: dict[str, asyncio.Event] = {}
+        # Channels of a (re)connect whose subscription Redis has not confirmed yet; when the
+        # last is, every subscriber resyncs (what was published before it was never received).
+        self._unconfirmed: set[str] = set()
 
     async def _subscribe(self, topic: str) -> None:
         if self._reader is None or self._reader.done():
@@ -275,19 +278,32 @@ class RedisHub(Hub):
             try:
                 if self._pubsub is None:
                     pubsub = self._client.pubsub()
-                    await pubsub.subscribe(channel(CONTROL), *[channel(t) for t in self.topics])
+                    channels = [channel(CONTROL), *[channel(t) for t in self.topics]]
+                    self._unconfirmed = set(channels)
+                    await pubsub.subscribe(*channels)
                     self._pubsub = pubsub
+                    # Topics joined while it connected subscribed nothing (no pubsub yet).
+                    if joined := [channel(t) for t in self.topics if channel(t) not in self._unconfirmed]:
+                        self._unconfirmed.update(joined)
+                        await pubsub.subscribe(*joined)
                     if lost:
                         logger.warning("Redis is back: resubscribed %d topics", len(self.topics))
-                        self.resync_all()
                     delay, lost = 0.1, False
                 message = await self._pubsub.get_message(timeout=1.0)
                 if message is None:
                     continue
                 if message["type"] == "subscribe":
-                    event = self._confirmed.get(message["channel"].decode())
+                    name = message["channel"].decode()
+                    event = self._confirmed.get(name)
                     if event is not None:
                         event.set()
+                    if self._unconfirmed:
+                        self._unconfirmed.discard(name)
+                        if not self._unconfirmed:
+                            # Subscribed from here on: whoever read the buffer before this (a
+                            # first connect, or everyone after an outage or a dropped
+                            # connection) reads it again, without waiting for a position.
+                            self.resync_all()
                 elif message["type"] == "message":
                     seq, epoch, text = message["data"].decode().split(" ", 2)
                     self.dispatch(channel_topic(message["channel"].decode()), epoch, int(seq), text)
