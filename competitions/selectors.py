@@ -97,9 +97,7 @@ def can_see_room(*, tournament: Tournament, user: User | None) -> bool:
     """Room id and password: the host and the tournament's rostered players only."""
     if user is None or not user.is_authenticated:
         return False
-    if access.manages(tournament=tournament, user=user):
-        return True
-    return RegistrationPlayer.objects.filter(tournament=tournament, user=user).exists()
+    return access.takes_part(tournament=tournament, user=user)
 
 
 def registration_list(*, tournament: Tournament) -> QuerySet[Registration]:

@@ -267,13 +267,19 @@ class TopicConsumer(AsyncWebsocketConsumer):
         if not self.closed and self.user is not None:
             self.rechecker = asyncio.ensure_future(self._recheck())
 
-    async def _recheck(self) -> None:
-        """Access changed somewhere (realtime.services.access_recheck): is it still granted?"""
+    async def _session_alive(self) -> bool:
+        """The account is still active and its password unchanged since this socket connected."""
         user = await _active_user(self.user.pk)
         if user is None or user.password != self.password:
+            return False
+        self.user = user
+        return True
+
+    async def _recheck(self) -> None:
+        """Access changed somewhere (realtime.publish.access_recheck): is it still granted?"""
+        if not await self._session_alive():
             await self.close(code=NOT_AUTHENTICATED)
             return
-        self.user = user
         try:
             await self.resolve_topic()
         except Deny as denied:
@@ -475,6 +481,8 @@ class MultiTopicConsumer(TopicConsumer):
             self.user = await _until_redis_answers(lambda: self._authenticate(query.get("ticket", [""])[0]))
         except Deny as denied:
             await self.close(code=denied.code)
+            return
+        self.password = self.user.password if self.user else None
 
     async def stop(self) -> None:
         self.closed = True
@@ -504,6 +512,10 @@ class MultiTopicConsumer(TopicConsumer):
                 await follower.stop()
             return
         if topic in self.followers:
+            return
+        if self.user is not None and not await self._session_alive():
+            # A socket that followed nothing when its session ended heard no recheck.
+            await self.close(code=NOT_AUTHENTICATED)
             return
         if len(self.followers) >= self.MAX_TOPICS:
             self._error(topic, "too_many_topics", f"One socket follows at most {self.MAX_TOPICS} topics.")

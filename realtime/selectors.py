@@ -2,7 +2,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from competitions.models import RegistrationPlayer, Tournament
+from competitions import access
+from competitions.models import Tournament
 from realtime.models import Announcement, ChatMessage, ChatMute, Notification
 
 INBOX_SIZE = 20
@@ -80,16 +81,13 @@ def lobby_get(*, tournament_id: int) -> Tournament | None:
 
 
 def is_lobby_moderator(tournament: Tournament, user: User) -> bool:
-    return tournament.host_id == user.pk or user.is_admin
+    return access.manages(tournament=tournament, user=user)
 
 
 def lobby_is_member(*, tournament: Tournament, user: User) -> bool:
-    """The host, admins (who moderate every lobby) and the tournament's rostered players;
-    a withdrawn registration has no roster rows left, so its players are out."""
-    return (
-        is_lobby_moderator(tournament, user)
-        or RegistrationPlayer.objects.filter(tournament=tournament, user=user).exists()
-    )
+    """Those who see the room details (competitions.access.takes_part): the host, admins
+    (who moderate every lobby) and rostered players still in their team."""
+    return access.takes_part(tournament=tournament, user=user)
 
 
 def lobby_can_join(*, tournament_id: int, user: User) -> bool | None:

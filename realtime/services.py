@@ -3,10 +3,11 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from realtime import hub
 from realtime.models import Announcement, Notification
-from realtime.publish import publish
+from realtime.publish import access_recheck, publish
 from realtime.selectors import announcement_payload, notification_payload
+
+__all__ = ["access_recheck", "announcement_create", "notification_create", "notifications_mark_read"]
 
 
 def notification_create(
@@ -25,15 +26,6 @@ def notification_create(
 @transaction.atomic
 def notifications_mark_read(*, user_id: int, ids: list[int]) -> int:
     return Notification.objects.filter(user_id=user_id, pk__in=ids, read_at__isnull=True).update(read_at=timezone.now())
-
-
-def access_recheck(*, user_ids: Iterable[int]) -> None:
-    """These users' access may have ended (password reset, ban, withdrawal, removal): on every
-    process, their open sockets check it again at once and close with 4401 (session ended) or
-    4403 (no longer allowed on the topic). Registers itself to run after commit."""
-    ids = sorted(set(user_ids))
-    if ids:
-        transaction.on_commit(lambda: hub.control_publish({"recheck": ids}), robust=True)
 
 
 def announcement_create(*, tournament_id: int, user, text: str) -> dict:
