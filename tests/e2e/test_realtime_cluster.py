@@ -367,3 +367,76 @@ def test_presence_counts_the_spectators_of_both_processes(cluster, tournament):
     assert together == {5}
     assert snapshot["data"]["spectators"] == 6
     assert after == {3}
+
+
+def test_revocation_on_one_process_closes_sockets_on_the_other_within_a_second(cluster, api):
+    """A withdrawal over HTTP on process A closes the player's lobby socket on process B with
+    4403, and a password reset on A closes the account's inbox on B with 4401, each within 1 s
+    of the HTTP response (the recheck crosses processes through Redis pub/sub)."""
+    from accounts.services import password_reset_token_make
+
+    socket_base, api_base = cluster
+    host = UserFactory(role="host", host_status="approved")
+    created = create_published(api, host, max_teams=4)
+    squad = make_team(4)
+    registration = register(api, created["id"], squad).json()
+    player = squad.memberships.exclude(user=squad.captain).first().user
+    captain_token = str(AccessToken.for_user(squad.captain))
+    reset_token = password_reset_token_make(user=player)
+
+    def ticket(user) -> str:
+        status, body = request(
+            "POST", f"http://{socket_base}/api/realtime/ticket", token=str(AccessToken.for_user(user))
+        )
+        assert status == 201
+        return body["ticket"]
+
+    async def closed_after(ws, action) -> tuple[int, float]:
+        """Run the HTTP action (in a thread), then how long after its response the socket closed."""
+        done = asyncio.get_running_loop().create_future()
+
+        async def watch():
+            try:
+                while True:
+                    await ws.recv()  # the snapshot, positions: anything until the close
+            except websockets.exceptions.ConnectionClosed as closed:
+                done.set_result((closed.rcvd.code if closed.rcvd else None, time.monotonic()))
+
+        watcher = asyncio.create_task(watch())
+        status = await asyncio.to_thread(action)
+        answered = time.monotonic()
+        assert status in (200, 204)
+        code, at = await asyncio.wait_for(done, timeout=10)
+        await watcher
+        return code, at - answered
+
+    async def scenario():
+        lobby_url = f"ws://{socket_base}/ws/lobbies/{created['id']}/?ticket={ticket(player)}"
+        inbox_url = f"ws://{socket_base}/ws/me/?ticket={ticket(player)}"
+        async with websockets.connect(lobby_url, origin="http://127.0.0.1") as lobby:
+            assert json.loads(await lobby.recv())["type"] == "chat.history"
+            withdrawal = await closed_after(
+                lobby,
+                lambda: request(
+                    "DELETE",
+                    f"http://{api_base}/api/tournaments/{created['id']}/registrations/{registration['id']}",
+                    token=captain_token,
+                )[0],
+            )
+        async with websockets.connect(inbox_url, origin="http://127.0.0.1") as inbox:
+            assert json.loads(await inbox.recv())["type"] == "snapshot"
+            reset = await closed_after(
+                inbox,
+                lambda: request(
+                    "POST",
+                    f"http://{api_base}/api/auth/password-reset/confirm",
+                    {"token": reset_token, "password": "A-brand-new-pass-9"},
+                )[0],
+            )
+        return withdrawal, reset
+
+    (withdrawn_code, withdrawn_after), (reset_code, reset_after) = async_to_sync(scenario)()
+    assert withdrawn_code == 4403
+    assert withdrawn_after < 1
+    assert reset_code == 4401
+    assert reset_after < 1
