@@ -14,8 +14,9 @@ from redis.exceptions import RedisError
 from accounts.models import User
 from arena.exceptions import ApplicationError, NotAuthenticated
 from realtime import chat_services, selectors
-from realtime.consumers import FLOODING, FORBIDDEN, NO_SUCH_TOPIC, NOT_AUTHENTICATED, Deny, TopicConsumer
+from realtime.consumers import Deny, TopicConsumer
 from realtime.flood import REFILL_PER_SECOND, flood_take
+from realtime.protocol import FLOODING, FORBIDDEN, NO_SUCH_TOPIC, NOT_AUTHENTICATED
 
 # Errors after which the connection is closed too, and with which code.
 CLOSE_ON = {"not_a_member": FORBIDDEN, "not_authenticated": NOT_AUTHENTICATED}

@@ -19,17 +19,10 @@ from redis.exceptions import RedisError
 from arena.metrics import RESYNCS, WS_CONNECTIONS, topic_kind
 from realtime.buffer import get_buffer, parse_seq
 from realtime.hub import frame, get_hub
+from realtime.protocol import DENIED_ERRORS, MAX_FRAME, MAX_TOPICS, NO_SUCH_TOPIC, NOT_AUTHENTICATED, TOO_SLOW
 from realtime.tickets import ticket_redeem
 
 logger = logging.getLogger(__name__)
-
-MAX_FRAME = 4096
-
-NOT_AUTHENTICATED = 4401
-FORBIDDEN = 4403
-NO_SUCH_TOPIC = 4404
-TOO_SLOW = 4408
-FLOODING = 4429
 
 # Hub events held while a socket catches up; past this they are dropped and the catch-up
 # reads them from the replay buffer instead.
@@ -462,7 +455,6 @@ _MULTI_ROUTES = {
     "user": (UserConsumer, None),
     "chat": ("realtime.chat.GlobalChatConsumer", None),
 }
-_DENIED = {FORBIDDEN: "forbidden", NO_SUCH_TOPIC: "no_such_topic", NOT_AUTHENTICATED: "not_authenticated"}
 
 
 class MultiTopicConsumer(TopicConsumer):
@@ -471,8 +463,6 @@ class MultiTopicConsumer(TopicConsumer):
     a single-topic socket would use (same authorization, snapshot, resume and revocation),
     writing into this socket's one send queue. A refused or revoked topic gets an error on that
     topic; a session that ends (4401) or a full queue (4408) closes the socket."""
-
-    MAX_TOPICS = 20
 
     async def _start(self) -> None:
         self.followers: dict[str, TopicConsumer] = {}
@@ -517,8 +507,8 @@ class MultiTopicConsumer(TopicConsumer):
             # A socket that followed nothing when its session ended heard no recheck.
             await self.close(code=NOT_AUTHENTICATED)
             return
-        if len(self.followers) >= self.MAX_TOPICS:
-            self._error(topic, "too_many_topics", f"One socket follows at most {self.MAX_TOPICS} topics.")
+        if len(self.followers) >= MAX_TOPICS:
+            self._error(topic, "too_many_topics", f"One socket follows at most {MAX_TOPICS} topics.")
             return
         follower = self._follower(topic)
         if follower is None:
@@ -547,8 +537,8 @@ class MultiTopicConsumer(TopicConsumer):
             consumer_class = import_string(consumer_class)
         kwargs = {}
         if kwarg is not None:
-            if not key.isdigit() or len(key) > 18:
-                return None
+            if not key.isdigit() or len(key) > 18 or key != str(int(key)):
+                return None  # "tournament.012" would follow tournament.12 a second time
             kwargs[kwarg] = int(key)
         elif kind == "chat" and key != "global":
             return None
@@ -570,5 +560,5 @@ class MultiTopicConsumer(TopicConsumer):
         if self.followers.get(follower.requested) is follower:
             del self.followers[follower.requested]
         await follower.stop()
-        name = _DENIED.get(code, "closed")
+        name = DENIED_ERRORS.get(code, "forbidden")
         self._error(follower.requested, name, f"This topic is closed to this socket ({name}).")
