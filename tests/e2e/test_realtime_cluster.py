@@ -13,7 +13,7 @@ import websockets
 from asgiref.sync import async_to_sync
 from ninja_jwt.tokens import AccessToken
 
-from realtime.buffer import RedisBuffer
+from realtime.publish.buffer import RedisBuffer
 from tests.competitions.conftest import create_published, make_team, register
 from tests.e2e.cluster import PrivateRedis, request, start_daphne
 from tests.factories import UserFactory
@@ -369,7 +369,7 @@ def test_presence_counts_the_spectators_of_both_processes(cluster, tournament):
     assert after == {3}
 
 
-def test_revocation_on_one_process_closes_sockets_on_the_other_within_a_second(cluster, api):
+def test_revocation_on_one_process_closes_sockets_on_the_other_within_a_second(cluster, api, games_catalog):
     """A withdrawal over HTTP on process A closes the player's lobby socket on process B with
     4403, and a password reset on A closes the account's inbox on B with 4401, each within 1 s
     of the HTTP response (the recheck crosses processes through Redis pub/sub)."""

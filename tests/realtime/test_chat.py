@@ -18,10 +18,10 @@ from accounts.models import TeamMembership
 from arena.asgi import application
 from competitions.models import Game, Registration, RegistrationPlayer, Tournament
 from competitions.services import registration_withdraw
-from realtime import flood
-from realtime.chat_services import chat_text_clean
+from realtime.chat import flood
+from realtime.chat.services import chat_text_clean
+from realtime.edge.tickets import ticket_issue
 from realtime.models import ChatMessage, ChatMute
-from realtime.tickets import ticket_issue
 from tests.factories import TeamFactory, UserFactory
 from tests.realtime.asyncapi import assert_valid_message
 

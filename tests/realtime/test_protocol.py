@@ -11,16 +11,18 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 
+import realtime
 from arena import exceptions
 from arena.asgi import application
-from realtime import flood, protocol
-from realtime.tickets import ticket_issue
+from realtime.chat import flood
+from realtime.edge import protocol
+from realtime.edge.tickets import ticket_issue
 from tests.competitions.conftest import create_published, make_team, register
 from tests.e2e.cluster import cli_options, make_run_command
 from tests.factories import UserFactory
 from tests.realtime.asyncapi import assert_valid_message
 
-REALTIME = Path(protocol.__file__).parent
+REALTIME = Path(realtime.__file__).parent
 ORIGIN = [(b"origin", b"http://localhost")]
 
 
@@ -37,7 +39,7 @@ def _called(node: ast.Call) -> str | None:
 
 
 def _close_code(node: ast.expr) -> int | None:
-    """A close code written as a literal or as one of realtime.protocol's names."""
+    """A close code written as a literal or as one of realtime.edge.protocol's names."""
     if isinstance(node, ast.Constant) and type(node.value) is int:
         return node.value
     if isinstance(node, ast.Name) and type(getattr(protocol, node.id, None)) is int:

@@ -1,59 +1,13 @@
-from django.db.models import QuerySet
+"""Chat reads: a room's history and who may talk in a lobby (competitions.access decides)."""
+
 from django.utils import timezone
 
 from accounts.models import User
 from competitions import access
 from competitions.models import Tournament
-from realtime.models import Announcement, ChatMessage, ChatMute, Notification
+from realtime.models import ChatMessage, ChatMute
 
-INBOX_SIZE = 20
 HISTORY_SIZE = 50
-ANNOUNCEMENTS_IN_SNAPSHOT = 20
-
-
-def notification_list(*, user_id: int, unread: bool = False) -> QuerySet[Notification]:
-    notifications = Notification.objects.filter(user_id=user_id)
-    return notifications.filter(read_at__isnull=True) if unread else notifications
-
-
-def notification_payload(notification: Notification) -> dict:
-    return {
-        "id": notification.pk,
-        "kind": notification.kind,
-        "title": notification.title,
-        "body": notification.body,
-        "data": notification.data,
-        "read_at": notification.read_at,
-        "created_at": notification.created_at,
-    }
-
-
-def notification_inbox(*, user_id: int) -> dict:
-    """The /ws/me/ snapshot: unread count and the latest notifications."""
-    latest = notification_list(user_id=user_id)[:INBOX_SIZE]
-    return {
-        "unread": notification_list(user_id=user_id, unread=True).count(),
-        "notifications": [notification_payload(n) for n in latest],
-    }
-
-
-# --- announcements -----------------------------------------------------------------------------
-
-
-def announcement_list(*, tournament_id: int) -> QuerySet[Announcement]:
-    """Newest first."""
-    return Announcement.objects.filter(tournament_id=tournament_id).select_related("by")
-
-
-def announcement_payload(announcement: Announcement) -> dict:
-    return {"text": announcement.text, "by": announcement.by.username, "at": announcement.created_at}
-
-
-def announcements_recent(*, tournament_id: int) -> list[dict]:
-    return [announcement_payload(a) for a in announcement_list(tournament_id=tournament_id)[:ANNOUNCEMENTS_IN_SNAPSHOT]]
-
-
-# --- chat -------------------------------------------------------------------------------------
 
 
 def chat_message_payload(message: ChatMessage) -> dict:

@@ -1,4 +1,5 @@
-"""The WebSocket edge: authenticate, authorize the topic, snapshot or replay, then follow.
+"""The base of every WebSocket consumer: authenticate, authorize the topic, snapshot or replay,
+then follow it through the process's hub.
 
 Consumers never compute domain state: snapshots come from selectors, events from
 realtime.publish. Clients follow `seq`; a consumer never lets one through out of order
@@ -8,6 +9,7 @@ or with a hole (holes are filled from the replay buffer, or answered with a snap
 import asyncio
 import json
 import logging
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -17,10 +19,13 @@ from django.core.serializers.json import DjangoJSONEncoder
 from redis.exceptions import RedisError
 
 from arena.metrics import RESYNCS, WS_CONNECTIONS, topic_kind
-from realtime.buffer import get_buffer, parse_seq
-from realtime.hub import frame, get_hub
-from realtime.protocol import DENIED_ERRORS, MAX_FRAME, MAX_TOPICS, NO_SUCH_TOPIC, NOT_AUTHENTICATED, TOO_SLOW
-from realtime.tickets import ticket_redeem
+from realtime.edge.protocol import MAX_FRAME, NO_SUCH_TOPIC, NOT_AUTHENTICATED, TOO_SLOW
+from realtime.edge.tickets import ticket_redeem
+from realtime.publish.buffer import get_buffer, parse_seq
+from realtime.publish.hub import frame, get_hub
+
+if TYPE_CHECKING:
+    from realtime.edge.multi import MultiTopicConsumer
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +57,7 @@ def _active_user(user_id: int):
     return User.objects.filter(pk=user_id, is_active=True).first()
 
 
-async def _until_redis_answers(step):
+async def until_redis_answers(step):
     """Run `step` until it stops failing on Redis: an outage delays a connect, never closes it."""
     while True:
         try:
@@ -62,7 +67,7 @@ async def _until_redis_answers(step):
 
 
 class TopicConsumer(AsyncWebsocketConsumer):
-    """One socket following one topic through the process's hub (realtime/hub.py).
+    """One socket following one topic through the process's hub (realtime/publish/hub.py).
 
     Everything sent goes through a bounded send queue drained by one writer task: a client
     that does not read fills it and is closed with 4408 (it resumes with ?since=&epoch=).
@@ -73,7 +78,7 @@ class TopicConsumer(AsyncWebsocketConsumer):
     requires_ticket = False
     snapshot_type = "snapshot"
     # Not a configured layer: no channel-layer channel per socket; events come from the hub.
-    channel_layer_alias = "realtime.hub"
+    channel_layer_alias = "realtime.publish.hub"
 
     # --- subclasses provide ---------------------------------------------------------------
     async def resolve_topic(self) -> str:
@@ -114,7 +119,7 @@ class TopicConsumer(AsyncWebsocketConsumer):
     async def _start(self) -> None:
         query = parse_qs(self.scope.get("query_string", b"").decode())
         try:
-            self.user = await _until_redis_answers(lambda: self._authenticate(query.get("ticket", [""])[0]))
+            self.user = await until_redis_answers(lambda: self._authenticate(query.get("ticket", [""])[0]))
         except Deny as denied:
             await self.close(code=denied.code)
             return
@@ -361,204 +366,3 @@ class TopicConsumer(AsyncWebsocketConsumer):
             await self.send_error("bad_message", 'Messages look like {"type": "...", ...}.')
             return
         await self.on_message(message)
-
-
-def _tournament_snapshot(tournament_id: int) -> dict:
-    from competitions.selectors import tournament_snapshot
-    from realtime.selectors import announcements_recent
-
-    return {
-        **tournament_snapshot(tournament_id=tournament_id),
-        "announcements": announcements_recent(tournament_id=tournament_id),
-    }
-
-
-class PublicTopicConsumer(TopicConsumer):
-    """Topics anyone may watch. Visibility and the snapshot are cached by the hub per
-    (epoch, seq): while nothing changed, a connect is a Redis read and a send, no query."""
-
-    def topic_name(self) -> str:
-        raise NotImplementedError
-
-    async def is_visible(self) -> bool:
-        raise NotImplementedError
-
-    async def resolve_topic(self) -> str:
-        topic = self.topic_name()
-        try:
-            cached = get_hub().snapshot_cached(topic, await get_buffer().position(topic))
-        except (RedisError, OSError):
-            cached = False
-        if not cached and not await self.is_visible():
-            raise Deny(NO_SUCH_TOPIC)
-        return topic
-
-    async def snapshot_data(self, epoch: str, seq: int) -> str | None:
-        hub = get_hub()
-        data = await hub.snapshot(self.topic, epoch, seq, self.snapshot)
-        if data is None:
-            return None
-        return f'{data[:-1]}, "spectators": {hub.spectators(self.topic)}}}'
-
-
-class TournamentConsumer(PublicTopicConsumer):
-    """Spectators of a published tournament: standings, matches, results, rounds, winner."""
-
-    def topic_name(self) -> str:
-        return f"tournament.{self.scope['url_route']['kwargs']['tournament_id']}"
-
-    async def is_visible(self) -> bool:
-        from competitions.selectors import tournament_is_public
-
-        return await database_sync_to_async(tournament_is_public)(
-            tournament_id=self.scope["url_route"]["kwargs"]["tournament_id"]
-        )
-
-    async def snapshot(self) -> dict:
-        return await database_sync_to_async(_tournament_snapshot)(self.scope["url_route"]["kwargs"]["tournament_id"])
-
-
-class MatchConsumer(PublicTopicConsumer):
-    def topic_name(self) -> str:
-        return f"match.{self.scope['url_route']['kwargs']['match_id']}"
-
-    async def is_visible(self) -> bool:
-        from competitions.selectors import match_is_public
-
-        return await database_sync_to_async(match_is_public)(match_id=self.scope["url_route"]["kwargs"]["match_id"])
-
-    async def snapshot(self) -> dict | None:
-        from competitions.selectors import match_snapshot
-
-        return await database_sync_to_async(match_snapshot)(match_id=self.scope["url_route"]["kwargs"]["match_id"])
-
-
-class UserConsumer(TopicConsumer):
-    """A user's own inbox: notifications, payment and registration status changes."""
-
-    requires_ticket = True
-
-    async def resolve_topic(self) -> str:
-        return f"user.{self.user.pk}"
-
-    async def snapshot(self) -> dict:
-        from realtime.selectors import notification_inbox
-
-        return await database_sync_to_async(notification_inbox)(user_id=self.user.pk)
-
-
-# Topics a /ws/ socket may follow: name pattern -> (consumer class, its URL keyword).
-_MULTI_ROUTES = {
-    "tournament": (TournamentConsumer, "tournament_id"),
-    "match": (MatchConsumer, "match_id"),
-    "lobby": ("realtime.chat.LobbyConsumer", "tournament_id"),
-    "user": (UserConsumer, None),
-    "chat": ("realtime.chat.GlobalChatConsumer", None),
-}
-
-
-class MultiTopicConsumer(TopicConsumer):
-    """/ws/: one socket, many topics. The client sends {"type": "subscribe", "topic", "since"?,
-    "epoch"?} and {"type": "unsubscribe", "topic"}; each topic is followed by the same consumer
-    a single-topic socket would use (same authorization, snapshot, resume and revocation),
-    writing into this socket's one send queue. A refused or revoked topic gets an error on that
-    topic; a session that ends (4401) or a full queue (4408) closes the socket."""
-
-    async def _start(self) -> None:
-        self.followers: dict[str, TopicConsumer] = {}
-        query = parse_qs(self.scope.get("query_string", b"").decode())
-        try:
-            self.user = await _until_redis_answers(lambda: self._authenticate(query.get("ticket", [""])[0]))
-        except Deny as denied:
-            await self.close(code=denied.code)
-            return
-        self.password = self.user.password if self.user else None
-
-    async def stop(self) -> None:
-        self.closed = True
-        if self.starter is not None:
-            self.starter.cancel()
-        for follower in list(getattr(self, "followers", {}).values()):
-            await follower.stop()
-
-    def _error(self, topic: str, code: str, detail: str) -> None:
-        data = json.dumps({"code": code, "detail": detail})
-        self.push(frame("error", topic, "", 0, data))
-
-    async def on_message(self, message: dict) -> None:
-        await asyncio.wait([self.starter])
-        if self.closed:
-            return
-        topic = message.get("topic")
-        if message["type"] not in ("subscribe", "unsubscribe"):
-            await self.send_error("unknown_type", 'Send {"type": "subscribe" | "unsubscribe", "topic": ...}.')
-            return
-        if not isinstance(topic, str) or len(topic) > 60:
-            await self.send_error("invalid_topic", '"topic" must be a topic name such as "tournament.12".')
-            return
-        if message["type"] == "unsubscribe":
-            follower = self.followers.pop(topic, None)
-            if follower is not None:
-                await follower.stop()
-            return
-        if topic in self.followers:
-            return
-        if self.user is not None and not await self._session_alive():
-            # A socket that followed nothing when its session ended heard no recheck.
-            await self.close(code=NOT_AUTHENTICATED)
-            return
-        if len(self.followers) >= MAX_TOPICS:
-            self._error(topic, "too_many_topics", f"One socket follows at most {MAX_TOPICS} topics.")
-            return
-        follower = self._follower(topic)
-        if follower is None:
-            self._error(topic, "no_such_topic", "No such topic.")
-            return
-        if follower.requires_ticket and self.user is None:
-            self._error(topic, "not_authenticated", "This topic needs a ?ticket= on the socket.")
-            return
-        if topic.startswith("user.") and topic != f"user.{self.user.pk}":
-            self._error(topic, "forbidden", "Only your own inbox.")
-            return
-        self.followers[topic] = follower
-        since, epoch = message.get("since"), message.get("epoch")
-        since = str(since) if isinstance(since, int) and not isinstance(since, bool) else ""
-        follower.starter = asyncio.ensure_future(follower.subscribe(since, epoch if isinstance(epoch, str) else ""))
-
-    def _follower(self, topic: str) -> "TopicConsumer | None":
-        kind, _, key = topic.partition(".")
-        route = _MULTI_ROUTES.get(kind)
-        if route is None:
-            return None
-        consumer_class, kwarg = route
-        if isinstance(consumer_class, str):
-            from django.utils.module_loading import import_string
-
-            consumer_class = import_string(consumer_class)
-        kwargs = {}
-        if kwarg is not None:
-            if not key.isdigit() or len(key) > 18 or key != str(int(key)):
-                return None  # "tournament.012" would follow tournament.12 a second time
-            kwargs[kwarg] = int(key)
-        elif kind == "chat" and key != "global":
-            return None
-        follower = consumer_class()
-        follower._setup()
-        follower.parent = self
-        follower.requested = topic
-        follower.user = self.user
-        follower.scope = {**self.scope, "url_route": {"args": (), "kwargs": kwargs}}
-        follower.base_send = self.base_send
-        return follower
-
-    async def follower_closed(self, follower: TopicConsumer, code: int | None) -> None:
-        if self.closed:
-            return
-        if code == NOT_AUTHENTICATED and self.user is not None:
-            await self.close(code=code)  # the session ended: every topic of it
-            return
-        if self.followers.get(follower.requested) is follower:
-            del self.followers[follower.requested]
-        await follower.stop()
-        name = DENIED_ERRORS.get(code, "forbidden")
-        self._error(follower.requested, name, f"This topic is closed to this socket ({name}).")

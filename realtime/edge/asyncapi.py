@@ -4,7 +4,8 @@ from functools import cache
 
 from pydantic.json_schema import models_json_schema
 
-from realtime import flood, protocol
+from realtime.chat import flood
+from realtime.edge import protocol
 from realtime.schemas import CLIENT_MESSAGES, SERVER_MESSAGES
 
 REF = "#/components/schemas/{model}"

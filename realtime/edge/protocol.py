@@ -1,5 +1,5 @@
 """The live protocol's numbers and names, in one place: the consumers use them and the AsyncAPI
-document (realtime/asyncapi.py) publishes them, so the two cannot drift apart."""
+document (realtime/edge/asyncapi.py) publishes them, so the two cannot drift apart."""
 
 # Close codes the application sends (4xxx: application-defined, RFC 6455 section 7.4.2).
 NOT_AUTHENTICATED = 4401

@@ -31,44 +31,14 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from arena.metrics import WS_MESSAGES, topic_kind
-from realtime.buffer import _base, _keys, channel, channel_topic, get_buffer, new_epoch
+from realtime.publish import presence
+from realtime.publish.buffer import channel, channel_topic, get_buffer
+from realtime.publish.presence import is_public
 
 logger = logging.getLogger(__name__)
 
-# Topics anyone may watch: their snapshots and position messages carry the spectator count.
-PUBLIC_PREFIXES = ("tournament.", "match.")
-# The channel every hub follows for access changes (realtime.services.access_recheck).
+# The channel every hub follows for access changes (realtime.publish.access_recheck).
 CONTROL = "_control"
-
-# Per topic: its position and this process's share of presence; returns (epoch, seq, total)
-# per topic. A process's count expires unless refreshed, so a dead process stops counting.
-_TICK = """
-local out = {}
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local ttl = tonumber(ARGV[2])
-local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
-for i = 1, #KEYS / 3 do
-  local key, buffer, presence = KEYS[i * 3 - 2], KEYS[i * 3 - 1], KEYS[i * 3]
-  local meta = redis.call('HMGET', key, 'epoch', 'seq', 'run')
-  local epoch, seq = meta[1], tonumber(meta[2])
-  if not (epoch and meta[3] == run) then
-    epoch, seq = ARGV[3], tonumber(ARGV[4])
-    redis.call('DEL', buffer)
-    redis.call('HSET', key, 'epoch', epoch, 'seq', seq, 'run', run)
-  end
-  redis.call('HSET', presence, ARGV[1], ARGV[4 + i] .. ':' .. (now + ttl))
-  redis.call('PEXPIRE', presence, ttl)
-  local total = 0
-  local entries = redis.call('HGETALL', presence)
-  for j = 1, #entries, 2 do
-    local count, expires = string.match(entries[j + 1], '(%d+):(%d+)')
-    if tonumber(expires) < now then redis.call('HDEL', presence, entries[j]) else total = total + tonumber(count) end
-  end
-  out[i] = {epoch, seq, total}
-end
-return out
-"""
 
 
 class Subscriber(Protocol):
@@ -76,10 +46,6 @@ class Subscriber(Protocol):
     def hub_position(self, epoch: str, seq: int, frame: str) -> None: ...
     def hub_resync(self) -> None: ...
     def hub_recheck(self) -> None: ...
-
-
-def is_public(topic: str) -> bool:
-    return topic.startswith(PUBLIC_PREFIXES)
 
 
 def frame(message_type: str, topic: str, epoch: str, seq: int, data_json: str) -> str:
@@ -317,15 +283,7 @@ class RedisHub(Hub):
                 delay = min(delay * 2, 2.0)
 
     async def _positions(self, topics: list[str], counts: list[int]) -> list[tuple[str, int, int]]:
-        keys = []
-        for topic in topics:
-            position, buffer = _keys(topic)
-            keys += [position, buffer, f"arena:rt:presence:{topic}"]
-        ttl = int(settings.REALTIME_POSITION_SECONDS * 3000)
-        rows = await self._client.eval(
-            _TICK, len(keys), *keys, self.process, ttl, new_epoch(), _base(), *[str(c) for c in counts]
-        )
-        return [(epoch.decode(), int(seq), int(total)) for epoch, seq, total in rows]
+        return await presence.positions_and_presence(self._client, self.process, topics, counts)
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()

@@ -1,8 +1,8 @@
 """The one way domain code announces a change to WebSocket clients.
 
 Call it from transaction.on_commit callbacks only, so rolled-back changes never leak.
-Each event is serialised once, numbered, buffered and broadcast in one step (realtime/buffer.py);
-every process's hub (realtime/hub.py) hands the same text to each of its sockets.
+Each event is serialised once, numbered, buffered and broadcast in one step (realtime/publish/buffer.py);
+every process's hub (realtime/publish/hub.py) hands the same text to each of its sockets.
 """
 
 import json
@@ -15,8 +15,8 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from arena.metrics import PUBLISHES, topic_kind
-from realtime import hub
-from realtime.buffer import get_buffer
+from realtime.publish import hub
+from realtime.publish.buffer import get_buffer
 
 logger = logging.getLogger(__name__)
 
