@@ -42,9 +42,11 @@ EXPOSE 8000
 # before reading them; daphne holds a whole upload in memory first. WebSockets through the
 # websockets library; frames over 64 KiB close the socket (the app's own limit is 4 KiB and
 # answers an error frame); no per-message compression (each spectator's copy would be
-# compressed separately); past 4,000 open connections and requests, new ones get 503.
+# compressed separately); a ping every 20 s, answered within 30 s (the documented heartbeat);
+# past 4,000 open connections and requests, new ones get 503.
 # No uvicorn access log: arena.logs writes one per request in the project's (JSON) format.
 # Behind a proxy, set FORWARDED_ALLOW_IPS to its address (X-Forwarded-For/-Proto are trusted from it).
 CMD ["uvicorn", "arena.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--lifespan", "off", \
      "--ws", "websockets-sansio", "--ws-max-size", "65536", "--ws-per-message-deflate", "false", \
+     "--ws-ping-interval", "20", "--ws-ping-timeout", "30", \
      "--limit-concurrency", "4000", "--timeout-graceful-shutdown", "20", "--no-access-log"]

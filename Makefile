@@ -29,7 +29,9 @@ seed: migrate  ## create the demo accounts and tournament (idempotent)
 
 # The server the Dockerfile runs, with the same options (see its CMD). --no-access-log: arena.logs
 # writes one access line per request in the project's format, with the request id.
+# --ws-ping-*: the heartbeat the AsyncAPI document states (realtime/protocol.py; daphne's defaults are the same).
 SERVE_OPTIONS := --lifespan off --ws websockets-sansio --ws-max-size 65536 --ws-per-message-deflate false \
+	--ws-ping-interval 20 --ws-ping-timeout 30 \
 	--limit-concurrency 4000 --timeout-graceful-shutdown 20 --no-access-log
 # FRONTEND_URL and SITE_URL name this server's own port, so links in emails and checkout links open here.
 SERVE_ENV := FRONTEND_URL=$${FRONTEND_URL:-http://$(HOST):$(PORT)} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}
@@ -41,7 +43,7 @@ run: seed  ## install, migrate, seed, serve HTTP + WebSockets on $(HOST):$(PORT)
 # daphne stays supported (runserver uses it too), but it buffers each request body in memory
 # before the app can refuse it: see docs/SERVING.md.
 run-daphne: seed  ## the same with daphne
-	$(SERVE_ENV) $(VENV)/bin/daphne --verbosity 0 -b $(HOST) -p $(PORT) arena.asgi:application
+	$(SERVE_ENV) $(VENV)/bin/daphne --verbosity 0 --ping-interval 20 --ping-timeout 30 -b $(HOST) -p $(PORT) arena.asgi:application
 
 test: install  ## run the whole test suite
 	$(PY) -m pytest

@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from accounts import services
 from accounts.models import HostApplication, SocialAccount, Team, TeamJoinRequest, TeamMembership, User
 from arena.exceptions import ApplicationError
+from realtime.publish import access_recheck
 
 
 @admin.register(User)
@@ -21,13 +22,19 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),)
 
+    actions = ("deactivate",)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data:
-            # A ban ends the user's open sockets too (closed with 4401), on every process.
-            from realtime.services import access_recheck
-
+            # Unticking "active" is a ban: the user's open sockets close too (4401), on every process.
             access_recheck(user_ids=[obj.pk])
+
+    @admin.action(description="Deactivate (ban) selected users")
+    def deactivate(self, request, queryset):
+        for user_id in queryset.filter(is_active=True).values_list("pk", flat=True):
+            services.user_deactivate(user_id=user_id)
+        self.message_user(request, "Deactivated; their open connections are closed.", messages.SUCCESS)
 
 
 def _decide(modeladmin, request, queryset, *, approve: bool) -> None:

@@ -12,8 +12,8 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from arena.logs import WebSocketRequestId  # noqa: E402
-from realtime.routing import websocket_urlpatterns  # noqa: E402
-from realtime.security import OriginOrTicketValidator  # noqa: E402
+from realtime.edge.routing import websocket_urlpatterns  # noqa: E402
+from realtime.edge.security import OriginOrTicketValidator  # noqa: E402
 
 
 class BodyLimit:

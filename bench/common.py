@@ -201,7 +201,7 @@ def servers(kind: str, count: int = 1, env: dict | None = None):
 
     The harness's Redis db is flushed first: a server stopped with spectators connected leaves
     their channel names in channels_redis's groups (for a day), and every later group_send
-    would still write to them. Seq counters restart above every earlier seq (realtime.buffer)."""
+    would still write to them. Seq counters restart above every earlier seq (realtime.publish.buffer)."""
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()

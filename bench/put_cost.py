@@ -72,7 +72,7 @@ def earlier_matches(tournament, count: int) -> None:
 
 
 def seqs() -> dict[bytes, int]:
-    """Every topic's current seq (realtime.buffer keeps them in Redis)."""
+    """Every topic's current seq (realtime.publish.buffer keeps them in Redis)."""
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)

@@ -49,6 +49,21 @@ def tournament_visible(*, tournament: Tournament, user: User | None) -> bool:
     return tournament.status != Tournament.Status.DRAFT or manages(tournament=tournament, user=user)
 
 
+def takes_part(*, tournament: Tournament, user: User) -> bool:
+    """Who may see the room details and join the lobby: whoever runs the tournament, and its
+    rostered players while they are still members of the team they were registered with (a
+    withdrawal removes the roster rows; leaving or being removed from the team ends it too, and so
+    does a disqualification)."""
+    return (
+        manages(tournament=tournament, user=user)
+        or RegistrationPlayer.objects.filter(
+            tournament=tournament, user=user, registration__team__memberships__user=user
+        )
+        .exclude(registration__status=Registration.Status.DISQUALIFIED)
+        .exists()
+    )
+
+
 def tournament_for_host(*, tournament_id: int, user: User) -> Tournament:
     """The tournament, if `user` hosts it or is an administrator."""
     tournament = Tournament.objects.filter(pk=tournament_id).first()
@@ -66,13 +81,5 @@ def match_for_host(*, match_id: int, user: User) -> Match:
 
 
 def can_see_room(*, tournament: Tournament, user: User | None) -> bool:
-    """Room id and password: those who run the tournament and its rostered players only."""
-    if not _signed_in(user):
-        return False
-    if manages(tournament=tournament, user=user):
-        return True
-    return (
-        RegistrationPlayer.objects.filter(tournament=tournament, user=user)
-        .exclude(registration__status=Registration.Status.DISQUALIFIED)
-        .exists()
-    )
+    """Room id and password: those who take part (takes_part) and no one else."""
+    return _signed_in(user) and takes_part(tournament=tournament, user=user)

@@ -1,42 +1,11 @@
-from collections.abc import Iterable
+"""What other apps call in realtime, under the import path they have always used.
 
-from django.db import transaction
-from django.utils import timezone
+The code lives in realtime.notifications, realtime.announcements and the publishing layer
+(realtime.publish); none of them imports competitions, so domain apps may call them.
+"""
 
-from realtime import hub
-from realtime.models import Announcement, Notification
-from realtime.publish import publish
-from realtime.selectors import announcement_payload, notification_payload
+from realtime.announcements import announcement_create
+from realtime.notifications import notification_create, notifications_mark_read
+from realtime.publish import access_recheck
 
-
-def notification_create(
-    *, user_ids: Iterable[int], kind: str, title: str, body: str = "", data: dict | None = None
-) -> list[Notification]:
-    """Store one notification per user and push each to its owner after commit."""
-    notifications = Notification.objects.bulk_create(
-        [Notification(user_id=uid, kind=kind, title=title, body=body, data=data or {}) for uid in set(user_ids)]
-    )
-    for notification in notifications:
-        payload = notification_payload(notification)
-        transaction.on_commit(lambda n=notification, p=payload: publish(f"user.{n.user_id}", "notification", p))
-    return notifications
-
-
-@transaction.atomic
-def notifications_mark_read(*, user_id: int, ids: list[int]) -> int:
-    return Notification.objects.filter(user_id=user_id, pk__in=ids, read_at__isnull=True).update(read_at=timezone.now())
-
-
-def access_recheck(*, user_ids: Iterable[int]) -> None:
-    """These users' access may have ended (password reset, ban, withdrawal, removal): on every
-    process, their open sockets check it again at once and close with 4401 (session ended) or
-    4403 (no longer allowed on the topic). Registers itself to run after commit."""
-    ids = sorted(set(user_ids))
-    if ids:
-        transaction.on_commit(lambda: hub.control_publish({"recheck": ids}), robust=True)
-
-
-def announcement_create(*, tournament_id: int, user, text: str) -> dict:
-    """Keep a host's announcement (the caller checked the host and publishes it after commit)."""
-    announcement = Announcement.objects.create(tournament_id=tournament_id, by=user, text=text)
-    return announcement_payload(announcement)
+__all__ = ["access_recheck", "announcement_create", "notification_create", "notifications_mark_read"]

@@ -11,6 +11,7 @@ from accounts.models import (
     User,
 )
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
+from realtime.publish import access_recheck
 
 
 def _team_locked(team_id: int) -> Team:
@@ -121,3 +122,6 @@ def team_member_remove(*, team_id: int, member_id: int, user: User) -> None:
             code="captain_must_hand_over",
         )
     membership.delete()
+    # Rostered players take part only while in their team: their open lobby sockets of the
+    # team's tournaments close with 4403 after commit (competitions.access.takes_part).
+    access_recheck(user_ids=[member_id])

@@ -20,6 +20,7 @@ from accounts.models import (
     User,
 )
 from arena.exceptions import Conflict, Invalid, NotAuthenticated, NotFound, PermissionDenied
+from realtime.publish import access_recheck
 
 VERIFY_EMAIL_SALT = "accounts.verify-email"
 
@@ -152,6 +153,21 @@ def password_reset_confirm(*, token: str, password: str) -> User:
         ],
         ignore_conflicts=True,
     )
+    access_recheck(user_ids=[user.pk])  # and its open sockets close with 4401, on every process
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user_id: int) -> User:
+    """A ban: the account can no longer log in or refresh its session, and its open sockets
+    close with 4401 after commit, on every process. Deactivating twice changes nothing."""
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("No such user.")
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    access_recheck(user_ids=[user.pk])
     return user
 
 

@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from ninja import Router
 
-from realtime.asyncapi import asyncapi_document
+from realtime.edge.asyncapi import asyncapi_document
 
 router = Router(tags=["realtime"])
 

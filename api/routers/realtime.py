@@ -6,8 +6,8 @@ from pydantic import Field
 
 from api.auth import jwt_auth
 from api.schemas.common import ErrorOut
-from realtime import selectors, services
-from realtime.tickets import ticket_issue
+from realtime import notifications
+from realtime.edge.tickets import ticket_issue
 
 router = Router(tags=["realtime"], auth=jwt_auth)
 
@@ -55,10 +55,10 @@ def create_ticket(request: HttpRequest):
 @paginate
 def list_notifications(request: HttpRequest, unread: bool = False):
     """Newest first; `?unread=true` for unread only. New ones are also pushed on /ws/me/."""
-    return selectors.notification_list(user_id=request.user.pk, unread=unread)
+    return notifications.notification_list(user_id=request.user.pk, unread=unread)
 
 
 @router.post("/notifications/read", response={200: ReadOut, 401: ErrorOut, 422: ErrorOut})
 def mark_notifications_read(request: HttpRequest, payload: ReadIn):
     """Marks your notifications with these ids read; ids that are not yours are ignored."""
-    return {"marked": services.notifications_mark_read(user_id=request.user.pk, ids=payload.ids)}
+    return {"marked": notifications.notifications_mark_read(user_id=request.user.pk, ids=payload.ids)}

@@ -151,7 +151,7 @@ def announce(request: HttpRequest, tournament_id: int, payload: AnnouncementIn):
 @paginate
 def list_announcements(request: HttpRequest, tournament_id: int):
     """The host's announcements, newest first (the latest 20 are also in the live snapshot)."""
-    from realtime.selectors import announcement_list
+    from realtime.announcements import announcement_list
 
     return announcement_list(tournament_id=_detail(request, tournament_id).pk)
 

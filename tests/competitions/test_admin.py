@@ -27,7 +27,7 @@ def change_form_data(response) -> dict:
     return data
 
 
-def test_an_admin_edit_of_a_tournament_shows_in_the_cached_reads(api, client, host):
+def test_an_admin_edit_of_a_tournament_shows_in_the_cached_reads(api, client, host, games_catalog):
     tournament = create_published(api, host)
     path = f"/api/tournaments/{tournament['id']}"
     assert api.get(path).json()["title"] == tournament["title"]  # now cached

@@ -130,3 +130,51 @@ def test_websocket_rows_and_spectator_page_carry_it(games_catalog):
     assert 'data-qualification="qualified"' in html
     assert 'data-qualification="eliminated"' in html
     assert "Needs 6 pts" in html
+
+
+def _capped_group(api, host, **scoring):
+    """The group above with 1 point per kill capped at 2 (kills 3 count 2): after two matches A 24,
+    B 16, C 10, D 4, and one match worth at most 12 (10 + 2) left."""
+    tid = create_published(
+        api, host, max_teams=4, group_size=4, rounds_count=2, qualify_per_group=2, matches_per_group=3,
+        points_table=[10, 6, 3, 0], kill_points=1, scoring={"kill_cap": 2, **scoring},
+    )["id"]  # fmt: skip
+    squads = [make_team(4) for _ in range(4)]
+    registrations = [register(api, tid, squad).json()["id"] for squad in squads]
+    assert api.post_json(f"/api/tournaments/{tid}/start", user=host).status_code == 200
+    matches = api.get_json(f"/api/tournaments/{tid}/matches").json()
+    order = [squad.pk for squad in squads]
+    for match in matches[:2]:
+        body = [{"team_id": team_id, "placement": place, "kills": 3} for place, team_id in enumerate(order, start=1)]
+        assert api.put_json(f"/api/matches/{match['id']}/results", body, user=host).status_code == 200
+    return tid, order, registrations
+
+
+def _outlooks(api, tid) -> list:
+    return [row["qualification"] for row in api.get_json(f"/api/tournaments/{tid}/standings?round=1&group=A").json()]
+
+
+@pytest.mark.django_db
+def test_the_outlook_follows_the_tournaments_scoring_rules(api, host):
+    # With the kill cap only B (28 at most) can pass A's 24: A is through a match early. Without the
+    # cap anyone could (1,000 kills), as the first test's uncapped twin shows.
+    tid, order, registrations = _capped_group(api, host)
+    outlooks = _outlooks(api, tid)
+    assert outlooks[0] == {"status": "qualified", "best_rank": 1, "worst_rank": 2, "points_needed": 0}
+    # D: 4 + 12 = 16 at most, level with B if B does not show: alive, but no score guarantees it.
+    assert (outlooks[3]["status"], outlooks[3]["points_needed"]) == ("alive", None)
+
+    # A disqualified team plays no further match: it has no outlook, and the others' are computed without it.
+    disqualified = api.post_json(f"/api/tournaments/{tid}/registrations/{registrations[1]}/disqualify", user=host)
+    assert disqualified.status_code == 200, disqualified.content
+    rows = {row["team"]["id"]: row for row in api.get_json(f"/api/tournaments/{tid}/standings?round=1&group=A").json()}
+    assert rows[order[1]]["status"] == "disqualified"
+    assert rows[order[1]]["qualification"] is None
+    assert rows[order[0]]["qualification"]["worst_rank"] == 1  # only B could have passed A
+
+
+@pytest.mark.django_db
+def test_best_of_scoring_has_no_outlook(api, host):
+    """Best-N: a later match can replace an earlier one, so points are not additive: no claim is made."""
+    tid, _, _ = _capped_group(api, host, best_of=2)
+    assert _outlooks(api, tid) == [None] * 4

@@ -7,7 +7,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from arena.asgi import application
-from realtime.tickets import ticket_issue
+from realtime.edge.tickets import ticket_issue
 from tests.factories import UserFactory
 from tests.matchlog.conftest import started_br_match, upload_record, upload_screenshot
 from tests.realtime.asyncapi import assert_valid_message

@@ -14,13 +14,14 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.models import TeamMembership
 from arena.asgi import application
 from competitions.models import Game, Registration, RegistrationPlayer, Tournament
 from competitions.services import registration_withdraw
-from realtime import flood
-from realtime.chat_services import chat_text_clean
+from realtime.chat import flood
+from realtime.chat.services import chat_text_clean
+from realtime.edge.tickets import ticket_issue
 from realtime.models import ChatMessage, ChatMute
-from realtime.tickets import ticket_issue
 from tests.factories import TeamFactory, UserFactory
 from tests.realtime.asyncapi import assert_valid_message
 
@@ -71,6 +72,8 @@ def make_lobby(*, status: str = Tournament.Status.REGISTRATION_OPEN, players: in
     )
     roster = [team.captain, *(UserFactory() for _ in range(players - 1))]
     for player in roster:
+        # Registration only rosters team members, and lobby access lasts while they stay members.
+        TeamMembership.objects.get_or_create(team=team, user=player)
         RegistrationPlayer.objects.create(tournament=tournament, registration=registration, user=player)
     return SimpleNamespace(tournament=tournament, host=host, players=roster, registration=registration)
 

@@ -12,9 +12,9 @@ from django.conf import settings as django_settings
 from django.db.backends.utils import CursorWrapper
 
 from arena.asgi import application
-from realtime.buffer import channel
-from realtime.hub import get_hub
 from realtime.publish import publish
+from realtime.publish.buffer import channel
+from realtime.publish.hub import get_hub
 from tests.competitions.conftest import create_published
 from tests.factories import UserFactory
 from tests.realtime.asyncapi import assert_valid_message

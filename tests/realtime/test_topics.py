@@ -8,7 +8,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from arena.asgi import application
-from realtime.tickets import ticket_issue
+from realtime.edge.tickets import ticket_issue
 from tests.competitions.conftest import create_published, make_team, register
 from tests.factories import UserFactory
 from tests.realtime.asyncapi import assert_valid_message
@@ -307,7 +307,7 @@ def test_host_announcements_reach_spectators(api, host):
 def _drop(topic: str, n: int) -> None:
     """Number and buffer an event whose broadcast is lost, as a dropped pub/sub connection or
     a stalled process would lose it: the real append, its broadcast sent to a channel nobody hears."""
-    from realtime import buffer
+    from realtime.publish import buffer
 
     body = json.dumps(
         {"type": "registrations.count", "topic": topic, "ts": "2026-11-22T00:00:00+00:00", "data": {"count": n}}

@@ -1,8 +1,8 @@
 """Chat: global chat and tournament lobbies.
 
 Writes run in one transaction and announce themselves on the room's topic only after
-commit; the reads the consumers need (history, membership) are in realtime/selectors.py.
-Rules live here, not in realtime/chat.py: the consumer only validates shapes and maps errors.
+commit; the reads the consumers need (history, membership) are in realtime/chat/selectors.py.
+Rules live here, not in realtime/edge/chat.py: the consumer only validates shapes and maps errors.
 """
 
 import unicodedata
@@ -14,9 +14,15 @@ from django.utils import timezone
 from accounts.models import User
 from arena.exceptions import Invalid, NotFound, PermissionDenied
 from competitions.models import RegistrationPlayer, Tournament
+from realtime.chat.selectors import (
+    chat_message_payload,
+    chat_mute_active,
+    is_lobby_moderator,
+    lobby_get,
+    lobby_is_member,
+)
 from realtime.models import ChatMessage, ChatMute
 from realtime.publish import publish
-from realtime.selectors import chat_message_payload, chat_mute_active, is_lobby_moderator, lobby_get, lobby_is_member
 
 GLOBAL_TOPIC = "chat.global"
 TEXT_MAX = 500

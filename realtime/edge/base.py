@@ -1,4 +1,5 @@
-"""The WebSocket edge: authenticate, authorize the topic, snapshot or replay, then follow.
+"""The base of every WebSocket consumer: authenticate, authorize the topic, snapshot or replay,
+then follow it through the process's hub.
 
 Consumers never compute domain state: snapshots come from selectors, events from
 realtime.publish. Clients follow `seq`; a consumer never lets one through out of order
@@ -8,6 +9,7 @@ or with a hole (holes are filled from the replay buffer, or answered with a snap
 import asyncio
 import json
 import logging
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -17,19 +19,15 @@ from django.core.serializers.json import DjangoJSONEncoder
 from redis.exceptions import RedisError
 
 from arena.metrics import RESYNCS, WS_CONNECTIONS, topic_kind
-from realtime.buffer import get_buffer, parse_seq
-from realtime.hub import frame, get_hub
-from realtime.tickets import ticket_redeem
+from realtime.edge.protocol import MAX_FRAME, NO_SUCH_TOPIC, NOT_AUTHENTICATED, TOO_SLOW
+from realtime.edge.tickets import ticket_redeem
+from realtime.publish.buffer import get_buffer, parse_seq
+from realtime.publish.hub import frame, get_hub
+
+if TYPE_CHECKING:
+    from realtime.edge.multi import MultiTopicConsumer
 
 logger = logging.getLogger(__name__)
-
-MAX_FRAME = 4096
-
-NOT_AUTHENTICATED = 4401
-FORBIDDEN = 4403
-NO_SUCH_TOPIC = 4404
-TOO_SLOW = 4408
-FLOODING = 4429
 
 # Hub events held while a socket catches up; past this they are dropped and the catch-up
 # reads them from the replay buffer instead.
@@ -59,7 +57,7 @@ def _active_user(user_id: int):
     return User.objects.filter(pk=user_id, is_active=True).first()
 
 
-async def _until_redis_answers(step):
+async def until_redis_answers(step):
     """Run `step` until it stops failing on Redis: an outage delays a connect, never closes it."""
     while True:
         try:
@@ -69,7 +67,7 @@ async def _until_redis_answers(step):
 
 
 class TopicConsumer(AsyncWebsocketConsumer):
-    """One socket following one topic through the process's hub (realtime/hub.py).
+    """One socket following one topic through the process's hub (realtime/publish/hub.py).
 
     Everything sent goes through a bounded send queue drained by one writer task: a client
     that does not read fills it and is closed with 4408 (it resumes with ?since=&epoch=).
@@ -80,7 +78,7 @@ class TopicConsumer(AsyncWebsocketConsumer):
     requires_ticket = False
     snapshot_type = "snapshot"
     # Not a configured layer: no channel-layer channel per socket; events come from the hub.
-    channel_layer_alias = "realtime.hub"
+    channel_layer_alias = "realtime.publish.hub"
 
     # --- subclasses provide ---------------------------------------------------------------
     async def resolve_topic(self) -> str:
@@ -111,6 +109,9 @@ class TopicConsumer(AsyncWebsocketConsumer):
         self.closed = False
         self.syncing = True
         self.stalled = False
+        # Set while a catch-up runs when something says it may already be stale (a position
+        # ahead of it, a resync, events dropped from a full `pending`): it runs once more.
+        self.again = False
         self.pending: list[tuple[str, int, str]] = []
         self.starter: asyncio.Task | None = None
         self.sync_task: asyncio.Task | None = None
@@ -118,7 +119,7 @@ class TopicConsumer(AsyncWebsocketConsumer):
     async def _start(self) -> None:
         query = parse_qs(self.scope.get("query_string", b"").decode())
         try:
-            self.user = await _until_redis_answers(lambda: self._authenticate(query.get("ticket", [""])[0]))
+            self.user = await until_redis_answers(lambda: self._authenticate(query.get("ticket", [""])[0]))
         except Deny as denied:
             await self.close(code=denied.code)
             return
@@ -222,6 +223,8 @@ class TopicConsumer(AsyncWebsocketConsumer):
         if self.syncing:
             if len(self.pending) < MAX_PENDING:
                 self.pending.append((epoch, seq, text))
+            else:
+                self.again = True  # the dropped tail is read from the buffer, not waited for
             return
         if epoch == self.epoch:
             if seq <= self.last_seq:
@@ -240,6 +243,8 @@ class TopicConsumer(AsyncWebsocketConsumer):
         if self.syncing:
             if self.stalled:
                 self._start_sync()
+            elif epoch != self.epoch or seq > self.last_seq:
+                self.again = True  # the running catch-up may have read an older position
             return
         if epoch != self.epoch or seq > self.last_seq:
             self._start_sync()  # the tail of a burst never arrived: refill it now
@@ -247,20 +252,32 @@ class TopicConsumer(AsyncWebsocketConsumer):
             self.push(position)
 
     def hub_resync(self) -> None:
-        if not self.closed and (not self.syncing or self.stalled):
-            self._start_sync()
+        if self.closed:
+            return
+        if self.syncing and not self.stalled:
+            # A catch-up that read the buffer before the hub resubscribed can miss what was
+            # published in between: it reads once more instead of waiting for the next position.
+            self.again = True
+            return
+        self._start_sync()
 
     def hub_recheck(self) -> None:
         if not self.closed and self.user is not None:
             self.rechecker = asyncio.ensure_future(self._recheck())
 
-    async def _recheck(self) -> None:
-        """Access changed somewhere (realtime.services.access_recheck): is it still granted?"""
+    async def _session_alive(self) -> bool:
+        """The account is still active and its password unchanged since this socket connected."""
         user = await _active_user(self.user.pk)
         if user is None or user.password != self.password:
+            return False
+        self.user = user
+        return True
+
+    async def _recheck(self) -> None:
+        """Access changed somewhere (realtime.publish.access_recheck): is it still granted?"""
+        if not await self._session_alive():
             await self.close(code=NOT_AUTHENTICATED)
             return
-        self.user = user
         try:
             await self.resolve_topic()
         except Deny as denied:
@@ -277,13 +294,14 @@ class TopicConsumer(AsyncWebsocketConsumer):
         meanwhile; hub events wait in `pending` until it is done."""
         self.syncing = True
         while not self.closed:
+            self.again = False
             try:
                 await self._catch_up()
             except (RedisError, OSError):
                 self.stalled = True  # the hub restarts this when Redis answers again
                 return
             self.stalled = False
-            if self._apply_pending():
+            if self._apply_pending() and not self.again:
                 self.syncing = False
                 return
 
@@ -348,201 +366,3 @@ class TopicConsumer(AsyncWebsocketConsumer):
             await self.send_error("bad_message", 'Messages look like {"type": "...", ...}.')
             return
         await self.on_message(message)
-
-
-def _tournament_snapshot(tournament_id: int) -> dict:
-    from competitions.selectors import tournament_snapshot
-    from realtime.selectors import announcements_recent
-
-    return {
-        **tournament_snapshot(tournament_id=tournament_id),
-        "announcements": announcements_recent(tournament_id=tournament_id),
-    }
-
-
-class PublicTopicConsumer(TopicConsumer):
-    """Topics anyone may watch. Visibility and the snapshot are cached by the hub per
-    (epoch, seq): while nothing changed, a connect is a Redis read and a send, no query."""
-
-    def topic_name(self) -> str:
-        raise NotImplementedError
-
-    async def is_visible(self) -> bool:
-        raise NotImplementedError
-
-    async def resolve_topic(self) -> str:
-        topic = self.topic_name()
-        try:
-            cached = get_hub().snapshot_cached(topic, await get_buffer().position(topic))
-        except (RedisError, OSError):
-            cached = False
-        if not cached and not await self.is_visible():
-            raise Deny(NO_SUCH_TOPIC)
-        return topic
-
-    async def snapshot_data(self, epoch: str, seq: int) -> str | None:
-        hub = get_hub()
-        data = await hub.snapshot(self.topic, epoch, seq, self.snapshot)
-        if data is None:
-            return None
-        return f'{data[:-1]}, "spectators": {hub.spectators(self.topic)}}}'
-
-
-class TournamentConsumer(PublicTopicConsumer):
-    """Spectators of a published tournament: standings, matches, results, rounds, winner."""
-
-    def topic_name(self) -> str:
-        return f"tournament.{self.scope['url_route']['kwargs']['tournament_id']}"
-
-    async def is_visible(self) -> bool:
-        from competitions.selectors import tournament_is_public
-
-        return await database_sync_to_async(tournament_is_public)(
-            tournament_id=self.scope["url_route"]["kwargs"]["tournament_id"]
-        )
-
-    async def snapshot(self) -> dict:
-        return await database_sync_to_async(_tournament_snapshot)(self.scope["url_route"]["kwargs"]["tournament_id"])
-
-
-class MatchConsumer(PublicTopicConsumer):
-    def topic_name(self) -> str:
-        return f"match.{self.scope['url_route']['kwargs']['match_id']}"
-
-    async def is_visible(self) -> bool:
-        from competitions.selectors import match_is_public
-
-        return await database_sync_to_async(match_is_public)(match_id=self.scope["url_route"]["kwargs"]["match_id"])
-
-    async def snapshot(self) -> dict | None:
-        from competitions.selectors import match_snapshot
-
-        return await database_sync_to_async(match_snapshot)(match_id=self.scope["url_route"]["kwargs"]["match_id"])
-
-
-class UserConsumer(TopicConsumer):
-    """A user's own inbox: notifications, payment and registration status changes."""
-
-    requires_ticket = True
-
-    async def resolve_topic(self) -> str:
-        return f"user.{self.user.pk}"
-
-    async def snapshot(self) -> dict:
-        from realtime.selectors import notification_inbox
-
-        return await database_sync_to_async(notification_inbox)(user_id=self.user.pk)
-
-
-# Topics a /ws/ socket may follow: name pattern -> (consumer class, its URL keyword).
-_MULTI_ROUTES = {
-    "tournament": (TournamentConsumer, "tournament_id"),
-    "match": (MatchConsumer, "match_id"),
-    "lobby": ("realtime.chat.LobbyConsumer", "tournament_id"),
-    "user": (UserConsumer, None),
-    "chat": ("realtime.chat.GlobalChatConsumer", None),
-}
-_DENIED = {FORBIDDEN: "forbidden", NO_SUCH_TOPIC: "no_such_topic", NOT_AUTHENTICATED: "not_authenticated"}
-
-
-class MultiTopicConsumer(TopicConsumer):
-    """/ws/: one socket, many topics. The client sends {"type": "subscribe", "topic", "since"?,
-    "epoch"?} and {"type": "unsubscribe", "topic"}; each topic is followed by the same consumer
-    a single-topic socket would use (same authorization, snapshot, resume and revocation),
-    writing into this socket's one send queue. A refused or revoked topic gets an error on that
-    topic; a session that ends (4401) or a full queue (4408) closes the socket."""
-
-    MAX_TOPICS = 20
-
-    async def _start(self) -> None:
-        self.followers: dict[str, TopicConsumer] = {}
-        query = parse_qs(self.scope.get("query_string", b"").decode())
-        try:
-            self.user = await _until_redis_answers(lambda: self._authenticate(query.get("ticket", [""])[0]))
-        except Deny as denied:
-            await self.close(code=denied.code)
-
-    async def stop(self) -> None:
-        self.closed = True
-        if self.starter is not None:
-            self.starter.cancel()
-        for follower in list(getattr(self, "followers", {}).values()):
-            await follower.stop()
-
-    def _error(self, topic: str, code: str, detail: str) -> None:
-        data = json.dumps({"code": code, "detail": detail})
-        self.push(frame("error", topic, "", 0, data))
-
-    async def on_message(self, message: dict) -> None:
-        await asyncio.wait([self.starter])
-        if self.closed:
-            return
-        topic = message.get("topic")
-        if message["type"] not in ("subscribe", "unsubscribe"):
-            await self.send_error("unknown_type", 'Send {"type": "subscribe" | "unsubscribe", "topic": ...}.')
-            return
-        if not isinstance(topic, str) or len(topic) > 60:
-            await self.send_error("invalid_topic", '"topic" must be a topic name such as "tournament.12".')
-            return
-        if message["type"] == "unsubscribe":
-            follower = self.followers.pop(topic, None)
-            if follower is not None:
-                await follower.stop()
-            return
-        if topic in self.followers:
-            return
-        if len(self.followers) >= self.MAX_TOPICS:
-            self._error(topic, "too_many_topics", f"One socket follows at most {self.MAX_TOPICS} topics.")
-            return
-        follower = self._follower(topic)
-        if follower is None:
-            self._error(topic, "no_such_topic", "No such topic.")
-            return
-        if follower.requires_ticket and self.user is None:
-            self._error(topic, "not_authenticated", "This topic needs a ?ticket= on the socket.")
-            return
-        if topic.startswith("user.") and topic != f"user.{self.user.pk}":
-            self._error(topic, "forbidden", "Only your own inbox.")
-            return
-        self.followers[topic] = follower
-        since, epoch = message.get("since"), message.get("epoch")
-        since = str(since) if isinstance(since, int) and not isinstance(since, bool) else ""
-        follower.starter = asyncio.ensure_future(follower.subscribe(since, epoch if isinstance(epoch, str) else ""))
-
-    def _follower(self, topic: str) -> "TopicConsumer | None":
-        kind, _, key = topic.partition(".")
-        route = _MULTI_ROUTES.get(kind)
-        if route is None:
-            return None
-        consumer_class, kwarg = route
-        if isinstance(consumer_class, str):
-            from django.utils.module_loading import import_string
-
-            consumer_class = import_string(consumer_class)
-        kwargs = {}
-        if kwarg is not None:
-            if not key.isdigit() or len(key) > 18:
-                return None
-            kwargs[kwarg] = int(key)
-        elif kind == "chat" and key != "global":
-            return None
-        follower = consumer_class()
-        follower._setup()
-        follower.parent = self
-        follower.requested = topic
-        follower.user = self.user
-        follower.scope = {**self.scope, "url_route": {"args": (), "kwargs": kwargs}}
-        follower.base_send = self.base_send
-        return follower
-
-    async def follower_closed(self, follower: TopicConsumer, code: int | None) -> None:
-        if self.closed:
-            return
-        if code == NOT_AUTHENTICATED and self.user is not None:
-            await self.close(code=code)  # the session ended: every topic of it
-            return
-        if self.followers.get(follower.requested) is follower:
-            del self.followers[follower.requested]
-        await follower.stop()
-        name = _DENIED.get(code, "closed")
-        self._error(follower.requested, name, f"This topic is closed to this socket ({name}).")

@@ -4,7 +4,7 @@ On connect a client gets `chat.history` (the room's last 50 messages) and then f
 room's topic: `chat.message`, `chat.deleted`, `chat.muted`, `chat.unmuted`. Clients send
 `chat.send`; in a lobby its host also sends `chat.delete`, `chat.mute` and `chat.unmute`
 (an admin can `chat.delete` in global chat). Every frame first spends a flood-control
-token (realtime/flood.py). Rules live in realtime/chat_services.py; this module checks
+token (realtime/chat/flood.py). Rules live in realtime/chat/services.py; this module checks
 shapes, calls the services off the event loop and turns their errors into error frames.
 """
 
@@ -13,9 +13,11 @@ from redis.exceptions import RedisError
 
 from accounts.models import User
 from arena.exceptions import ApplicationError, NotAuthenticated
-from realtime import chat_services, selectors
-from realtime.consumers import FLOODING, FORBIDDEN, NO_SUCH_TOPIC, NOT_AUTHENTICATED, Deny, TopicConsumer
-from realtime.flood import REFILL_PER_SECOND, flood_take
+from realtime.chat import selectors
+from realtime.chat import services as chat_services
+from realtime.chat.flood import REFILL_PER_SECOND, flood_take
+from realtime.edge.base import Deny, TopicConsumer
+from realtime.edge.protocol import FLOODING, FORBIDDEN, NO_SUCH_TOPIC, NOT_AUTHENTICATED
 
 # Errors after which the connection is closed too, and with which code.
 CLOSE_ON = {"not_a_member": FORBIDDEN, "not_authenticated": NOT_AUTHENTICATED}

@@ -4,6 +4,8 @@ from functools import cache
 
 from pydantic.json_schema import models_json_schema
 
+from realtime.chat import flood
+from realtime.edge import protocol
 from realtime.schemas import CLIENT_MESSAGES, SERVER_MESSAGES
 
 REF = "#/components/schemas/{model}"
@@ -34,44 +36,61 @@ CHANNELS = {
 
 
 CLOSE_CODES = {
-    "4401": "Not authenticated: no, a bad, used or expired ticket; also when the session ends (password reset, ban).",
-    "4403": "Forbidden: not allowed on this topic; also when access is revoked (withdrawal, removal from a team).",
-    "4404": "No such topic (unknown or unpublished tournament or match).",
-    "4408": "Too slow: the connection's send queue overflowed; reconnect with ?since=SEQ&epoch=E.",
-    "4429": "Flooding: chat refusals were ignored.",
+    str(protocol.NOT_AUTHENTICATED): "Not authenticated: no, a bad, used or expired ticket; also when the session "
+    "ends (password reset, ban), at once on every process.",
+    str(protocol.FORBIDDEN): "Forbidden: not allowed on this topic; also when access is revoked (withdrawal, leaving "
+    "or removal from the registered team), at once on every process.",
+    str(protocol.NO_SUCH_TOPIC): "No such topic (unknown or unpublished tournament or match).",
+    str(protocol.TOO_SLOW): "Too slow: the connection's send queue overflowed; reconnect with ?since=SEQ&epoch=E.",
+    str(protocol.FLOODING): f"Flooding: {flood.STRIKES} chat refusals ignored within {flood.STRIKE_WINDOW:g} s.",
+}
+FLOOD_LIMIT = {
+    "scope": "chat frames, per user across all of the user's sockets and server processes",
+    "burst": flood.CAPACITY,
+    "refill_per_second": flood.REFILL_PER_SECOND,
+    "close_after_ignored_refusals": flood.STRIKES,
+    "within_seconds": flood.STRIKE_WINDOW,
 }
 ERROR_CODES = {
     "bad_frame": "A binary frame.",
-    "frame_too_large": "A frame over 4,096 bytes (UTF-8).",
+    "frame_too_large": f"A frame over {protocol.MAX_FRAME:,} bytes (UTF-8).",
     "bad_json": "Not JSON (or nested too deep).",
     "bad_message": 'Not an object with a string "type".',
     "read_only": "A frame sent on a topic that only sends.",
-    "unknown_type": "A chat frame of an unknown type.",
-    "flooding": "Over the chat flood limit (10 messages at once, then 1 a second, per user across sockets).",
+    "unknown_type": "A chat frame of an unknown type; on /ws/, a frame other than subscribe and unsubscribe.",
+    "flooding": f"Over the chat flood limit ({flood.CAPACITY} messages at once, then {flood.REFILL_PER_SECOND:g} a "
+    "second, per user across sockets; see x-flood-limit).",
     "unavailable": "Chat is briefly unavailable (Redis outage); the socket stays open.",
     "invalid_text": '"text" is not a string.',
     "invalid": "A chat moderation frame with a missing or non-integer field.",
-    "not_authenticated": "The account is no longer active (the socket closes with 4401).",
+    "not_authenticated": "The account is no longer active (the socket closes with 4401); on /ws/: a private "
+    "topic on a socket opened without a ticket.",
     "not_a_member": "No longer a member of this lobby (the socket closes with 4403).",
+    "muted": "The lobby's host muted you (the detail says until when).",
+    "not_found": "Chat moderation: no such message in this room, or no such player in this lobby.",
     "invalid_topic": "/ws/: a subscribe or unsubscribe without a valid topic name.",
-    "too_many_topics": "/ws/: one socket follows at most 20 topics.",
+    "too_many_topics": f"/ws/: one socket follows at most {protocol.MAX_TOPICS} topics.",
     "no_such_topic": "/ws/: that topic does not exist (or is not published); the socket stays open.",
-    "forbidden": "/ws/: not allowed on that topic, or no longer (revoked); the socket stays open.",
+    "forbidden": "/ws/: not allowed on that topic, or no longer (revoked); the socket stays open. Chat: moderation "
+    "by someone who is not the lobby's host (or, in global chat, an admin).",
 }
+HEARTBEAT = {"ping_interval_seconds": protocol.PING_SECONDS, "timeout_seconds": protocol.PING_TIMEOUT_SECONDS}
 PROTOCOL = (
     "Every server message is an envelope {type, topic, epoch, seq, ts, data}. seq grows by one per topic "
     "event within an epoch; a new epoch means the topic's history was lost (Redis restarted or restored): "
-    "take the snapshot that follows. No (epoch, seq) pair is ever sent for two different events. On connect "
-    "the server sends a snapshot (chat rooms: chat.history) with the current epoch and seq; reconnect with "
-    "?since=SEQ&epoch=E to get every later event in order, or a fresh snapshot if SEQ is too old or E is not "
-    "the current epoch. Every few seconds a position message repeats the current epoch and seq (and on "
-    "public topics the spectator count); a socket that fell behind is refilled before it. Public topics "
-    "(tournaments, matches) accept clients without an Origin header; authenticated topics check it. "
-    "Authenticate with ?ticket= from POST /api/realtime/ticket (single use, 30 s). Client frames are JSON "
-    "text of at most 4,096 bytes; a refused frame gets an error message (see x-error-codes) and the socket "
-    "stays open. The server pings every 20 s and closes a connection silent for 30 s. Each socket has a "
-    "bounded send queue (REALTIME_SEND_QUEUE frames); a client that does not read is closed with 4408. A "
-    "Redis outage never closes sockets: they resync when it is back. Close codes: see x-close-codes."
+    "take the snapshot that follows (x-epoch-rule). No (epoch, seq) pair is ever sent for two different "
+    "events. On connect the server sends a snapshot (chat rooms: chat.history) with the current epoch and "
+    "seq; reconnect with ?since=SEQ&epoch=E to get every later event in order, or a fresh snapshot if SEQ "
+    "is too old or E is not the current epoch. Every few seconds a position message repeats the current "
+    "epoch and seq (and on public topics the spectator count); a socket that fell behind is refilled "
+    "before it. Public topics (tournaments, matches) accept clients without an Origin header; authenticated "
+    "topics check it. Authenticate with ?ticket= from POST /api/realtime/ticket (single use, 30 s). Client "
+    f"frames are JSON text of at most {protocol.MAX_FRAME:,} bytes (x-frame-limit-bytes); a refused frame "
+    "gets an error message (see x-error-codes) and the socket stays open. The server pings every "
+    f"{protocol.PING_SECONDS} s and closes a connection that has not answered {protocol.PING_TIMEOUT_SECONDS} s "
+    "later (x-heartbeat). Chat is flood-limited per user (x-flood-limit). Each socket has a bounded send "
+    "queue (REALTIME_SEND_QUEUE frames); a client that does not read is closed with 4408. A Redis outage "
+    "never closes sockets: they resync when it is back. Close codes: see x-close-codes."
 )
 
 
@@ -154,6 +173,10 @@ def asyncapi_document() -> dict:
         },
         "x-close-codes": CLOSE_CODES,
         "x-error-codes": ERROR_CODES,
+        "x-heartbeat": HEARTBEAT,
+        "x-frame-limit-bytes": protocol.MAX_FRAME,
+        "x-flood-limit": FLOOD_LIMIT,
+        "x-epoch-rule": protocol.EPOCH_RULE,
         "channels": channels,
         "operations": operations,
         "components": {"messages": messages, "schemas": schemas.get("$defs", {})},

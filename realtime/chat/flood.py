@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from realtime.aioredis import async_redis
+from realtime.publish.aioredis import async_redis
 
 CAPACITY = 10
 REFILL_PER_SECOND = 1.0

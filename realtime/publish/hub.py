@@ -31,44 +31,14 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from arena.metrics import WS_MESSAGES, topic_kind
-from realtime.buffer import _base, _keys, channel, channel_topic, get_buffer, new_epoch
+from realtime.publish import presence
+from realtime.publish.buffer import channel, channel_topic, get_buffer
+from realtime.publish.presence import is_public
 
 logger = logging.getLogger(__name__)
 
-# Topics anyone may watch: their snapshots and position messages carry the spectator count.
-PUBLIC_PREFIXES = ("tournament.", "match.")
-# The channel every hub follows for access changes (realtime.services.access_recheck).
+# The channel every hub follows for access changes (realtime.publish.access_recheck).
 CONTROL = "_control"
-
-# Per topic: its position and this process's share of presence; returns (epoch, seq, total)
-# per topic. A process's count expires unless refreshed, so a dead process stops counting.
-_TICK = """
-local out = {}
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local ttl = tonumber(ARGV[2])
-local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
-for i = 1, #KEYS / 3 do
-  local key, buffer, presence = KEYS[i * 3 - 2], KEYS[i * 3 - 1], KEYS[i * 3]
-  local meta = redis.call('HMGET', key, 'epoch', 'seq', 'run')
-  local epoch, seq = meta[1], tonumber(meta[2])
-  if not (epoch and meta[3] == run) then
-    epoch, seq = ARGV[3], tonumber(ARGV[4])
-    redis.call('DEL', buffer)
-    redis.call('HSET', key, 'epoch', epoch, 'seq', seq, 'run', run)
-  end
-  redis.call('HSET', presence, ARGV[1], ARGV[4 + i] .. ':' .. (now + ttl))
-  redis.call('PEXPIRE', presence, ttl)
-  local total = 0
-  local entries = redis.call('HGETALL', presence)
-  for j = 1, #entries, 2 do
-    local count, expires = string.match(entries[j + 1], '(%d+):(%d+)')
-    if tonumber(expires) < now then redis.call('HDEL', presence, entries[j]) else total = total + tonumber(count) end
-  end
-  out[i] = {epoch, seq, total}
-end
-return out
-"""
 
 
 class Subscriber(Protocol):
@@ -76,10 +46,6 @@ class Subscriber(Protocol):
     def hub_position(self, epoch: str, seq: int, frame: str) -> None: ...
     def hub_resync(self) -> None: ...
     def hub_recheck(self) -> None: ...
-
-
-def is_public(topic: str) -> bool:
-    return topic.startswith(PUBLIC_PREFIXES)
 
 
 def frame(message_type: str, topic: str, epoch: str, seq: int, data_json: str) -> str:
@@ -236,6 +202,9 @@ class RedisHub(Hub):
         self._pubsub = None
         self._reader: asyncio.Task | None = None
         self._confirmed: dict[str, asyncio.Event] = {}
+        # Channels of a (re)connect whose subscription Redis has not confirmed yet; when the
+        # last is, every subscriber resyncs (what was published before it was never received).
+        self._unconfirmed: set[str] = set()
 
     async def _subscribe(self, topic: str) -> None:
         if self._reader is None or self._reader.done():
@@ -275,19 +244,32 @@ class RedisHub(Hub):
             try:
                 if self._pubsub is None:
                     pubsub = self._client.pubsub()
-                    await pubsub.subscribe(channel(CONTROL), *[channel(t) for t in self.topics])
+                    channels = [channel(CONTROL), *[channel(t) for t in self.topics]]
+                    self._unconfirmed = set(channels)
+                    await pubsub.subscribe(*channels)
                     self._pubsub = pubsub
+                    # Topics joined while it connected subscribed nothing (no pubsub yet).
+                    if joined := [channel(t) for t in self.topics if channel(t) not in self._unconfirmed]:
+                        self._unconfirmed.update(joined)
+                        await pubsub.subscribe(*joined)
                     if lost:
                         logger.warning("Redis is back: resubscribed %d topics", len(self.topics))
-                        self.resync_all()
                     delay, lost = 0.1, False
                 message = await self._pubsub.get_message(timeout=1.0)
                 if message is None:
                     continue
                 if message["type"] == "subscribe":
-                    event = self._confirmed.get(message["channel"].decode())
+                    name = message["channel"].decode()
+                    event = self._confirmed.get(name)
                     if event is not None:
                         event.set()
+                    if self._unconfirmed:
+                        self._unconfirmed.discard(name)
+                        if not self._unconfirmed:
+                            # Subscribed from here on: whoever read the buffer before this (a
+                            # first connect, or everyone after an outage or a dropped
+                            # connection) reads it again, without waiting for a position.
+                            self.resync_all()
                 elif message["type"] == "message":
                     seq, epoch, text = message["data"].decode().split(" ", 2)
                     self.dispatch(channel_topic(message["channel"].decode()), epoch, int(seq), text)
@@ -301,15 +283,7 @@ class RedisHub(Hub):
                 delay = min(delay * 2, 2.0)
 
     async def _positions(self, topics: list[str], counts: list[int]) -> list[tuple[str, int, int]]:
-        keys = []
-        for topic in topics:
-            position, buffer = _keys(topic)
-            keys += [position, buffer, f"arena:rt:presence:{topic}"]
-        ttl = int(settings.REALTIME_POSITION_SECONDS * 3000)
-        rows = await self._client.eval(
-            _TICK, len(keys), *keys, self.process, ttl, new_epoch(), _base(), *[str(c) for c in counts]
-        )
-        return [(epoch.decode(), int(seq), int(total)) for epoch, seq, total in rows]
+        return await presence.positions_and_presence(self._client, self.process, topics, counts)
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()

@@ -8,7 +8,7 @@ Redis cannot tell a restore from live data, so an epoch also records the Redis s
 run_id: any restart of the server starts new epochs (a spurious snapshot at worst).
 
 With Redis, numbering, buffering and the pub/sub broadcast to every process's hub
-(realtime/hub.py) happen in one Lua script, so the buffer always holds every seq up to the
+(realtime/publish/hub.py) happen in one Lua script, so the buffer always holds every seq up to the
 current one and processes receive events in seq order; without Redis (embedded mode) a
 lock does the same in-process. Counters start at the current time in milliseconds, so
 seqs also keep growing across epochs.
@@ -22,7 +22,7 @@ from collections import deque
 
 from django.conf import settings
 
-from realtime.aioredis import async_redis
+from realtime.publish.aioredis import async_redis
 
 KEEP_EVENTS = 500
 KEEP_SECONDS = 600
