@@ -8,6 +8,7 @@ from django.db.models.functions import Cast
 
 from accounts.models import User
 from arena.exceptions import NotFound, PermissionDenied
+from competitions import access
 from matchlog.models import MatchRecord, MatchScreenshot, OcrStatus
 
 # Stats averaged per match in the summary (when a record has them).
@@ -90,7 +91,7 @@ def _hosted_match(match_id: int, user: User):
     from competitions.selectors import match_get
 
     match = match_get(match_id=match_id, user=user)
-    if match.tournament.host_id != user.pk and not user.is_admin:
+    if not access.manages(tournament=match.tournament, user=user):
         raise PermissionDenied("Only this tournament's host can see its screenshots.", code="not_host")
     return match
 
@@ -116,7 +117,7 @@ def report_screenshot_get(*, match_id: int, screenshot_id: int, user: User) -> M
     )
     if screenshot is None:
         raise NotFound("No such screenshot for this match.")
-    if screenshot.uploaded_by_id != user.pk and match.tournament.host_id != user.pk and not user.is_admin:
+    if screenshot.uploaded_by_id != user.pk and not access.manages(tournament=match.tournament, user=user):
         raise PermissionDenied("Only its uploader and the host can see this screenshot.", code="not_uploader")
     return screenshot
 

@@ -15,6 +15,11 @@ from realtime.publish import publish
 INBOX_SIZE = 20
 
 
+def inbox_topic(user_id: int) -> str:
+    """The one spelling of a user's own topic (/ws/me/, and `user.ID` on /ws/)."""
+    return f"user.{user_id}"
+
+
 def notification_create(
     *, user_ids: Iterable[int], kind: str, title: str, body: str = "", data: dict | None = None
 ) -> list[Notification]:
@@ -24,7 +29,7 @@ def notification_create(
     )
     for notification in notifications:
         payload = notification_payload(notification)
-        transaction.on_commit(lambda n=notification, p=payload: publish(f"user.{n.user_id}", "notification", p))
+        transaction.on_commit(lambda n=notification, p=payload: publish(inbox_topic(n.user_id), "notification", p))
     return notifications
 
 

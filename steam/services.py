@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from arena.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
+from competitions import access
 from competitions.models import Match, Tournament
 from steam import client, dota, selectors
 from steam.ids import steam_input_parse
@@ -106,7 +107,7 @@ def steam_summaries_refresh(*, stale_after: timedelta | None = None, limit: int 
 
 
 def _require_host(match: Match, user: User) -> None:
-    if match.tournament.host_id != user.pk and not user.is_admin:
+    if not access.manages(tournament=match.tournament, user=user):
         raise PermissionDenied("Only this tournament's host can do this.", code="not_host")
 
 

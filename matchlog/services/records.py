@@ -13,12 +13,13 @@ from matchlog import parsing
 from matchlog.models import MatchRecord, OcrStatus
 from matchlog.ocr import OcrResult
 from matchlog.services.pipeline import Extraction, _apply, _extract, _extract_after_commit, _publish, _store
+from realtime.notifications import inbox_topic
 from realtime.services import notification_create
 
 
 def _record_announce(record: MatchRecord) -> None:
     data = {"record_id": record.pk, "status": record.status, "reason": record.failure_reason}
-    _publish(f"user.{record.owner_id}", "match_record.status", data)
+    _publish(inbox_topic(record.owner_id), "match_record.status", data)
 
 
 def _record_locked(record_id: int, user: User) -> MatchRecord:

@@ -9,12 +9,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
-from competitions import access
+from competitions import access, events
 from competitions.models import Match, Tournament
 from matchlog import parsing
 from matchlog.models import MatchScreenshot, OcrStatus
 from matchlog.ocr import OcrResult
 from matchlog.services.pipeline import Extraction, _apply, _extract, _extract_after_commit, _publish, _store
+from realtime.notifications import inbox_topic
 
 
 def _screenshot_announce(screenshot: MatchScreenshot) -> None:
@@ -25,8 +26,8 @@ def _screenshot_announce(screenshot: MatchScreenshot) -> None:
         "status": screenshot.status,
         "reason": screenshot.failure_reason,
     }
-    _publish(f"match.{screenshot.match_id}", "screenshot.status", data)
-    _publish(f"user.{screenshot.uploaded_by_id}", "screenshot.status", data)
+    _publish(events.match_topic(screenshot.match_id), "screenshot.status", data)
+    _publish(inbox_topic(screenshot.uploaded_by_id), "screenshot.status", data)
 
 
 def _match_for_host(match_id: int, user: User, *, lock: bool = False) -> Match:

@@ -8,6 +8,7 @@ from realtime.edge.base import Deny, TopicConsumer, until_redis_answers
 from realtime.edge.chat import GlobalChatConsumer, LobbyConsumer
 from realtime.edge.protocol import DENIED_ERRORS, MAX_TOPICS, NOT_AUTHENTICATED
 from realtime.edge.topics import MatchConsumer, TournamentConsumer, UserConsumer
+from realtime.notifications import inbox_topic
 from realtime.publish.hub import frame
 
 # Topics a /ws/ socket may follow: name pattern -> (consumer class, its URL keyword).
@@ -80,7 +81,7 @@ class MultiTopicConsumer(TopicConsumer):
         if follower.requires_ticket and self.user is None:
             self._error(topic, "not_authenticated", "This topic needs a ?ticket= on the socket.")
             return
-        if topic.startswith("user.") and topic != f"user.{self.user.pk}":
+        if topic.startswith("user.") and topic != inbox_topic(self.user.pk):
             self._error(topic, "forbidden", "Only your own inbox.")
             return
         self.followers[topic] = follower

@@ -6,6 +6,7 @@ from redis.exceptions import RedisError
 
 from realtime.edge.base import Deny, TopicConsumer
 from realtime.edge.protocol import NO_SUCH_TOPIC
+from realtime.notifications import inbox_topic
 from realtime.publish.buffer import get_buffer
 from realtime.publish.hub import get_hub
 
@@ -86,7 +87,7 @@ class UserConsumer(TopicConsumer):
     requires_ticket = True
 
     async def resolve_topic(self) -> str:
-        return f"user.{self.user.pk}"
+        return inbox_topic(self.user.pk)
 
     async def snapshot(self) -> dict:
         from realtime.notifications import notification_inbox
