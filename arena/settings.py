@@ -146,7 +146,7 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "arena.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "arena",
         }
