@@ -28,12 +28,13 @@ class SyncChainASGIHandler(ASGIHandler):
 django.setup(set_prefix=False)
 django_asgi_app = SyncChainASGIHandler()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from arena.logs import WebSocketRequestId  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 from realtime.security import OriginOrTicketValidator  # noqa: E402
+from realtime.sockets import LeanURLRouter  # noqa: E402
 
 
 class BodyLimit:
@@ -97,6 +98,6 @@ application = ProtocolTypeRouter(
     {
         "http": BodyLimit(django_asgi_app, settings.MAX_REQUEST_BODY_BYTES),
         # Allowed origins are ALLOWED_HOSTS; clients without an Origin need a ticket.
-        "websocket": WebSocketRequestId(OriginOrTicketValidator(URLRouter(websocket_urlpatterns))),
+        "websocket": WebSocketRequestId(OriginOrTicketValidator(LeanURLRouter(websocket_urlpatterns))),
     }
 )

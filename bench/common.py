@@ -138,8 +138,9 @@ def server_command(kind: str, port: int) -> list[str]:
     if kind == "uvicorn":
         return [
             str(BIN / "uvicorn"), "arena.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-            "--ws", "websockets", "--ws-per-message-deflate", "false", "--lifespan", "off",
-            "--no-access-log", "--log-level", "warning",
+            # As `make run` serves (Makefile SERVE_OPTIONS): the sans-I/O websockets protocol.
+            "--ws", "websockets-sansio", "--ws-max-size", "65536", "--ws-per-message-deflate", "false",
+            "--lifespan", "off", "--no-access-log", "--log-level", "warning",
         ]  # fmt: skip
     if kind == "floor":
         return [PY, "-m", "bench.floor_server", "--port", str(port), "--redis", REDIS_URL, "--channel", FLOOR_CHANNEL]

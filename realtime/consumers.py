@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 from arena.metrics import RESYNCS, WS_CONNECTIONS, topic_kind
 from realtime.buffer import get_buffer, parse_seq
 from realtime.hub import frame, get_hub
+from realtime.sockets import LeanConsumer, Outbox
 from realtime.tickets import ticket_redeem
 
 logger = logging.getLogger(__name__)
@@ -68,10 +69,10 @@ async def _until_redis_answers(step):
             await asyncio.sleep(RETRY_SECONDS)
 
 
-class TopicConsumer(AsyncWebsocketConsumer):
+class TopicConsumer(LeanConsumer, AsyncWebsocketConsumer):
     """One socket following one topic through the process's hub (realtime/hub.py).
 
-    Everything sent goes through a bounded send queue drained by one writer task: a client
+    Everything sent goes through a bounded send queue (realtime/sockets.Outbox): a client
     that does not read fills it and is closed with 4408 (it resumes with ?since=&epoch=).
     The socket tracks (epoch, last_seq); a hub event that is not last_seq + 1 in the same
     epoch, or a position ahead of it, starts a catch-up: replay from the buffer, else a
@@ -98,8 +99,7 @@ class TopicConsumer(AsyncWebsocketConsumer):
         # Accept first: custom close codes only reach a client after the handshake.
         await self.accept()
         self._setup()
-        self.outbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=settings.REALTIME_SEND_QUEUE)
-        self.writer = asyncio.ensure_future(self._write())
+        self.outbox = Outbox(self.base_send, settings.REALTIME_SEND_QUEUE)
         self.starter = asyncio.ensure_future(self._start())
 
     def _setup(self) -> None:
@@ -153,7 +153,7 @@ class TopicConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         await self.stop()
-        self.writer.cancel()
+        self.outbox.cancel()
 
     async def stop(self) -> None:
         """Stop following the topic."""
@@ -172,24 +172,15 @@ class TopicConsumer(AsyncWebsocketConsumer):
             return
         if not self.closed:
             self.closed = True
-            if not self.writer.done():
-                try:
-                    self.outbox.put_nowait(None)
-                    await self.writer
-                except asyncio.QueueFull:
-                    self.writer.cancel()
+            await self.outbox.flush()
         await super().close(code=code, reason=reason)
 
     # --- sending ----------------------------------------------------------------------------
-    async def _write(self) -> None:
-        while (text := await self.outbox.get()) is not None:
-            await self.base_send({"type": "websocket.send", "text": text})
-
     def _room(self) -> int:
         """Frames the send queue can still take."""
         if self.parent is not None:
             return self.parent._room()
-        return self.outbox.maxsize - self.outbox.qsize()
+        return self.outbox.room()
 
     def push(self, text: str) -> None:
         if self.closed:
@@ -197,12 +188,10 @@ class TopicConsumer(AsyncWebsocketConsumer):
         if self.parent is not None:
             self.parent.push(text)
             return
-        try:
-            self.outbox.put_nowait(text)
-        except asyncio.QueueFull:
+        if not self.outbox.put(text):
             # The client reads slower than the topic changes: its memory stays bounded.
             self.closed = True
-            self.writer.cancel()
+            self.outbox.cancel()
             self.closer = asyncio.ensure_future(super().close(code=TOO_SLOW))
 
     async def send(self, text_data=None, bytes_data=None, close=False):
