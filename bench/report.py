@@ -359,7 +359,8 @@ def render(results: dict) -> str:
         "`realtime.publish.publish` (what a results PUT calls after commit; it stamps `ts`) with the "
         "standings at the given rate; the floor (`bench/floor_server.py`, bare `websockets`, one Redis "
         "subscription per process) gets the same frame with the same `ts`. CPU is the server processes' "
-        "(utime + stime of `/proc/<pid>/stat`, every thread including exited ones) from the first update until every socket has the "
+        "(utime + stime of `/proc/<pid>/stat`, every thread including exited ones) from the first update "
+        "until every socket has the "
         "last one, ÷ messages delivered; latency is receipt time − `ts`. Memory is the server's RSS with "
         "every spectator connected and idle minus its RSS before, ÷ spectators (one-process runs).",
         "",
