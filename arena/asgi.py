@@ -1,19 +1,40 @@
 import json
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.settings")
 
-# Django must be set up before anything imports models (routing → consumers).
-django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+class SyncChainASGIHandler(ASGIHandler):
+    """Django's ASGI handler with the middleware chain and the view run in one hop to a thread.
+
+    Every view is synchronous, and so is WhiteNoise. With the stock handler (async chain) Django
+    switched modes at WhiteNoise and ran each async-capable MiddlewareMixin's hooks through its own
+    sync_to_async: about twenty hand-offs between the event loop and the request's thread for one GET.
+    Here the chain is loaded in sync mode and the whole of get_response runs in the request's thread
+    (thread_sensitive, as Django runs sync views), which is what the sync hooks wanted anyway."""
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=False)
+
+    async def get_response_async(self, request):
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+
+# Django must be set up before anything imports models (routing → consumers).
+django.setup(set_prefix=False)
+django_asgi_app = SyncChainASGIHandler()
+
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from arena.logs import WebSocketRequestId  # noqa: E402
 from realtime.edge.routing import websocket_urlpatterns  # noqa: E402
 from realtime.edge.security import OriginOrTicketValidator  # noqa: E402
+from realtime.edge.sockets import LeanURLRouter  # noqa: E402
 
 
 class BodyLimit:
@@ -77,6 +98,6 @@ application = ProtocolTypeRouter(
     {
         "http": BodyLimit(django_asgi_app, settings.MAX_REQUEST_BODY_BYTES),
         # Allowed origins are ALLOWED_HOSTS; clients without an Origin need a ticket.
-        "websocket": WebSocketRequestId(OriginOrTicketValidator(URLRouter(websocket_urlpatterns))),
+        "websocket": WebSocketRequestId(OriginOrTicketValidator(LeanURLRouter(websocket_urlpatterns))),
     }
 )

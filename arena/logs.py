@@ -18,6 +18,7 @@ from arena.metrics import http_observe
 
 request_id: ContextVar[str] = ContextVar("request_id", default="")
 HEADER = "X-Request-ID"
+_WS_HEADER = HEADER.lower().encode()
 _SANE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 access_log = logging.getLogger("arena.access")
 
@@ -92,8 +93,10 @@ class WebSocketRequestId:
         self.application = application
 
     async def __call__(self, scope, receive, send):
-        headers = dict(scope.get("headers", []))
-        token = request_id.set(request_id_from(headers.get(HEADER.lower().encode(), b"").decode("latin-1")))
+        # No dict of the headers: this frame lives as long as the socket, and so would its locals.
+        given = next((value for name, value in scope.get("headers", ()) if name == _WS_HEADER), b"")
+        token = request_id.set(request_id_from(given.decode("latin-1")))
+        del given
         try:
             return await self.application(scope, receive, send)
         finally:

@@ -28,7 +28,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="" if PRODUCTION else _DEV_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Browser apps on other origins (e.g. https://app.example.com): CORS for the API, and the
-# WebSocket Origin check (realtime/security.py) accepts them beside ALLOWED_HOSTS.
+# WebSocket Origin check (realtime/edge/security.py) accepts them beside ALLOWED_HOSTS.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/(api|media|private-media)/"
 CORS_ALLOW_HEADERS = (*default_headers, "idempotency-key", "x-request-id")
@@ -146,7 +146,7 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "arena.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "arena",
         }
@@ -160,7 +160,7 @@ if REDIS_URL:
                 "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 1000}],
                 "prefix": "arena",
                 # A slow client's overflow is dropped here; its consumer sees the hole by seq and
-                # refills it from the replay buffer (realtime/consumers.py), or sends a snapshot.
+                # refills it from the replay buffer (realtime/edge/base.py), or sends a snapshot.
                 "capacity": 500,
             },
         }

@@ -80,17 +80,11 @@ def ratio(value: float | None, base: float | None) -> float | None:
 
 
 def cpu_seconds(pid: int, proc: Path = Path("/proc")) -> float:
-    """CPU time (user + system) of a process and all its threads, in seconds.
+    """CPU time (user + system) of a process, every thread included, in seconds.
 
-    Sums each thread's schedstat (nanoseconds) when the kernel has it; otherwise the
-    process's utime + stime in clock ticks (coarser, 10 ms)."""
-    tasks = proc / str(pid) / "task"
-    try:
-        per_thread = [int((task / "schedstat").read_text().split()[0]) for task in tasks.iterdir()]
-    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
-        per_thread = []
-    if per_thread:
-        return sum(per_thread) / 1e9
+    The process's utime + stime (/proc/<pid>/stat, clock ticks) include threads that have exited:
+    Django under ASGI runs each HTTP request in a thread of its own that ends with the request, and
+    summing the live threads' schedstat missed all of their CPU (REST rows read 3-10x too low)."""
     fields = (proc / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
     # after "(comm)": state is fields[0]; utime and stime are stat fields 14 and 15
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
@@ -144,8 +138,9 @@ def server_command(kind: str, port: int) -> list[str]:
     if kind == "uvicorn":
         return [
             str(BIN / "uvicorn"), "arena.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-            "--ws", "websockets", "--ws-per-message-deflate", "false", "--lifespan", "off",
-            "--no-access-log", "--log-level", "warning",
+            # As `make run` serves (Makefile SERVE_OPTIONS): the sans-I/O websockets protocol.
+            "--ws", "websockets-sansio", "--ws-max-size", "65536", "--ws-per-message-deflate", "false",
+            "--lifespan", "off", "--no-access-log", "--log-level", "warning",
         ]  # fmt: skip
     if kind == "floor":
         return [PY, "-m", "bench.floor_server", "--port", str(port), "--redis", REDIS_URL, "--channel", FLOOR_CHANNEL]

@@ -341,7 +341,7 @@ def render(results: dict) -> str:
         f"{', '.join(f'{v:.1f}' for v in results['load_after'])} after (the machine is shared: compare figures "
         "with the baseline of the same run, not across runs)",
         f"- Servers: daphne {_version('daphne')} (`-v 0`: no access log); uvicorn {_version('uvicorn')} "
-        "(`--ws websockets`, no "
+        "(`--ws websockets-sansio`, as `make run`; no "
         f"permessage-deflate, no access log); the floor: websockets {_version('websockets')}; channels "
         f"{_version('channels')}, channels-redis {_version('channels-redis')}, Django {_version('django')}",
         "- Services: PostgreSQL (`BENCH_DATABASE_URL`, recreated and migrated by the run) and Redis "
@@ -359,7 +359,8 @@ def render(results: dict) -> str:
         "`realtime.publish.publish` (what a results PUT calls after commit; it stamps `ts`) with the "
         "standings at the given rate; the floor (`bench/floor_server.py`, bare `websockets`, one Redis "
         "subscription per process) gets the same frame with the same `ts`. CPU is the server processes' "
-        "(every thread, `/proc/<pid>/task/*/schedstat`) from the first update until every socket has the "
+        "(utime + stime of `/proc/<pid>/stat`, every thread including exited ones) from the first update "
+        "until every socket has the "
         "last one, ÷ messages delivered; latency is receipt time − `ts`. Memory is the server's RSS with "
         "every spectator connected and idle minus its RSS before, ÷ spectators (one-process runs).",
         "",

@@ -20,7 +20,7 @@ from bench.profile import py_spy, recorder, top
 
 FULL = {
     "fanout": [(200, 1, 2), (1000, 1, 2), (1000, 2, 2), (5000, 2, 1)],  # spectators, processes, updates/s
-    "fanout_uvicorn": [(1000, 1, 2)],
+    "fanout_uvicorn": [(1000, 1, 2), (5000, 2, 1)],
     "duration": 12,
     "storm": (2000, 500),  # spectators, connects/s
     "rest_duration": 6,

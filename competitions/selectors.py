@@ -190,8 +190,31 @@ def _version_key(tournament_id: int) -> str:
 
 
 def tournament_cache_version(*, tournament_id: int) -> int:
-    cache.add(_version_key(tournament_id), 1, timeout=None)
-    return cache.get(_version_key(tournament_id)) or 1
+    version = cache.get(_version_key(tournament_id))
+    if version is None:
+        cache.add(_version_key(tournament_id), 1, timeout=None)
+        version = cache.get(_version_key(tournament_id))
+    return version or 1
+
+
+def _read_key(tournament_id: int, name: str) -> str:
+    return f"competitions:tournament:{tournament_id}:read:{name}"
+
+
+def tournament_read_cached(*, tournament_id: int, name: str):
+    """A value stored by tournament_read_cache_set at the tournament's current version, else None.
+    One Redis round trip (the version and the entry together): a warm read's whole cost."""
+    version_key, key = _version_key(tournament_id), _read_key(tournament_id, name)
+    found = cache.get_many([version_key, key])
+    entry = found.get(key)
+    if entry is None or version_key not in found or entry[0] != found[version_key]:
+        return None
+    return entry[1]
+
+
+def tournament_read_cache_set(*, tournament_id: int, name: str, version: int, value) -> None:
+    """Store `value` for reads at `version` (read with tournament_cache_version before the data)."""
+    cache.set(_read_key(tournament_id, name), (version, value), STANDINGS_CACHE_SECONDS)
 
 
 def tournament_cache_invalidate(*, tournament_id: int) -> None:

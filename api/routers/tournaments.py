@@ -2,6 +2,7 @@ from django.http import HttpRequest
 from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
+from api import cached
 from api.auth import jwt_auth, optional_jwt
 from api.schemas.common import ErrorOut
 from api.schemas.competitions import (
@@ -262,14 +263,24 @@ def create_match(request: HttpRequest, tournament_id: int, payload: MatchCreateI
     return Status(201, selectors.match_get(match_id=match.pk, user=request.user))
 
 
-@router.get("/{tournament_id}/standings", auth=optional_jwt, response={200: list[StandingRow], 404: ErrorOut})
+@router.get(
+    "/{tournament_id}/standings", auth=optional_jwt, response={200: list[StandingRow], 304: None, 404: ErrorOut}
+)
 def get_standings(request: HttpRequest, tournament_id: int, round: int | None = None, group: str | None = None):
     """Overall by default; `?round=N` for a round, `?round=N&group=A` for a group.
     Battle royale: the tournament's tie-breaker chain (`scoring.tie_breakers`; by default points, wins,
     placement points, kills, latest-match placement); disqualified teams last, a match-point champion first.
-    Head to head: points (3/1/0), score difference, score for, wins."""
-    tournament = _detail(request, tournament_id)
-    return selectors.standings_rows(tournament=tournament, round_number=round, group=group)
+    Head to head: points (3/1/0), score difference, score for, wins.
+    Answers carry an `ETag`; sending it back in `If-None-Match` gets 304 while the table is unchanged."""
+
+    def build():
+        tournament = _detail(request, tournament_id)
+        rows = selectors.standings_rows(tournament=tournament, round_number=round, group=group)
+        return rows, tournament.status != Tournament.Status.DRAFT
+
+    return cached.tournament_json(
+        request, tournament_id=tournament_id, name=f"standings:{round}:{group}", schema=list[StandingRow], build=build
+    )
 
 
 @router.post("/{tournament_id}/select-winner", auth=jwt_auth, response={202: TournamentDetailOut, **ERRORS})

@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 
 from arena.metrics import RESYNCS, WS_CONNECTIONS, topic_kind
 from realtime.edge.protocol import MAX_FRAME, NO_SUCH_TOPIC, NOT_AUTHENTICATED, TOO_SLOW
+from realtime.edge.sockets import LeanConsumer, Outbox
 from realtime.edge.tickets import ticket_redeem
 from realtime.publish.buffer import get_buffer, parse_seq
 from realtime.publish.hub import frame, get_hub
@@ -66,10 +67,10 @@ async def until_redis_answers(step):
             await asyncio.sleep(RETRY_SECONDS)
 
 
-class TopicConsumer(AsyncWebsocketConsumer):
+class TopicConsumer(LeanConsumer, AsyncWebsocketConsumer):
     """One socket following one topic through the process's hub (realtime/publish/hub.py).
 
-    Everything sent goes through a bounded send queue drained by one writer task: a client
+    Everything sent goes through a bounded send queue (realtime/edge/sockets.Outbox): a client
     that does not read fills it and is closed with 4408 (it resumes with ?since=&epoch=).
     The socket tracks (epoch, last_seq); a hub event that is not last_seq + 1 in the same
     epoch, or a position ahead of it, starts a catch-up: replay from the buffer, else a
@@ -96,8 +97,7 @@ class TopicConsumer(AsyncWebsocketConsumer):
         # Accept first: custom close codes only reach a client after the handshake.
         await self.accept()
         self._setup()
-        self.outbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=settings.REALTIME_SEND_QUEUE)
-        self.writer = asyncio.ensure_future(self._write())
+        self.outbox = Outbox(self.base_send, settings.REALTIME_SEND_QUEUE)
         self.starter = asyncio.ensure_future(self._start())
 
     def _setup(self) -> None:
@@ -154,7 +154,7 @@ class TopicConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         await self.stop()
-        self.writer.cancel()
+        self.outbox.cancel()
 
     async def stop(self) -> None:
         """Stop following the topic."""
@@ -173,24 +173,15 @@ class TopicConsumer(AsyncWebsocketConsumer):
             return
         if not self.closed:
             self.closed = True
-            if not self.writer.done():
-                try:
-                    self.outbox.put_nowait(None)
-                    await self.writer
-                except asyncio.QueueFull:
-                    self.writer.cancel()
+            await self.outbox.flush()
         await super().close(code=code, reason=reason)
 
     # --- sending ----------------------------------------------------------------------------
-    async def _write(self) -> None:
-        while (text := await self.outbox.get()) is not None:
-            await self.base_send({"type": "websocket.send", "text": text})
-
     def _room(self) -> int:
         """Frames the send queue can still take."""
         if self.parent is not None:
             return self.parent._room()
-        return self.outbox.maxsize - self.outbox.qsize()
+        return self.outbox.room()
 
     def push(self, text: str) -> None:
         if self.closed:
@@ -198,12 +189,10 @@ class TopicConsumer(AsyncWebsocketConsumer):
         if self.parent is not None:
             self.parent.push(text)
             return
-        try:
-            self.outbox.put_nowait(text)
-        except asyncio.QueueFull:
+        if not self.outbox.put(text):
             # The client reads slower than the topic changes: its memory stays bounded.
             self.closed = True
-            self.writer.cancel()
+            self.outbox.cancel()
             self.closer = asyncio.ensure_future(super().close(code=TOO_SLOW))
 
     async def send(self, text_data=None, bytes_data=None, close=False):

@@ -13,5 +13,6 @@ def async_redis() -> redis.asyncio.Redis:
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None:
-        client = _clients[loop] = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+        pool = redis.asyncio.BlockingConnectionPool.from_url(settings.REDIS_URL, max_connections=32, timeout=None)
+        client = _clients[loop] = redis.asyncio.Redis(connection_pool=pool)
     return client

@@ -162,3 +162,43 @@ def test_unchanged_tournament_reads_cost_no_query_and_a_change_is_seen_at_once(a
     assert api.get_json(f"/api/tournaments/{draft['id']}").status_code == 404
     assert api.get_json(f"/api/tournaments/{draft['id']}/standings").status_code == 404
     assert api.get_json(f"/api/scrims/{tid}").status_code == 404
+
+
+def test_standings_are_revalidated_with_their_etag(api, host, django_assert_num_queries):
+    """A warm read answers the stored bytes (the same JSON as the first read) with an ETag; sending it
+    back gets 304 without a body while nothing changed, and the new table once a result changes it."""
+    tid, entered = _started(api, host, 4)
+    path = f"/api/tournaments/{tid}/standings"
+    first = api.get_json(path)
+    etag = first["ETag"]
+    assert etag.startswith('"')
+    assert first["Cache-Control"] == "no-cache"
+    with django_assert_num_queries(0):
+        warm = api.get_json(path)
+        not_modified = api.get_json(path, HTTP_IF_NONE_MATCH=etag)
+    assert warm.content == first.content
+    assert warm["ETag"] == etag
+    assert warm["Content-Type"] == first["Content-Type"] == "application/json; charset=utf-8"
+    assert not_modified.status_code == 304
+    assert not_modified.content == b""
+    assert not_modified["ETag"] == etag
+    assert api.get_json(path, HTTP_IF_NONE_MATCH=f'"other", {etag}').status_code == 304
+
+    match = api.get_json(f"/api/tournaments/{tid}/matches").json()[1]
+    results = [{"team_id": t.pk, "placement": i, "kills": 9} for i, t in enumerate(entered, start=1)]
+    assert api.put_json(f"/api/matches/{match['id']}/results", results, user=host).status_code == 200
+    changed = api.get_json(path, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert sum(row["matches_played"] for row in changed.json()) == 8
+
+
+def test_draft_standings_are_never_served_from_the_shared_cache(api, host):
+    """What the host of a draft reads is not stored for everyone: the next anonymous read is still 404."""
+    draft = api.post_json(
+        "/api/tournaments", {"game": "bgmi", "title": "Hidden", "starts_at": "2031-01-01T00:00:00Z"}, user=host
+    ).json()
+    path = f"/api/tournaments/{draft['id']}/standings"
+    for _ in range(2):
+        assert api.get_json(path, user=host).status_code == 200
+        assert api.get_json(path).status_code == 404

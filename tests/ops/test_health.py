@@ -1,5 +1,8 @@
 import pytest
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.utils.module_loading import import_string
 
 
 def test_health_needs_nothing(api):
@@ -33,7 +36,10 @@ def test_ready_reports_a_dead_cache_as_503(api, settings):
 
 @pytest.mark.requires_redis
 def test_real_services_are_wired_when_configured():
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    # arena.cache.RedisCache: Django's, with one client per process (not one per ASGI request).
+    backend = import_string(settings.CACHES["default"]["BACKEND"])
+    assert issubclass(backend, DjangoRedisCache)
+    assert isinstance(caches["default"], backend)
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
     assert settings.CELERY_BROKER_URL == settings.REDIS_URL
     assert settings.CELERY_TASK_ALWAYS_EAGER is False

@@ -1,5 +1,5 @@
 """The process-local hub: one subscription per process per topic, a bounded send queue per
-socket, snapshots computed once per change (realtime/hub.py, realtime/consumers.py)."""
+socket, snapshots computed once per change (realtime/publish/hub.py, realtime/edge/)."""
 
 import asyncio
 import json
@@ -205,5 +205,28 @@ def test_a_resume_too_long_for_the_send_queue_gets_a_snapshot_not_4408(tournamen
         assert (fresh["type"], fresh["seq"]) == ("snapshot", snapshot["seq"] + 25)
         assert await long.receive_nothing(timeout=0.3)
         await long.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_an_idle_spectator_holds_no_task_of_its_own(tournaments):
+    """Per socket only its application task runs: no writer task, no task around `receive`
+    (realtime/edge/sockets.py); a frame is written without a task while nothing waits before it."""
+    tournament_id = tournaments[0]
+
+    async def scenario():
+        first, _ = await _spectator(tournament_id)  # the hub's reader and ticker start here
+        await asyncio.sleep(0.05)  # and its start-up (snapshot, hub resync) is over
+        before = len(asyncio.all_tasks())
+        crowd = [await _spectator(tournament_id) for _ in range(10)]
+        await asyncio.sleep(0.05)
+        assert len(asyncio.all_tasks()) - before == 10  # the communicators' application tasks
+        await sync_to_async(publish)(f"tournament.{tournament_id}", "registrations.count", {"count": 1})
+        for communicator, _ in crowd:
+            (event,) = await _events(communicator, 1)
+            assert event["data"] == {"count": 1}
+        assert len(asyncio.all_tasks()) - before == 10
+        for communicator in [first, *(c for c, _ in crowd)]:
+            await communicator.disconnect()
 
     async_to_sync(scenario)()
