@@ -160,7 +160,9 @@ def test_round_robin_standings_count_forfeits_as_wins_and_losses(api, host, post
 def test_mixed_or_partial_input_is_422(api, host, post, body):
     tid, _ = _setup(api, host, "single_elimination", 4)
     match = _matches(api, tid)["W1-1"]
-    post(match["id"], body, status=422)
+    error = post(match["id"], body, status=422)
+    assert error["detail"]
+    assert error["code"]
     assert _matches(api, tid)["W1-1"]["status"] == "scheduled"
 
 
@@ -184,3 +186,14 @@ def test_a_forfeit_corrected_to_a_score_and_back(api, host, post):
     rows = {row["team"]["id"]: row for row in api.get_json(f"/api/tournaments/{tid}/standings").json()}
     assert (rows[away]["wins"], rows[away]["losses"], rows[home]["wins"], rows[home]["losses"]) == (1, 0, 0, 1)
     assert rows[home]["score_for"] == rows[home]["score_against"] == 0
+
+
+def test_swiss_double_forfeit_is_a_loss_for_both_and_the_next_round_is_paired(api, host, post):
+    tid, _ = _setup(api, host, "swiss", 4)
+    first = [m for m in _matches(api, tid).values() if m["round"] == 1 and not m["is_bye"]]
+    post(first[0]["id"], {"forfeit": "both"})
+    post(first[1]["id"], {"home_score": 1, "away_score": 0})
+    rows = {row["team"]["id"]: row for row in api.get_json(f"/api/tournaments/{tid}/standings").json()}
+    for team in _ids(first[0]):
+        assert (rows[team]["losses"], rows[team]["points"]) == (1, 0)
+    assert any(m["round"] == 2 for m in _matches(api, tid).values())
