@@ -102,6 +102,12 @@ def _outcomes(match: Match, snapshot: dict | None):
                 row.get("player_kills", {}),
             )
         return
+    forfeit = snapshot.get("forfeit")
+    if forfeit:
+        # Who forfeited loses; a double forfeit is won by nobody.
+        yield match.home_team_id, int(forfeit == "away"), None, 0, {}
+        yield match.away_team_id, int(forfeit == "home"), None, 0, {}
+        return
     home, away = snapshot["home_score"], snapshot["away_score"]
     yield match.home_team_id, int(home > away), None, 0, {}
     yield match.away_team_id, int(away > home), None, 0, {}

@@ -222,6 +222,8 @@ class Match(models.Model):
     home_score = models.PositiveIntegerField(null=True, blank=True)
     away_score = models.PositiveIntegerField(null=True, blank=True)
     winner = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Head to head: who forfeited (the scores are then null); "both" is a double forfeit, which nobody wins.
+    forfeit = models.CharField(max_length=4, blank=True, choices=[("home", "home"), ("away", "away"), ("both", "both")])
     is_bye = models.BooleanField(default=False)
     # Where the winner and the loser go next (a match and its side), so clients draw the bracket from pointers.
     winner_to_match = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

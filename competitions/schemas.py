@@ -125,6 +125,9 @@ class MatchState(Shape):
     away_seed: int | None = Field(..., description="the away team's seed, set when the tournament starts")
     home_score: int | None
     away_score: int | None
+    forfeit: Literal["home", "away", "both"] | None = Field(
+        ..., description="head to head: who forfeited (scores are then null); both: a double forfeit, no winner"
+    )
     winner: TeamRef | None
     is_bye: bool
     results: list[MatchResultRow]

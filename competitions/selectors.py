@@ -417,6 +417,7 @@ def match_payload(match: Match, *, results=None, teams: dict[int, dict] | None =
         "away_seed": getattr(match, "away_seed", None),
         "home_score": match.home_score,
         "away_score": match.away_score,
+        "forfeit": match.forfeit or None,
         "winner": _team(match.winner),
         "results": rows,
     }

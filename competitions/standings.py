@@ -119,17 +119,25 @@ def br_totals_add(
     )
 
 
-def h2h_totals_add(totals: H2HTotals, *, score_for: int, score_against: int, sign: int = 1) -> H2HTotals:
-    """Add (sign=1) or remove (sign=-1, for corrections) one match result, seen from this team's side."""
+def h2h_totals_add(
+    totals: H2HTotals, *, score_for: int, score_against: int, sign: int = 1, outcome: str | None = None
+) -> H2HTotals:
+    """Add (sign=1) or remove (sign=-1, for corrections) one match result, seen from this team's side.
+    `outcome` ("win" or "loss") overrides the scores' verdict: a forfeit is won or lost without a score
+    (then 0-0, so the score difference is unchanged)."""
     _check_sign(sign)
     if score_for < 0 or score_against < 0:
         raise ValueError(f"invalid score: {score_for}-{score_against}")
+    if outcome not in (None, "win", "loss"):
+        raise ValueError(f"invalid outcome: {outcome}")
+    won = outcome == "win" if outcome else score_for > score_against
+    lost = outcome == "loss" if outcome else score_for < score_against
     return replace(
         totals,
         played=totals.played + sign,
-        wins=totals.wins + sign * (score_for > score_against),
-        draws=totals.draws + sign * (score_for == score_against),
-        losses=totals.losses + sign * (score_for < score_against),
+        wins=totals.wins + sign * won,
+        draws=totals.draws + sign * (not won and not lost),
+        losses=totals.losses + sign * lost,
         score_for=totals.score_for + sign * score_for,
         score_against=totals.score_against + sign * score_against,
     )

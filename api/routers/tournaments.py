@@ -310,12 +310,17 @@ def update_match(request: HttpRequest, match_id: int, payload: MatchPatchIn):
 @matches_router.put("/{match_id}/results", auth=jwt_auth, response={200: MatchOut, **ERRORS})
 def post_match_results(request: HttpRequest, match_id: int, payload: list[BRResultIn] | H2HResultIn):
     """Battle royale: `[{team_id, placement, kills}]` with every lobby team (or `{team_id, absent: true}`).
-    Head to head: `{home_score, away_score}`. Re-posting replaces the results and is audited."""
+    Head to head: `{home_score, away_score}`, or `{forfeit: "home" | "away" | "both"}`.
+    Re-posting replaces the results and is audited."""
     if isinstance(payload, list):
         services.match_results_record_br(match_id=match_id, user=request.user, entries=[e.dict() for e in payload])
     else:
         services.match_results_record_h2h(
-            match_id=match_id, user=request.user, home_score=payload.home_score, away_score=payload.away_score
+            match_id=match_id,
+            user=request.user,
+            home_score=payload.home_score,
+            away_score=payload.away_score,
+            forfeit=payload.forfeit,
         )
     return selectors.match_get(match_id=match_id, user=request.user)
 

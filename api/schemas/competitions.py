@@ -320,8 +320,24 @@ class BRResultIn(Schema):
 
 
 class H2HResultIn(Schema):
-    home_score: int = Field(..., ge=0, le=1000)
-    away_score: int = Field(..., ge=0, le=1000)
+    """Either both scores or a forfeit, never both."""
+
+    home_score: int | None = Field(None, ge=0, le=1000)
+    away_score: int | None = Field(None, ge=0, le=1000)
+    forfeit: Literal["home", "away", "both"] | None = Field(
+        None,
+        description="who forfeited, instead of scores: the other team wins; both (a double forfeit) is won by "
+        "nobody (in a bracket, the next match's opponent advances by walkover)",
+    )
+
+    @model_validator(mode="after")
+    def _scores_or_forfeit(self):
+        scores = (self.home_score, self.away_score)
+        if self.forfeit is not None and scores != (None, None):
+            raise ValueError("send either home_score and away_score, or forfeit, not both")
+        if self.forfeit is None and None in scores:
+            raise ValueError("home_score and away_score are required (or forfeit)")
+        return self
 
 
 class MatchOut(Schema, MatchState):
@@ -356,6 +372,10 @@ class MatchOut(Schema, MatchState):
     @staticmethod
     def resolve_away_seed(obj) -> int | None:
         return getattr(obj, "away_seed", None)
+
+    @staticmethod
+    def resolve_forfeit(obj) -> str | None:
+        return obj.forfeit or None
 
     @staticmethod
     def resolve_group(obj) -> str | None:

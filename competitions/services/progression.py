@@ -65,13 +65,44 @@ def _place(match: Match, outcome: str, team_id: int) -> None:
         _advance_bye(next_match)
 
 
+def _place_nobody(match: Match, outcome: str) -> None:
+    """A double forfeit (or a match that nobody reached) sends no team on: the slot it fed stays empty for
+    good, so the match there becomes a bye its other team wins without playing. When that match was a bye
+    already and has no team, its other slot is empty for good too: it completes with no winner and sends
+    nobody on in turn."""
+    target = _link(match, outcome)
+    if target is None:
+        return
+    next_match, _side = target
+    if next_match.status == Match.Status.COMPLETED:
+        return
+    if next_match.is_bye and next_match.home_team_id is None and next_match.away_team_id is None:
+        next_match.winner_id = None
+        next_match.status = Match.Status.COMPLETED
+        next_match.completed_at = timezone.now()
+        next_match.save(update_fields=["winner", "status", "completed_at"])
+        _place_nobody(next_match, "winner")
+        _place_nobody(next_match, "loser")
+        return
+    next_match.is_bye = True
+    next_match.save(update_fields=["is_bye"])
+    _advance_bye(next_match)
+
+
 def _unplace(match: Match) -> None:
+    """Takes back what `match`'s recorded result sent on (before a correction). Only matches not yet played
+    are touched: a completed one locks the result (result_locked)."""
     for outcome in ("winner", "loser"):
         target = _link(match, outcome)
         if target is not None:
             next_match, side = target
             setattr(next_match, f"{side}_team_id", None)
-            next_match.save(update_fields=[f"{side}_team"])
+            fields = [f"{side}_team"]
+            if match.forfeit == "both" and next_match.is_bye and next_match.status != Match.Status.COMPLETED:
+                # The double forfeit made it a bye; with a result corrected, a team arrives after all.
+                next_match.is_bye = False
+                fields.append("is_bye")
+            next_match.save(update_fields=fields)
 
 
 def _grand_final_reset_set(grand_final: Match, *, needed: bool) -> None:
@@ -92,7 +123,14 @@ def _advance_bye(match: Match) -> None:
     match.status = Match.Status.COMPLETED
     match.completed_at = timezone.now()
     match.save(update_fields=["winner", "status", "completed_at"])
+    if match.key == "GF":
+        # A grand final won by walkover (the other finalist's match was double-forfeited): no reset.
+        _grand_final_reset_set(match, needed=False)
+        return
     _place(match, "winner", team_id)
+    # A bye has no loser. Planned byes have no loser pointer; one made by a double forfeit (_place_nobody)
+    # still has its pointer into the losers bracket, where the slot stays empty for good.
+    _place_nobody(match, "loser")
 
 
 def _auto_advance_byes(tournament: Tournament) -> None:
@@ -143,7 +181,8 @@ def _tournament_finished(tournament: Tournament, match: Match | None = None) -> 
             "home" if grand_final.winner_id == grand_final.home_team_id else "away"
         ):
             return True
-        return tournament.matches.get(key="GF2").status == Match.Status.COMPLETED
+        # Cancelled: GF was a walkover (_advance_bye), there is no reset to play.
+        return tournament.matches.get(key="GF2").status in (Match.Status.COMPLETED, Match.Status.CANCELLED)
     if tournament.format == Tournament.BracketFormat.SWISS:
         total = tournament.swiss_rounds or brackets.swiss_round_count(tournament.standings.count())
         last = tournament.rounds.order_by("-number").first()

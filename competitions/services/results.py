@@ -32,6 +32,7 @@ from competitions.services._common import (
 from competitions.services.progression import (
     _grand_final_reset_set,
     _place,
+    _place_nobody,
     _progressed_matches,
     _swiss_next_round,
     _tournament_finished,
@@ -51,7 +52,8 @@ from webhooks.services import event_emit
 def _snapshot(match: Match) -> dict:
     if match.tournament.is_battle_royale:
         return _br_snapshot(match.results.all())
-    return {"home_score": match.home_score, "away_score": match.away_score}
+    snapshot = {"home_score": match.home_score, "away_score": match.away_score}
+    return snapshot | ({"forfeit": match.forfeit} if match.forfeit else {})
 
 
 def _br_snapshot(results: Iterable[MatchResult], *, player_kills: bool = False) -> dict:
@@ -178,7 +180,21 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
 
 
 @transaction.atomic
-def match_results_record_h2h(*, match_id: int, user: User, home_score: int, away_score: int) -> Match:
+def match_results_record_h2h(
+    *,
+    match_id: int,
+    user: User,
+    home_score: int | None = None,
+    away_score: int | None = None,
+    forfeit: str | None = None,
+) -> Match:
+    """Scores, or a forfeit ("home", "away": the other team wins; "both": nobody does, and in a bracket
+    neither team goes on, so the next match's opponent advances by walkover)."""
+    scores = (home_score, away_score)
+    if (forfeit is not None and scores != (None, None)) or (forfeit is None and None in scores):
+        raise Invalid("Send home_score and away_score, or forfeit.", code="invalid_results")
+    if forfeit not in (None, "home", "away", "both"):
+        raise Invalid("forfeit is home, away or both.", code="invalid_results")
     match = _match_locked(match_id)
     tournament = match.tournament
     if tournament.is_battle_royale:
@@ -190,8 +206,17 @@ def match_results_record_h2h(*, match_id: int, user: User, home_score: int, away
         Tournament.BracketFormat.SINGLE_ELIMINATION,
         Tournament.BracketFormat.DOUBLE_ELIMINATION,
     )
-    if elimination and home_score == away_score:
+    if elimination and forfeit is None and home_score == away_score:
         raise Invalid("Elimination matches need a winner; draws are not allowed.", code="draw_not_allowed")
+    if (
+        elimination
+        and forfeit == "both"
+        and (match.key in ("GF", "GF2") or (match.bracket == "winners" and match.winner_to_match_id is None))
+    ):
+        raise Conflict(
+            "A double forfeit in the final would leave the tournament without a champion.",
+            code="double_forfeit_final",
+        )
     before = None
     # Matches before standings, as the battle-royale path: the matches this result feeds are locked
     # now, not after the table, so a result posted to one of them at the same time cannot deadlock.
@@ -203,10 +228,13 @@ def match_results_record_h2h(*, match_id: int, user: User, home_score: int, away
             raise Conflict("A later match that depends on this result has been played.", code="result_locked")
         _apply_h2h(match, rows, sign=-1)
         _unplace(match)
-    match.home_score, match.away_score = home_score, away_score
-    match.winner_id = None if home_score == away_score else (
-        match.home_team_id if home_score > away_score else match.away_team_id
-    )  # fmt: skip
+    match.home_score, match.away_score, match.forfeit = home_score, away_score, forfeit or ""
+    if forfeit:
+        match.winner_id = {"home": match.away_team_id, "away": match.home_team_id}.get(forfeit)
+    else:
+        match.winner_id = None if home_score == away_score else (
+            match.home_team_id if home_score > away_score else match.away_team_id
+        )  # fmt: skip
     _apply_h2h(match, rows, sign=1)
     _rerank_h2h(rows)
     home_won = match.winner_id == match.home_team_id
@@ -217,6 +245,9 @@ def match_results_record_h2h(*, match_id: int, user: User, home_score: int, away
     if match.winner_id and not reset_skipped:
         _place(match, "winner", match.winner_id)
         _place(match, "loser", match.away_team_id if home_won else match.home_team_id)
+    elif forfeit == "both":
+        _place_nobody(match, "winner")
+        _place_nobody(match, "loser")
     _match_completed(match, user=user, before=before)
     return match
 

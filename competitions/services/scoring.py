@@ -155,12 +155,16 @@ def _h2h_standings_locked(tournament: Tournament) -> dict[int, Standing]:
 
 
 def _apply_h2h(match: Match, rows: dict[int, Standing], *, sign: int) -> None:
-    for team_id, score_for, score_against in (
-        (match.home_team_id, match.home_score, match.away_score),
-        (match.away_team_id, match.away_score, match.home_score),
+    for side, team_id, score_for, score_against in (
+        ("home", match.home_team_id, match.home_score, match.away_score),
+        ("away", match.away_team_id, match.away_score, match.home_score),
     ):
         row = rows[team_id]
-        totals = standings.h2h_totals_add(_h2h_totals(row), score_for=score_for, score_against=score_against, sign=sign)
+        # A forfeit has no score: a loss for each team that forfeited, a win for the other, 0-0 on the table.
+        outcome = ("loss" if match.forfeit in (side, "both") else "win") if match.forfeit else None
+        totals = standings.h2h_totals_add(
+            _h2h_totals(row), score_for=score_for or 0, score_against=score_against or 0, sign=sign, outcome=outcome
+        )
         row.matches_played, row.wins, row.draws, row.losses = totals.played, totals.wins, totals.draws, totals.losses
         row.score_for, row.score_against, row.points = totals.score_for, totals.score_against, totals.points
 
