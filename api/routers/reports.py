@@ -1,4 +1,4 @@
-"""HTTP edge for captains' reports and disputes (competitions.services.reports; screenshots through matchlog)."""
+"""HTTP edge for captains' reports and disputes (competitions.services.reports, .disputes; screenshots via matchlog)."""
 
 from django.http import HttpRequest
 from ninja import File, Router, Status, UploadedFile

@@ -18,7 +18,6 @@ from api.schemas.competitions import (
     RegistrationIn,
     RegistrationOut,
     RoundOut,
-    ScoringPresetOut,
     StandingRow,
     TournamentDetailOut,
     TournamentIn,
@@ -26,6 +25,7 @@ from api.schemas.competitions import (
     TournamentPatchIn,
     TournamentStatus,
 )
+from api.schemas.scoring import ScoringPresetOut
 from competitions import scoring, selectors, services
 from competitions.models import Tournament
 

@@ -1,4 +1,10 @@
+from typing import Annotated
+
 from ninja import Schema
+from pydantic import Field
+
+# A database id in a request: a positive bigint.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class ErrorOut(Schema):

@@ -1,4 +1,4 @@
-"""Captains' reports and disputes (competitions.services.reports)."""
+"""Captains' reports and disputes (competitions.services.reports and .disputes)."""
 
 from datetime import datetime
 from typing import Annotated, Any, Literal

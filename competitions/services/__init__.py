@@ -5,6 +5,7 @@ One import path for every caller (`from competitions.services import tournament_
 """
 
 from competitions.services._common import MAX_LOBBY_TEAMS, SCRIM_MAX_MATCHES, SCRIM_MAX_TEAMS
+from competitions.services.disputes import dispute_resolve, match_dispute_open
 from competitions.services.registrations import (
     registration_check_in,
     registration_confirm_paid,
@@ -14,12 +15,7 @@ from competitions.services.registrations import (
     registration_withdraw,
 )
 from competitions.services.reminders import REMINDERS, tournament_reminders_due
-from competitions.services.reports import (
-    dispute_resolve,
-    match_dispute_open,
-    match_for_captain,
-    match_report_submit,
-)
+from competitions.services.reports import match_for_captain, match_report_submit
 from competitions.services.results import (
     BR_KILLS_MAX,
     match_create,
