@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from arena.db import rows_update
 from arena.exceptions import Conflict, NotFound
 from competitions import brackets, career, events
 from competitions.models import (
@@ -143,7 +144,7 @@ def round_advance(*, tournament_id: int, number: int, user: User) -> Round:
     if br_rules(tournament).carry_over:
         _br_rerank(tournament, rows, round_numbers={number + 1})
     else:
-        Standing.objects.bulk_update(_br_overall_derive(rows, br_rules(tournament).tie_breakers), BR_FIELDS)
+        rows_update(_br_overall_derive(rows, br_rules(tournament).tie_breakers), BR_FIELDS)
     _publish_after_commit(tournament.pk, "round.advanced", {"round": number + 1, "teams": len(qualified)})
     event_emit(tournament_id=tournament.pk, event="round.advanced", data={"round": number + 1, "teams": len(qualified)})
     return next_round

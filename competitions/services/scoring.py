@@ -4,6 +4,7 @@ import logging
 
 from django.db.models import F, Q
 
+from arena.db import rows_update
 from competitions import scoring, standings
 from competitions.models import (
     Group,
@@ -119,7 +120,7 @@ def _br_rerank(tournament: Tournament, rows: list[Standing], *, round_numbers: s
                     row.rank, row.decided_by = 0, ""
             changed += scope_rows
     overall = _br_overall_derive(rows, rules.tie_breakers)
-    Standing.objects.bulk_update(changed + overall, BR_FIELDS)
+    rows_update(changed + overall, BR_FIELDS)
 
 
 def _br_overall_derive(rows: list[Standing], tie_breakers: tuple[str, ...] = standings.RULES_BR) -> list[Standing]:
@@ -186,4 +187,4 @@ def _rerank_h2h(rows: dict[int, Standing]) -> None:
     ranked = {row.team_id: row for _, row in standings.h2h_rank([_h2h_totals(row) for row in rows.values()])}
     for row in rows.values():
         row.rank, row.decided_by = ranked[row.team_id].rank, ranked[row.team_id].decided_by or ""
-    Standing.objects.bulk_update(rows.values(), H2H_FIELDS)
+    rows_update(rows.values(), H2H_FIELDS)
