@@ -23,7 +23,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from arena.exceptions import Conflict, Invalid, NotFound, PermissionDenied
-from wallet import tasks
+from wallet import access, tasks
 from wallet.gateways import GatewayUpdate, gateway_get
 from wallet.models import LedgerEntry, Payment, Refund
 from wallet.purchases import purchase_get
@@ -31,12 +31,6 @@ from wallet.reconcile import reconcile_step
 from wallet.services import xp_credit
 
 REFUNDABLE = (Payment.State.SUCCEEDED, Payment.State.PARTIALLY_REFUNDED)
-
-
-def _can_refund(*, actor, payment: Payment) -> bool:
-    if actor is None or actor.is_admin:  # None: the system itself (withdrawals, cancellations)
-        return True
-    return purchase_get(payment.purpose).may_refund(actor=actor, payment=payment)
 
 
 def _reserved(payment: Payment) -> int:
@@ -51,7 +45,7 @@ def payment_refund(
     same refund, however often it is retried."""
     with transaction.atomic():
         payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
-        allowed = payment is not None and _can_refund(actor=actor, payment=payment)
+        allowed = payment is not None and access.may_refund(actor=actor, payment=payment)
         if not allowed:
             # The payer may see the payment, so they learn why; to anyone else it does not exist.
             if payment is not None and payment.user_id == actor.pk:

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from arena.exceptions import NotFound
-from wallet import streaks
+from wallet import access, streaks
 from wallet.models import LedgerEntry, Payment, Wallet
 
 
@@ -41,8 +41,7 @@ def ledger_list(*, user) -> QuerySet[LedgerEntry]:
 
 
 def payment_list(*, user) -> QuerySet[Payment]:
-    payments = Payment.objects.all()
-    return payments if user.is_admin else payments.filter(user=user)
+    return access.visible_payments(user=user)
 
 
 def payment_get(*, user, payment_id: int) -> Payment:
