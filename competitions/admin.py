@@ -1,7 +1,12 @@
-from django.contrib import admin
-from django.db import transaction
+import copy
 
-from competitions import selectors
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms.models import construct_instance
+
+from competitions import selectors, services
 from competitions.models import (
     Dispute,
     Game,
@@ -58,8 +63,27 @@ class RegistrationInline(admin.TabularInline):
     extra = 0
 
 
+class TournamentAdminForm(forms.ModelForm):
+    """A hand edit passes the same structure checks as the API's writes (a points_table of `1` once
+    saved here made the tournament's public pages answer 500)."""
+
+    class Meta:
+        model = Tournament
+        fields = "__all__"  # noqa: DJ007 - the admin edits every field
+
+    def clean(self):
+        cleaned = super().clean()
+        candidate = construct_instance(self, copy.copy(self.instance))
+        try:
+            services.tournament_structure_validate(candidate)
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        return cleaned
+
+
 @admin.register(Tournament)
 class TournamentAdmin(RefreshesTournamentReads, admin.ModelAdmin):
+    form = TournamentAdminForm
     list_display = ("title", "game", "mode", "format", "status", "listing_plan", "host", "starts_at")
     list_filter = ("status", "mode", "format", "listing_plan", "game")
     search_fields = ("title", "host__username")

@@ -35,6 +35,7 @@ from competitions.services.tournaments import (
     tournament_create,
     tournament_listing_paid,
     tournament_publish,
+    tournament_structure_validate,
     tournament_update,
 )
 from competitions.services.winners import tournament_winner_request, tournament_winner_select
@@ -72,6 +73,7 @@ __all__ = [
     "tournament_publish",
     "tournament_reminders_due",
     "tournament_start",
+    "tournament_structure_validate",
     "tournament_update",
     "tournament_winner_request",
     "tournament_winner_select",

@@ -40,7 +40,13 @@ EDITABLE_BEFORE_START = {
 ALWAYS_EDITABLE = {"title", "description", "rules", "captain_reporting"}
 
 
-def _validate_structure(tournament: Tournament) -> None:
+def _non_negative_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def tournament_structure_validate(tournament: Tournament) -> None:
+    """Whether a tournament's settings make a playable structure: ValidationError by field. Every write
+    checks it (the API's and the admin's)."""
     errors: dict[str, list[str]] = {}
 
     def error(field: str, message: str) -> None:
@@ -64,8 +70,11 @@ def _validate_structure(tournament: Tournament) -> None:
             error("qualify_per_group", "With several rounds, 1 ≤ qualify_per_group < group_size.")
         if tournament.matches_per_group < 1:
             error("matches_per_group", "At least one match per group.")
-        if not tournament.points_table or any(
-            not isinstance(p, int) or isinstance(p, bool) or p < 0 for p in tournament.points_table
+        table = tournament.points_table
+        if (
+            not isinstance(table, list)
+            or not table
+            or any(not isinstance(p, int) or isinstance(p, bool) or p < 0 for p in table)
         ):
             error("points_table", "A list of non-negative integers: points for 1st, 2nd, …")
     if tournament.third_place_match and tournament.format != Tournament.BracketFormat.SINGLE_ELIMINATION:
@@ -151,7 +160,7 @@ def tournament_create(
     _ensure_future(data)
     tournament = Tournament(host=host, game=game, mode=mode, **data)
     _scoring_set(tournament, change, table_given=table_given)
-    _validate_structure(tournament)
+    tournament_structure_validate(tournament)
     tournament.full_clean()
     tournament.save()
     return tournament
@@ -179,7 +188,7 @@ def tournament_update(*, tournament_id: int, user: User, data: dict) -> Tourname
         taken = tournament.registrations.filter(status__in=Registration.ACTIVE).count()
         if tournament.max_teams < taken:
             raise Conflict(f"{taken} teams are already registered; max_teams cannot go below that.")
-    _validate_structure(tournament)
+    tournament_structure_validate(tournament)
     tournament.full_clean()
     tournament.save()
     _cache_invalidate_after_commit(tournament.pk)

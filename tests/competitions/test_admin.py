@@ -45,3 +45,21 @@ def test_an_admin_edit_of_a_tournament_shows_in_the_cached_reads(api, client, ho
     assert api.get(path).json()["title"] == "Renamed by staff"
     listed = api.get("/api/tournaments").json()["items"]
     assert [t["title"] for t in listed if t["id"] == tournament["id"]] == ["Renamed by staff"]
+
+
+def test_the_admin_refuses_a_tournament_the_api_would_refuse(api, client, host, games_catalog):
+    """A malformed points table typed into the admin is a form error, not a 500 on the public pages."""
+    tournament = create_published(api, host)
+    admin = UserFactory(role="admin", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    change = f"/admin/competitions/tournament/{tournament['id']}/change/"
+    data = change_form_data(client.get(change))
+    data.update({"points_table": "1", "starts_at_0": tournament["starts_at"][:10]})
+    data["starts_at_1"] = tournament["starts_at"][11:19]
+    del data["starts_at"]
+    refused = client.post(change, data)
+    assert refused.status_code == 200  # the form again, with the error
+    assert "points_table" in refused.context["adminform"].form.errors
+    shown = api.get(f"/api/tournaments/{tournament['id']}")
+    assert shown.status_code == 200
+    assert shown.json()["points_table"] == tournament["points_table"]
