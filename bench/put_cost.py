@@ -26,7 +26,7 @@ def earlier_matches(tournament, count: int) -> None:
     from django.db.models import Count, Max, Q, Sum
     from django.utils import timezone
 
-    from competitions import standings
+    from competitions import scoring
     from competitions.models import Match, MatchResult, Standing
 
     done = Match.objects.filter(tournament=tournament, status=Match.Status.COMPLETED).count()
@@ -43,14 +43,15 @@ def earlier_matches(tournament, count: int) -> None:
         ]
     )  # fmt: skip
     rng = random.Random(count)
+    rules = scoring.rules_from(
+        points_table=tournament.points_table, kill_points=tournament.kill_points, scoring=tournament.scoring
+    )
     rows = []
     for match in matches:
         rng.shuffle(lobby)
         for placement, team_id in enumerate(lobby, 1):
             kills = rng.randint(0, 12)
-            placement_points, points = standings.br_match_points(
-                placement=placement, kills=kills, table=tournament.points_table, kill_points=tournament.kill_points
-            )
+            placement_points, points = scoring.match_points(rules, placement=placement, kills=kills)
             rows.append(MatchResult(match=match, team_id=team_id, placement=placement, kills=kills,
                                     placement_points=placement_points, points=points))  # fmt: skip
     MatchResult.objects.bulk_create(rows, batch_size=2000)

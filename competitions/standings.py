@@ -92,33 +92,6 @@ Totals = TypeVar("Totals", BRTotals, H2HTotals)
 Compare = Callable[[Totals, Totals], int]
 
 
-def br_match_points(*, placement: int, kills: int, table: Sequence[int], kill_points: int) -> tuple[int, int]:
-    """(placement_points, total_points) for one team in one battle-royale match.
-
-    table[0] is the points for 1st place; placements beyond the table give 0.
-    """
-    if placement < 1 or kills < 0:
-        raise ValueError(f"invalid result: placement={placement}, kills={kills}")
-    placement_points = table[placement - 1] if placement <= len(table) else 0
-    return placement_points, placement_points + kills * kill_points
-
-
-def br_totals_add(
-    totals: BRTotals, *, placement: int, kills: int, table: Sequence[int], kill_points: int, sign: int = 1
-) -> BRTotals:
-    """Add (sign=1) or remove (sign=-1, for corrections) one match result."""
-    _check_sign(sign)
-    placement_points, points = br_match_points(placement=placement, kills=kills, table=table, kill_points=kill_points)
-    return replace(
-        totals,
-        points=totals.points + sign * points,
-        wins=totals.wins + sign * (placement == 1),
-        placement_points=totals.placement_points + sign * placement_points,
-        kills=totals.kills + sign * kills,
-        matches_played=totals.matches_played + sign,
-    )
-
-
 def h2h_totals_add(
     totals: H2HTotals, *, score_for: int, score_against: int, sign: int = 1, outcome: str | None = None
 ) -> H2HTotals:

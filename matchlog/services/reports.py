@@ -2,43 +2,23 @@
 host's screenshot; what OCR read prefills the captain's report, which competitions judges."""
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 
 from accounts.models import User
-from accounts.uploads import screenshot_normalize
 from arena.exceptions import Conflict, Invalid
 from competitions.models import Match, MatchReport
 from competitions.services import match_for_captain, match_report_submit
 from matchlog import selectors
 from matchlog.models import MatchScreenshot, OcrStatus
-from matchlog.services.pipeline import _extract_after_commit, _store
-from matchlog.services.screenshots import _screenshot_announce, screenshot_fail
+from matchlog.services.screenshots import screenshot_store
 
 
 def report_screenshot_upload(*, match_id: int, user: User, image: UploadedFile) -> MatchScreenshot:
     """A captain's proof for their report; its extraction prefills the report (report_submit).
     Confirming it as results stays the host's call."""
-    from matchlog.tasks import extract_match_screenshot  # the tasks module imports these services
-
     match, _ = match_for_captain(match_id=match_id, user=user)
     if match.status == Match.Status.COMPLETED:
         raise Conflict("This match's result is recorded; dispute it if it is wrong.", code="already_confirmed")
-    content = screenshot_normalize(image)
-    screenshot = MatchScreenshot(match=match, uploaded_by=user)
-    _store(screenshot.image, f"{match.pk}-{content.name}", content)
-    try:
-        with transaction.atomic():
-            screenshot.save()
-            _screenshot_announce(screenshot)
-            _extract_after_commit(
-                extract_match_screenshot,
-                screenshot.pk,
-                lambda pk, reason: screenshot_fail(screenshot_id=pk, reason=reason),
-            )
-    except BaseException:
-        screenshot.image.storage.delete(screenshot.image.name)
-        raise
-    return screenshot
+    return screenshot_store(match=match, user=user, image=image)
 
 
 def report_submit(*, match_id: int, user: User, screenshot_id: int | None = None, **values) -> MatchReport:

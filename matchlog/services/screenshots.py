@@ -43,14 +43,20 @@ def _match_for_host(match_id: int, user: User, *, lock: bool = False) -> Match:
 
 def screenshot_upload(*, match_id: int, user: User, image: UploadedFile) -> MatchScreenshot:
     """The host uploads a results screenshot; OCR runs in a task and proposes the results."""
-    from accounts.uploads import screenshot_normalize
-    from matchlog.tasks import extract_match_screenshot
-
     match = _match_for_host(match_id, user)
     if match.tournament.status != Tournament.Status.ONGOING:
         raise Conflict("Results can only be posted while the tournament is ongoing.", code="not_ongoing")
     if match.status == Match.Status.CANCELLED:
         raise Conflict("This match was cancelled.", code="match_cancelled")
+    return screenshot_store(match=match, user=user, image=image)
+
+
+def screenshot_store(*, match: Match, user: User, image: UploadedFile) -> MatchScreenshot:
+    """Normalise and store a match screenshot, announce it, and queue its OCR after commit (the stored
+    file goes again if the row is not saved). Shared by the host's and the captains' uploads."""
+    from accounts.uploads import screenshot_normalize
+    from matchlog.tasks import extract_match_screenshot
+
     content = screenshot_normalize(image)
     screenshot = MatchScreenshot(match=match, uploaded_by=user)
     _store(screenshot.image, f"{match.pk}-{content.name}", content)
