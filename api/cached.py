@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
 from pydantic import TypeAdapter
 
+from api.rendered import api
 from competitions import selectors
 
 _adapters: dict[Any, TypeAdapter] = {}
@@ -39,23 +40,17 @@ def tournament_json(
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         response = HttpResponseNotModified()
     else:
-        response = HttpResponse(body, content_type=_api().get_content_type())
+        response = HttpResponse(body, content_type=api().get_content_type())
     response["ETag"] = etag
     # Caches may keep it but must ask again (If-None-Match) before reusing it: it changes live.
     response["Cache-Control"] = "no-cache"
     return response
 
 
-def _api():
-    from api.api import api  # the NinjaAPI imports the routers that import this module
-
-    return api
-
-
 def _render(request: HttpRequest, schema: Any, data: Any) -> tuple[str, bytes]:
     adapter = _adapters.get(schema)
     if adapter is None:
         adapter = _adapters[schema] = TypeAdapter(schema)
-    body = _api().renderer.render(request, adapter.dump_python(adapter.validate_python(data)), response_status=200)
+    body = api().renderer.render(request, adapter.dump_python(adapter.validate_python(data)), response_status=200)
     body = body.encode() if isinstance(body, str) else body
     return f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"', body

@@ -73,11 +73,11 @@ def earlier_matches(tournament, count: int) -> None:
 
 
 def seqs() -> dict[bytes, int]:
-    """Every topic's current seq (realtime.publish.buffer keeps them in Redis)."""
+    """Every topic's current seq (realtime.publish.buffer keeps each topic's position in a Redis hash)."""
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)
-    return {key: int(client.get(key) or 0) for key in client.scan_iter("arena:rt:seq:*", count=1000)}
+    return {key: int(client.hget(key, "seq") or 0) for key in client.scan_iter("arena:rt:pos:*", count=1000)}
 
 
 def events_since(before: dict[bytes, int]) -> int:
@@ -86,8 +86,8 @@ def events_since(before: dict[bytes, int]) -> int:
 
     client = redis.Redis.from_url(REDIS_URL)
     return sum(
-        client.zcount(key.replace(b":seq:", b":buf:"), f"({before.get(key, 0)}", "+inf")
-        for key in client.scan_iter("arena:rt:seq:*", count=1000)
+        client.zcount(key.replace(b":pos:", b":buf:"), f"({before.get(key, 0)}", "+inf")
+        for key in client.scan_iter("arena:rt:pos:*", count=1000)
     )
 
 

@@ -378,7 +378,9 @@ def render(results: dict) -> str:
         "`bench/put_cost.py`: one tournament, topped up to that many completed matches before each row; "
         "each PUT posts a new match's 16 results through Django's test client in-process (on_commit work runs "
         "inside the request, as under a server; Celery tasks are queued, not run). Events are those "
-        "numbered in Redis by the request (standings, match result, one inbox notification per player).",
+        "numbered in Redis by the request: the result on the tournament and match topics. The standings "
+        "message is coalesced (the first result of a 1 s window publishes it in the request, later ones "
+        "queue one trailing task), and the players' notifications and career stats are one after-commit task.",
         "",
         *put_table(results),
         "",

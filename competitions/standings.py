@@ -39,6 +39,8 @@ RULES_H2H = ("points", "score_difference", "score_for", "wins")
 TIE_BREAKERS_BR = ("points", "wins", "placement_points", "kills", "best_placement", "latest_match", "head_to_head")
 # Rules between two teams rather than on one team's numbers: they may be intransitive (see _chain).
 PAIRWISE_BR = ("latest_match", "head_to_head")
+# Rules that need each team's placements match by match, not only its totals.
+PLACEMENT_BR = ("best_placement", *PAIRWISE_BR)
 # Always ahead of a tournament's chain: a disqualified team ranks below every other one, and in
 # match-point mode the champion above every other one, whatever their points.
 DISQUALIFIED = "disqualified"

@@ -4,6 +4,7 @@ from ninja.pagination import paginate
 
 from api import cached
 from api.auth import jwt_auth, optional_jwt
+from api.rendered import shaped_response
 from api.schemas.common import ErrorOut
 from api.schemas.competitions import (
     AnnouncementIn,
@@ -313,7 +314,14 @@ def post_match_results(request: HttpRequest, match_id: int, payload: list[BRResu
     Head to head: `{home_score, away_score}`, or `{forfeit: "home" | "away" | "both"}`.
     Re-posting replaces the results and is audited."""
     if isinstance(payload, list):
-        services.match_results_record_br(match_id=match_id, user=request.user, entries=[e.dict() for e in payload])
+        match = services.match_results_record_br(
+            match_id=match_id, user=request.user, entries=[e.dict() for e in payload]
+        )
+        # What spectators were just sent, plus the room details its host sees: not read back (a match read
+        # is ten joins and two subqueries, a third of the request). tests/competitions/test_results_api.py
+        # checks it equals GET /api/matches/{id}.
+        state = {**match.state, "room_id": match.room_id, "room_password": match.room_password}
+        return shaped_response(request, state)
     else:
         services.match_results_record_h2h(
             match_id=match_id,

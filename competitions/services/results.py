@@ -40,7 +40,7 @@ from competitions.services.progression import (
 )
 from competitions.services.scoring import (
     _apply_h2h,
-    _br_rerank,
+    _br_result_apply,
     _br_standings_locked,
     _h2h_standings_locked,
     _rerank_h2h,
@@ -106,7 +106,9 @@ def _rostered(tournament: Tournament, team_ids: list[int]) -> dict[int, set[int]
 
 @transaction.atomic
 def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -> Match:
-    """entries: [{team_id, placement, kills}] or [{team_id, absent: true}]. Re-posting replaces."""
+    """entries: [{team_id, placement, kills}] or [{team_id, absent: true}]. Re-posting replaces.
+    The match returned carries `state`: the match as spectators now see it (a competitions.schemas.MatchState
+    dict, built from what was written and published to the match topic), so callers need not read it back."""
     match = _match_locked(match_id)
     if not match.tournament.is_battle_royale:
         raise Invalid("This is a head-to-head match; post {home_score, away_score}.", code="wrong_result_shape")
@@ -169,7 +171,7 @@ def match_results_record_br(*, match_id: int, user: User, entries: list[dict]) -
             )
         )
     MatchResult.objects.bulk_create(new)
-    _br_rerank(tournament, rows, round_numbers={match.round.number})
+    _br_result_apply(tournament, rows, match=match, old=old, new=new)
     if any(row.status == Standing.Status.CHAMPION and row.round_id == match.round_id for row in rows):
         # Match point: the champion is decided, the final's remaining matches are not played.
         match.round.matches.exclude(pk=match.pk).exclude(status=Match.Status.COMPLETED).update(
@@ -279,8 +281,8 @@ def _match_completed(
     event_emit(tournament_id=tournament.pk, event="match.results_posted", data={"match_id": match.pk, **public})
     events.standings_publish_on_commit(tournament_id=tournament.pk)
     if results is not None:
-        payload = selectors.match_payload(match, results=results, teams=teams)
-        events.match_event_on_commit(match_id=match.pk, event_type="match.result", payload=payload)
+        match.state = selectors.match_payload(match, results=results, teams=teams)
+        events.match_event_on_commit(match_id=match.pk, event_type="match.result", payload=match.state)
     else:
         events.match_event_on_commit(match_id=match.pk, event_type="match.result")
         # Head to head: the matches this result filled (or cancelled), for pages that draw the bracket.

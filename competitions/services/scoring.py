@@ -104,23 +104,97 @@ def _br_rerank(tournament: Tournament, rows: list[Standing], *, round_numbers: s
         for row in stage_rows:
             scopes.setdefault(row.group_id, []).append(row)
         for group_id, scope_rows in scopes.items():
+            played = [result for group, result in results.get(number, []) if group_id in (None, group)]
             ranked = scoring.stage_rank(
                 rules,
                 team_ids=[row.team_id for row in scope_rows],
-                results=[result for group, result in results.get(number, []) if group_id in (None, group)],
+                results=played,
                 head_start=head_start,
                 disqualified=disqualified,
                 final=number == tournament.rounds_count,
             )
             by_team = {totals.team_id: (totals, row) for totals, row in ranked}
-            unplayed = not results.get(number) and not head_start
             for row in scope_rows:
                 _br_set(row, *by_team[row.team_id])
-                if unplayed:  # nobody has played this round: it stays unranked (0), as tournament_start leaves it
+                if not played and not head_start:  # nobody has played here: unranked (0), as tournament_start leaves it
                     row.rank, row.decided_by = 0, ""
             changed += scope_rows
     overall = _br_overall_derive(rows, rules.tie_breakers)
     rows_update(changed + overall, BR_FIELDS)
+
+
+def _br_result_apply(
+    tournament: Tournament, rows: list[Standing], *, match: Match, old: list[MatchResult], new: list[MatchResult]
+) -> None:
+    """One match's results replaced (`old` by `new`) in the standing rows (`rows`, locked by
+    _br_standings_locked for the match's group). Under additive rules a team's totals are its head start
+    plus the sum of its results, so the change is applied to the stored totals as a difference and the
+    stage is reranked from them: the cost does not grow with the round's history. Only teams still tied
+    on every number before the first placement-based tie-breaker need their placements, read for them
+    alone. best_of and a match-point final depend on the whole history: _br_rerank recomputes those."""
+    rules = br_rules(tournament)
+    number = match.round.number
+    final = number == tournament.rounds_count
+    if rules.best_of is not None or (rules.match_point is not None and final):
+        _br_rerank(tournament, rows, round_numbers={number})
+        return
+    delta: dict[int, list[int]] = {}
+    for sign, results in ((-1, old), (1, new)):
+        for result in results:
+            placement_points, points = scoring.match_points(rules, placement=result.placement, kills=result.kills)
+            change = (points, result.placement == 1, placement_points, result.kills, 1)
+            totals = delta.setdefault(result.team_id, [0] * 5)
+            for index, value in enumerate(change):
+                totals[index] += sign * value
+    void = rules.dq_points == scoring.DQ_VOID
+    stage_rows = [row for row in rows if row.round_id is not None and row.round_number == number]
+    for row in stage_rows:
+        points, wins, placement_points, kills, played = delta.get(row.team_id, (0, 0, 0, 0, 0))
+        row.matches_played += played
+        if not (void and row.status == Standing.Status.DISQUALIFIED):  # a voided team keeps only its count
+            row.points += points
+            row.wins += wins
+            row.placement_points += placement_points
+            row.kills += kills
+    previous = {
+        row.team_id: row.points
+        for row in rows
+        if row.group_id is None and row.round_id is not None and row.round_number == number - 1
+    }
+    head_start = scoring.stage_head_start(rules, stage_number=number, previous_points=previous)
+    for scope_rows, scope in (
+        ([row for row in stage_rows if row.group_id is None], Q(match__round_id=match.round_id)),
+        ([row for row in stage_rows if row.group_id == match.group_id], Q(match__group_id=match.group_id)),
+    ):
+        totals = [_br_totals(row) for row in scope_rows]
+        tied = _br_tied(totals, rules.tie_breakers)
+        placements: dict[int, list[tuple[int, int]]] = {}
+        if tied:
+            stored = MatchResult.objects.filter(scope, team_id__in=tied)
+            for team_id, order, placement in stored.values_list("team_id", "match__number", "placement"):
+                placements.setdefault(team_id, []).append((order, placement))
+        ranked = standings.br_rank(totals, placements=placements, tie_breakers=rules.tie_breakers)
+        by_team = {row.team_id: row for _, row in ranked}
+        # As _br_rerank: a table nobody has played in and nobody starts with points in stays unranked (0).
+        unplayed = not any(row.matches_played for row in scope_rows) and not head_start
+        for row in scope_rows:
+            place = by_team[row.team_id]
+            row.rank, row.decided_by = (0, "") if unplayed else (place.rank, place.decided_by or "")
+    rows_update(stage_rows + _br_overall_derive(rows, rules.tie_breakers), BR_FIELDS)
+
+
+def _br_tied(totals: list[standings.BRTotals], tie_breakers: tuple[str, ...]) -> set[int]:
+    """The teams that share every number ranked before the chain's first placement-based tie-breaker
+    with another team: only they need their placements to be ranked (standings.br_rank)."""
+    first = next((i for i, rule in enumerate(tie_breakers) if rule in standings.PLACEMENT_BR), None)
+    if first is None:
+        return set()
+    numbers = tie_breakers[:first]
+    seen: dict[tuple, list[int]] = {}
+    for row in totals:
+        key = (row.disqualified, row.champion, *(getattr(row, rule) for rule in numbers))
+        seen.setdefault(key, []).append(row.team_id)
+    return {team_id for teams in seen.values() if len(teams) > 1 for team_id in teams}
 
 
 def _br_overall_derive(rows: list[Standing], tie_breakers: tuple[str, ...] = standings.RULES_BR) -> list[Standing]:

@@ -96,3 +96,29 @@ def test_a_results_put_costs_the_same_for_4_and_64_rostered_players(api, host, d
         1,
     )
     assert large[1].stats.placement_total == 2
+
+
+def test_the_put_answers_the_match_as_a_read_shows_it_to_the_host(api, host, duos):
+    """The answer is built from what was written (not read back): it must equal GET /api/matches/{id},
+    room details included, for a first result, credited kills and a correction."""
+    squads, match = _lobby(api, host, "duos", 2, 2)
+    room = {"room_id": "R-1234", "room_password": "pw", "map_name": "Erangel", "scheduled_at": "2030-01-02T03:04:05Z"}
+    assert api.patch_json(f"/api/matches/{match['id']}", room, user=host).status_code == 200
+    first, second = squads
+    bodies = [
+        [{"team_id": first.pk, "placement": 1, "kills": 3}, {"team_id": second.pk, "placement": 2, "kills": 0}],
+        [
+            {"team_id": second.pk, "placement": 1, "kills": 2,
+             "player_kills": [{"user_id": roster(second)[0], "kills": 2}]},
+            {"team_id": first.pk, "placement": 2, "kills": 1},
+        ],
+        [{"team_id": first.pk, "placement": 1, "kills": 0}, {"team_id": second.pk, "absent": True}],
+    ]  # fmt: skip
+    for body in bodies:
+        response = api.put_json(f"/api/matches/{match['id']}/results", body, user=host)
+        assert response.status_code == 200, response.content
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        read = api.get_json(f"/api/matches/{match['id']}", user=host).json()
+        assert response.json() == read
+        assert (read["room_id"], read["status"], len(read["results"])) == ("R-1234", "completed", len(
+            [entry for entry in body if not entry.get("absent")]))  # fmt: skip
