@@ -35,6 +35,13 @@ def _visible(user: User | None, prefix: str = "") -> Q:
     return visible
 
 
+def sees_only_published(*, user: User | None) -> bool:
+    """Whether `user` sees what everyone sees (no drafts): so a public read may be shared with them."""
+    if not _signed_in(user):
+        return True
+    return not user.is_admin and not Tournament.objects.filter(host=user, status=Tournament.Status.DRAFT).exists()
+
+
 def visible_tournaments(*, user: User | None) -> QuerySet[Tournament]:
     """Every tournament `user` may see: the base of every list and look-up."""
     return Tournament.objects.filter(_visible(user))

@@ -19,18 +19,21 @@ from competitions.models import (
     Round,
     Tournament,
 )
+from competitions.standings_selectors import LISTING as LISTING
 from competitions.standings_selectors import STANDING_FIELDS as STANDING_FIELDS
 from competitions.standings_selectors import STANDINGS_CACHE_SECONDS as STANDINGS_CACHE_SECONDS
 from competitions.standings_selectors import _team
+from competitions.standings_selectors import cache_version as cache_version
 from competitions.standings_selectors import qualification_outlooks as qualification_outlooks
+from competitions.standings_selectors import read_cache_set as read_cache_set
+from competitions.standings_selectors import read_cached as read_cached
 from competitions.standings_selectors import standing_row as standing_row
 from competitions.standings_selectors import standings_get as standings_get
 from competitions.standings_selectors import standings_rows as standings_rows
 from competitions.standings_selectors import standings_table as standings_table
 from competitions.standings_selectors import tournament_cache_invalidate as tournament_cache_invalidate
 from competitions.standings_selectors import tournament_cache_version as tournament_cache_version
-from competitions.standings_selectors import tournament_read_cache_set as tournament_read_cache_set
-from competitions.standings_selectors import tournament_read_cached as tournament_read_cached
+from competitions.standings_selectors import tournament_scope as tournament_scope
 
 PLAN_ORDER = Case(
     When(listing_plan=Tournament.ListingPlan.PREMIUM, then=Value(0)),

@@ -27,26 +27,39 @@ def standings_get(
 STANDINGS_CACHE_SECONDS = 300
 
 
-def _version_key(tournament_id: int) -> str:
-    return f"competitions:tournament:{tournament_id}:version"
+# Cached reads are kept per scope, each with a version that every change to it bumps: one tournament's
+# reads ("tournament:<id>", tournament_scope) and the public tournament list's pages (LISTING).
+LISTING = "listing"
 
 
-def tournament_cache_version(*, tournament_id: int) -> int:
-    version = cache.get(_version_key(tournament_id))
+def tournament_scope(tournament_id: int) -> str:
+    return f"tournament:{tournament_id}"
+
+
+def _version_key(scope: str) -> str:
+    return f"competitions:{scope}:version"
+
+
+def cache_version(*, scope: str) -> int:
+    version = cache.get(_version_key(scope))
     if version is None:
-        cache.add(_version_key(tournament_id), 1, timeout=None)
-        version = cache.get(_version_key(tournament_id))
+        cache.add(_version_key(scope), 1, timeout=None)
+        version = cache.get(_version_key(scope))
     return version or 1
 
 
-def _read_key(tournament_id: int, name: str) -> str:
-    return f"competitions:tournament:{tournament_id}:read:{name}"
+def tournament_cache_version(*, tournament_id: int) -> int:
+    return cache_version(scope=tournament_scope(tournament_id))
 
 
-def tournament_read_cached(*, tournament_id: int, name: str):
-    """A value stored by tournament_read_cache_set at the tournament's current version, else None.
+def _read_key(scope: str, name: str) -> str:
+    return f"competitions:{scope}:read:{name}"
+
+
+def read_cached(*, scope: str, name: str):
+    """A value stored by read_cache_set at the scope's current version, else None.
     One Redis round trip (the version and the entry together): a warm read's whole cost."""
-    version_key, key = _version_key(tournament_id), _read_key(tournament_id, name)
+    version_key, key = _version_key(scope), _read_key(scope, name)
     found = cache.get_many([version_key, key])
     entry = found.get(key)
     if entry is None or version_key not in found or entry[0] != found[version_key]:
@@ -54,17 +67,19 @@ def tournament_read_cached(*, tournament_id: int, name: str):
     return entry[1]
 
 
-def tournament_read_cache_set(*, tournament_id: int, name: str, version: int, value) -> None:
-    """Store `value` for reads at `version` (read with tournament_cache_version before the data)."""
-    cache.set(_read_key(tournament_id, name), (version, value), STANDINGS_CACHE_SECONDS)
+def read_cache_set(*, scope: str, name: str, version: int, value, timeout: float = STANDINGS_CACHE_SECONDS) -> None:
+    """Store `value` for reads at `version` (read with cache_version before the data)."""
+    cache.set(_read_key(scope, name), (version, value), timeout)
 
 
 def tournament_cache_invalidate(*, tournament_id: int) -> None:
-    """Every cached read of this tournament becomes stale at once (keys carry the version)."""
-    try:
-        cache.incr(_version_key(tournament_id))
-    except ValueError:
-        cache.add(_version_key(tournament_id), 2, timeout=None)
+    """Every cached read of this tournament, and every cached page of the public list (which may show
+    it), becomes stale at once (entries carry the version they were read at)."""
+    for scope in (tournament_scope(tournament_id), LISTING):
+        try:
+            cache.incr(_version_key(scope))
+        except ValueError:
+            cache.add(_version_key(scope), 2, timeout=None)
 
 
 def standings_rows(*, tournament: Tournament, round_number: int | None = None, group: str | None = None) -> list[dict]:

@@ -90,10 +90,13 @@ def _create(request: HttpRequest, payload: TournamentIn, mode: str):
     return Status(201, _fresh(request, tournament.pk))
 
 
-@router.get("", auth=optional_jwt, response=list[TournamentOut])
+@router.get("", auth=optional_jwt, response={200: list[TournamentOut], 304: None})
+@cached.public_list(TournamentOut)
 @paginate
 def list_tournaments(request: HttpRequest, filters: Query[TournamentFilters]):
-    """Published tournaments and scrims (plus your own drafts); premium and featured listings first."""
+    """Published tournaments and scrims (plus your own drafts); premium and featured listings first.
+    Pages without `q` carry an `ETag` (unless you run drafts or are an administrator): send it back in
+    `If-None-Match` to get 304 while no tournament has changed."""
     return selectors.tournament_list(user=_user(request), **filters.dict())
 
 
@@ -336,9 +339,11 @@ def post_match_results(request: HttpRequest, match_id: int, payload: list[BRResu
 # --- scrims: the same resources with mode=scrim -------------------------------------------------
 
 
-@scrims_router.get("", auth=optional_jwt, response=list[TournamentOut])
+@scrims_router.get("", auth=optional_jwt, response={200: list[TournamentOut], 304: None})
+@cached.public_list(TournamentOut)
 @paginate
 def list_scrims(request: HttpRequest, filters: Query[TournamentFilters]):
+    """Published scrims (plus your own drafts); `ETag` and 304 as for GET /api/tournaments."""
     return selectors.tournament_list(user=_user(request), **{**filters.dict(), "mode": Tournament.Mode.SCRIM})
 
 

@@ -1,5 +1,7 @@
 """Public reads cost a fixed number of queries, however many tournaments, teams or matches they show."""
 
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -202,3 +204,69 @@ def test_draft_standings_are_never_served_from_the_shared_cache(api, host):
     for _ in range(2):
         assert api.get_json(path, user=host).status_code == 200
         assert api.get_json(path).status_code == 404
+
+
+def test_the_public_tournament_list_is_served_from_the_cache_until_a_tournament_changes(
+    api, host, django_assert_num_queries
+):
+    """Anonymous pages (and those of signed-in users who run no draft) are the stored bytes while no
+    tournament changed: no query, the same JSON as ninja renders for the host (who runs a draft and so
+    always reads the database), 304 with the ETag. A registration, a new tournament and a draft's
+    publication are seen at once; a search is never stored; a draft never shows to others."""
+    first = create_published(api, host, rounds_count=1, qualify_per_group=0)
+    create_published(api, host, rounds_count=1, qualify_per_group=0, listing_plan="premium")
+    player = make_team(4)
+    paths = ["/api/tournaments", "/api/tournaments?page=1&page_size=1", "/api/tournaments?game=bgmi", "/api/scrims"]
+    cold = {path: api.get_json(path) for path in paths}
+    for path in paths:
+        with django_assert_num_queries(0):
+            warm = api.get_json(path)
+        assert warm.status_code == 200
+        assert warm.content == cold[path].content, path
+    with CaptureQueriesContext(connection) as signed_in:
+        assert api.get_json("/api/tournaments", user=player.captain).content == cold["/api/tournaments"].content
+    # Besides authentication, one read: whether the signed-in player runs a draft.
+    reads = [query["sql"] for query in signed_in.captured_queries if "competitions_tournament" in query["sql"]]
+    assert len(reads) == 1, reads
+    assert "'draft'" in reads[0], reads
+    assert cold["/api/tournaments?page=1&page_size=1"].json()["count"] == 2
+    assert len(cold["/api/tournaments?page=1&page_size=1"].json()["items"]) == 1
+    assert cold["/api/scrims"].json() == {"items": [], "count": 0}
+
+    draft = api.post_json(
+        "/api/tournaments", {"game": "bgmi", "title": "Hidden", "starts_at": "2031-01-01T00:00:00Z"}, user=host
+    ).json()
+    as_host = api.get_json("/api/tournaments", user=host).json()
+    assert draft["id"] in {item["id"] for item in as_host["items"]}
+    anonymous = api.get_json("/api/tournaments").json()
+    assert draft["id"] not in {item["id"] for item in anonymous["items"]}
+    assert anonymous["items"] == [item for item in as_host["items"] if item["id"] != draft["id"]]
+
+    etag = api.get_json("/api/tournaments")["ETag"]
+    assert api.get_json("/api/tournaments", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert register(api, first["id"], player).status_code == 201
+    changed = api.get_json("/api/tournaments", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert {item["id"]: item["registered_teams"] for item in changed.json()["items"]}[first["id"]] == 1
+
+    with CaptureQueriesContext(connection) as searched:
+        assert api.get_json("/api/tournaments?q=Weekend").json()["count"] == 2
+        assert api.get_json("/api/tournaments?q=Weekend").json()["count"] == 2
+    assert len(searched.captured_queries) >= 4  # both searches read the database
+
+
+def test_a_cached_list_page_expires_when_a_registration_window_closes(api, host):
+    """registration_open_now flips with the clock, not with a write: a stored page lasts no longer."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    closes = timezone.now() + timedelta(seconds=3)
+    tournament = create_published(
+        api, host, rounds_count=1, qualify_per_group=0, registration_closes_at=closes.isoformat()
+    )
+    [item] = api.get_json("/api/tournaments").json()["items"]
+    assert (item["id"], item["registration_open_now"]) == (tournament["id"], True)
+    time.sleep(max(0.0, (closes - timezone.now()).total_seconds()) + 0.5)
+    [item] = api.get_json("/api/tournaments").json()["items"]
+    assert item["registration_open_now"] is False
