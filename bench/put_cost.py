@@ -7,10 +7,18 @@ process, committing for real (after-commit work runs inside the request, as unde
 CPU is time.process_time() around each request; statements come from CaptureQueriesContext;
 "events" is how far the request moved the topics' seq counters in Redis (every published event
 is numbered there, whoever publishes it). Prints one JSON row per count.
+
+Results posted back to back share a standings message: the first of each STANDINGS_COALESCE_SECONDS
+window builds and sends it in its request, the later ones leave it to one trailing task. By default
+the rows are such a burst (the median PUT is one whose message is coalesced); --isolated sets the
+window to 0 so every PUT builds and sends the message itself, as an isolated result does.
+--profile-puts N posts N isolated results after the setup and prints nothing more: bench.run
+records it with py-spy for the profile section.
 """
 
 import argparse
 import json
+import os
 import random
 import statistics
 import time
@@ -18,7 +26,7 @@ import time
 from bench import data
 from bench.common import REDIS_URL, django_setup
 
-MEASURED = 5  # PUTs per count; the median is reported
+MEASURED = 9  # PUTs per count, after one unmeasured warm-up; the median is reported
 
 
 def earlier_matches(tournament, count: int) -> None:
@@ -91,7 +99,11 @@ def events_since(before: dict[bytes, int]) -> int:
     )
 
 
-def measure(earlier: int) -> dict:
+def isolated() -> bool:
+    return os.environ.get("STANDINGS_COALESCE_SECONDS") == "0"
+
+
+def measure(earlier: int, *, profile_puts: int = 0) -> dict:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -108,8 +120,7 @@ def measure(earlier: int) -> dict:
     auth = {"HTTP_AUTHORIZATION": f"Bearer {RefreshToken.for_user(host).access_token}"}
     client = Client()
 
-    cpu, statements, events = [], [], []
-    for _ in range(MEASURED):
+    def post() -> tuple[float, int, int]:
         match = services.match_create(tournament_id=tournament.pk, user=host, group_id=group.pk)
         match = Match.objects.select_related("group").get(pk=match.pk)
         body = json.dumps(data.results(match))
@@ -117,32 +128,47 @@ def measure(earlier: int) -> dict:
         with CaptureQueriesContext(connection) as queries:
             start = time.process_time()
             response = client.put(f"/api/matches/{match.pk}/results", body, content_type="application/json", **auth)
-            cpu.append(time.process_time() - start)
+            cpu = time.process_time() - start
         if response.status_code != 200:
             raise RuntimeError(f"PUT results answered {response.status_code}: {response.content[:500]!r}")
-        statements.append(len(queries.captured_queries))
-        events.append(events_since(before))
+        return cpu, len(queries.captured_queries), events_since(before)
+
+    if profile_puts:
+        for _ in range(profile_puts):
+            post()
+        return {}
+    post()  # warm-up: the process's first request pays one-time costs (imports, caches)
+    cpu, statements, events = zip(*(post() for _ in range(MEASURED)), strict=True)
     return {
         "earlier": earlier,
+        "standings": "built in the request" if isolated() else "coalesced",
         "teams": data.TEAMS,
         "players": data.TEAMS * data.PLAYERS,
         "cpu_ms": statistics.median(cpu) * 1000,
         "cpu_ms_min": min(cpu) * 1000,
         "statements": statistics.median(statements),
         "events": statistics.median(events),
-        "command": command([earlier]),  # alone, on a fresh database, it measures the same
+        "command": command([earlier], isolated=isolated()),  # alone, on a fresh database, it measures the same
     }
 
 
-def command(counts: list[int]) -> str:
-    return ".venv/bin/python -m bench.put_cost " + " ".join(f"--earlier {n}" for n in counts)
+def command(counts: list[int], *, isolated: bool = False) -> str:
+    flags = ["--isolated"] if isolated else []
+    return " ".join([".venv/bin/python -m bench.put_cost", *flags, *(f"--earlier {n}" for n in counts)])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--earlier", type=int, action="append", help="earlier matches (repeatable)")
+    parser.add_argument("--isolated", action="store_true", help="every PUT builds its standings message itself")
+    parser.add_argument("--profile-puts", type=int, default=0, help="post this many isolated results, for py-spy")
     args = parser.parse_args()
+    if args.isolated or args.profile_puts:
+        os.environ["STANDINGS_COALESCE_SECONDS"] = "0"  # read by the settings, which django_setup loads next
     django_setup()
+    if args.profile_puts:
+        measure((args.earlier or [10])[0], profile_puts=args.profile_puts)
+        return
     for earlier in sorted(args.earlier or [10, 1000]):
         print(json.dumps(measure(earlier)))
 

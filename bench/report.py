@@ -166,8 +166,8 @@ def headline(results: dict) -> list[str]:
             "≤ 15 ms CPU, ≤ 25 statements, same at 10 and 1,000 earlier matches",
             "in-process",
             "; ".join(
-                f"{p['earlier']:,} earlier: {f(p['cpu_ms'])} ms, {f(p['statements'])} statements, "
-                f"{f(p['events'])} events"
+                f"{p['earlier']:,} earlier, standings {p.get('standings', 'coalesced')}: {f(p['cpu_ms'])} ms, "
+                f"{f(p['statements'])} statements, {f(p['events'])} events"
                 for p in puts
             ),
             ok(met),
@@ -259,14 +259,15 @@ def rest_table(results: dict) -> list[str]:
 
 def put_table(results: dict) -> list[str]:
     t = [
-        "| earlier matches | teams | rostered players | CPU ms (median of 5) | CPU ms (min) | SQL statements "
-        "| events published | command |",
-        "|---|---|---|---|---|---|---|---|",
+        "| earlier matches | standings message | teams | rostered players | CPU ms (median of 9) | CPU ms (min) "
+        "| SQL statements | events published | command |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results["put"]:
         row(
             t,
             f"{r['earlier']:,}",
+            r.get("standings", "coalesced"),
             r["teams"],
             r["players"],
             f(r["cpu_ms"], 1),
@@ -305,12 +306,20 @@ def profile_section(results: dict) -> list[str]:
         f"Command: `{r['command']}` with `py-spy record --pid <daphne> --rate 100 --format raw --nonblocking`. "
         "Sampling slows the server, so this run's figures are not in the tables above.",
         "",
-        "| own time (innermost frame) | share | | on the stack (inclusive, below the event loop) | share |",
+    ]
+    return lines + top_table(profile, "below the event loop")
+
+
+def top_table(profile: dict, below: str) -> list[str]:
+    """Own-time and inclusive top functions side by side; frames on (nearly) every sample are left out."""
+    lines = [
+        f"| own time (innermost frame) | share | | on the stack (inclusive, {below}) | share |",
         "|---|---|---|---|---|",
     ]
-    inclusive = [(name, share) for name, share in profile["total"] if share < 0.9]
-    for i in range(max(len(profile["own"]), len(inclusive))):
-        own = profile["own"][i] if i < len(profile["own"]) else ("", None)
+    inclusive = [(name, share) for name, share in profile["total"] if share < 0.9][:15]
+    owned = profile["own"][:15]
+    for i in range(max(len(owned), len(inclusive))):
+        own = owned[i] if i < len(owned) else ("", None)
         total = inclusive[i] if i < len(inclusive) else ("", None)
         row(
             lines,
@@ -321,6 +330,19 @@ def profile_section(results: dict) -> list[str]:
             f(total[1] and total[1] * 100, 1, " %"),
         )
     return lines
+
+
+def put_profile_section(results: dict) -> list[str]:
+    profile = results.get("put_profile")
+    if not profile:
+        return ["Not recorded in this run (quick mode, or py-spy not installed)."]
+    return [
+        f"py-spy (200 Hz) on `bench.put_cost` posting {profile['puts']} isolated results (each builds and sends "
+        f"its standings message in the request): {profile['samples']:,} samples whose stack holds the request "
+        f"(the setup is left out). Command: `{profile['command']}`.",
+        "",
+        *top_table(profile, "below the request"),
+    ]
 
 
 def render(results: dict) -> str:
@@ -378,11 +400,17 @@ def render(results: dict) -> str:
         "`bench/put_cost.py`: one tournament, topped up to that many completed matches before each row; "
         "each PUT posts a new match's 16 results through Django's test client in-process (on_commit work runs "
         "inside the request, as under a server; Celery tasks are queued, not run). Events are those "
-        "numbered in Redis by the request: the result on the tournament and match topics. The standings "
-        "message is coalesced (the first result of a 1 s window publishes it in the request, later ones "
-        "queue one trailing task), and the players' notifications and career stats are one after-commit task.",
+        "numbered in Redis by the request. Results posted back to back share their standings message: the "
+        "first of each 1 s window builds and sends it in its request, later ones queue one trailing task "
+        '("coalesced": the median PUT of a burst). An isolated result always builds and sends it itself '
+        '("built in the request", `--isolated`). The players\' notifications and career stats are one '
+        "after-commit task either way.",
         "",
         *put_table(results),
+        "",
+        "### Where an isolated results PUT's CPU goes",
+        "",
+        *put_profile_section(results),
         "",
         "## REST throughput",
         "",

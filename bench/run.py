@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 from bench import fanout, report, rest, storm
-from bench.common import LOG_DIR, PY, QUICK, raise_fd_limit, run_json, uvicorn_available
+from bench.common import LOG_DIR, PY, QUICK, ROOT, django_env, raise_fd_limit, run_json, uvicorn_available
 from bench.prepare import prepare
 from bench.profile import py_spy, recorder, top
 
@@ -53,11 +53,40 @@ def attempt(results: dict, section: str, label: str, call):
     return value
 
 
+PUT_PROFILE_PUTS = 150
+
+
+def put_profile() -> dict:
+    """py-spy on bench.put_cost posting isolated results: the top functions of the PUTs alone (samples
+    whose stack holds the request; the setup before them is left out)."""
+    import subprocess
+
+    output = LOG_DIR / "py-spy-put.txt"
+    output.unlink(missing_ok=True)
+    args = [py_spy(), "record", "--rate", "200", "--format", "raw", "--output", str(output), "--",
+            PY, "-m", "bench.put_cost", "--profile-puts", str(PUT_PROFILE_PUTS)]  # fmt: skip
+    subprocess.run(args, cwd=ROOT, env=django_env(), capture_output=True, timeout=600, check=True)
+    stacks = "\n".join(line for line in output.read_text().splitlines() if "post_match_results" in line)
+    command = (f"py-spy record --rate 200 --format raw --output {output} -- "
+               f".venv/bin/python -m bench.put_cost --profile-puts {PUT_PROFILE_PUTS}")  # fmt: skip
+    # The request's own frames are on every sample: ask for more so 15 are left below them.
+    return {"command": command, "puts": PUT_PROFILE_PUTS, **top(stacks, limit=60)}
+
+
 def main() -> None:
     raise_fd_limit()
     config = QUICK_RUN if QUICK else FULL
     started = time.time()
-    results: dict = {"quick": QUICK, "failures": [], "fanout": [], "storm": [], "rest": [], "put": [], "profile": None}
+    results: dict = {
+        "quick": QUICK,
+        "failures": [],
+        "fanout": [],
+        "storm": [],
+        "rest": [],
+        "put": [],
+        "profile": None,
+        "put_profile": None,
+    }
     results["load_before"] = os.getloadavg()
     results["label"] = os.environ.get("BENCH_LABEL", "")
     results["git"] = report.git_state()
@@ -66,11 +95,14 @@ def main() -> None:
     print(f"[bench] prepared (live tournament {tournament})", flush=True)
 
     counts = [arg for n in config["earlier"] for arg in ("--earlier", str(n))]
-    rows = attempt(
-        results, "put", f"{config['earlier']} earlier matches",
-        lambda: run_json([PY, "-m", "bench.put_cost", *counts], lines=len(config["earlier"])),
-    )  # fmt: skip
-    results["put"] += rows or []
+    for flags in ([], ["--isolated"]):
+        rows = attempt(
+            results, "put", f"{config['earlier']} earlier matches {' '.join(flags)}",
+            lambda f=flags: run_json([PY, "-m", "bench.put_cost", *f, *counts], lines=len(config["earlier"])),
+        )  # fmt: skip
+        results["put"] += rows or []
+    if config["profile"] and py_spy():
+        results["put_profile"] = attempt(results, "put", "py-spy", put_profile)
 
     servers = ["floor", "daphne"] + (["uvicorn"] if uvicorn_available() else [])
     for kind in servers:

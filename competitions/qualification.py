@@ -64,7 +64,7 @@ teams at full strength, as if ``X``'s placements took nothing from them; that ho
 ceiling that lets others always catch up, or ties ``X`` cannot escape), or when ``X`` is eliminated.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 QUALIFIED = "qualified"
@@ -89,17 +89,6 @@ class Scoring:
             raise ValueError("placement points must be a non-empty list of non-negative integers")
         if not self.kill_points or self.kill_points[0] != 0 or list(self.kill_points) != sorted(set(self.kill_points)):
             raise ValueError("kill points must be ascending, distinct and start at 0")
-
-    @classmethod
-    def from_points(cls, points: Callable[[int, int], int], *, lobby: int, max_kills: int) -> "Scoring":
-        """From the tournament's scoring function points(placement, kills) for a lobby of `lobby` teams
-        and kills 0..max_kills (the kill cap, or the most the results endpoint accepts)."""
-        placement = tuple(points(p, 0) for p in range(1, lobby + 1))
-        kills = [points(1, k) - placement[0] for k in range(max_kills + 1)]
-        for p in range(2, lobby + 1):
-            if any(points(p, k) - placement[p - 1] != kills[k] for k in range(max_kills + 1)):
-                raise ValueError("kill points depend on the placement; this model cannot take that scoring")
-        return cls(placement_points=placement, kill_points=tuple(sorted(set(kills))))
 
     @classmethod
     def from_table(cls, table: Sequence[int], *, kill_points: int, lobby: int, max_kills: int) -> "Scoring":

@@ -22,6 +22,7 @@ defaults) plus the rules below, stored as one JSON object (``Tournament.scoring`
 A team that does not show up in a match has no result there: it scores 0 and has no placement.
 """
 
+import functools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -237,6 +238,21 @@ def kill_score(rules: Rules, kills: int) -> int:
         end = rules.kill_tiers[index + 1].from_kill - 1 if index + 1 < len(rules.kill_tiers) else counted
         total += max(0, min(end, counted) - tier.from_kill + 1) * tier.points
     return total
+
+
+def one_match_scores(rules: Rules, *, lobby: int, max_kills: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """What one team can score in one match, as qualification.Scoring takes it: (the points of each
+    placement 1..lobby with no kill, every total that 0..max_kills kills can add, ascending). Kill points
+    never depend on the placement here (match_points), so any placement plus any kill total is a score."""
+    placements = tuple(match_points(rules, placement=placement, kills=0)[1] for placement in range(1, lobby + 1))
+    return placements, _kill_totals(rules.kill_points, rules.kill_cap, rules.kill_tiers, max_kills)
+
+
+@functools.lru_cache(maxsize=256)
+def _kill_totals(kill_points: int, kill_cap: int | None, kill_tiers: tuple[KillTier, ...], max_kills: int):
+    # Cached: a thousand kill_score calls per standings publish were a third of an isolated results PUT.
+    rules = Rules(points_table=(), kill_points=kill_points, kill_cap=kill_cap, kill_tiers=kill_tiers)
+    return tuple(sorted({kill_score(rules, kills) for kills in range(max_kills + 1)}))
 
 
 def match_points(rules: Rules, *, placement: int, kills: int) -> tuple[int, int]:

@@ -121,8 +121,9 @@ def qualification_outlooks(*, tournament_id: int) -> dict[int, dict[int, dict]]:
 
 
 def _rows_with_left() -> QuerySet[Standing]:
-    """Standing rows with their team, tournament, round and, for group rows (only battle royale has
-    them), the group's matches still to play (`left`)."""
+    """Standing rows with their team, group and round and, for group rows (only battle royale has
+    them), the group's matches still to play (`left`). Not the tournament: a copy of its row (and its
+    JSON fields, decoded) on every standing row was a third of reading the live table."""
     left = (
         Match.objects.filter(group=OuterRef("group_id"))
         .exclude(status__in=[Match.Status.COMPLETED, Match.Status.CANCELLED])
@@ -130,9 +131,7 @@ def _rows_with_left() -> QuerySet[Standing]:
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return Standing.objects.select_related("tournament", "group__round", "team").annotate(
-        left=Coalesce(Subquery(left), 0)
-    )
+    return Standing.objects.select_related("group__round", "team").annotate(left=Coalesce(Subquery(left), 0))
 
 
 def _qualification_compute(group_rows: list[Standing]) -> dict[int, dict[int, dict]]:
@@ -147,23 +146,22 @@ def _qualification_compute(group_rows: list[Standing]) -> dict[int, dict[int, di
             rows.setdefault(row.group_id, []).append(row)
     if not rows:
         return {}
-    tournament = next(iter(rows.values()))[0].tournament
+    tournament = Tournament.objects.only(
+        "points_table", "kill_points", "scoring", "qualify_per_group", "rounds_count"
+    ).get(pk=next(iter(rows.values()))[0].tournament_id)
     rules = scoring.rules_from(
         points_table=tournament.points_table, kill_points=tournament.kill_points, scoring=tournament.scoring
     )
     if rules.best_of is not None:
         return {}
     max_kills = BR_KILLS_MAX if rules.kill_cap is None else min(rules.kill_cap, BR_KILLS_MAX)
-
-    def points(placement: int, kills: int) -> int:
-        return scoring.match_points(rules, placement=placement, kills=kills)[1]
-
     scorings: dict[int, qualification.Scoring] = {}
     outlooks: dict[int, dict[int, dict]] = {}
     for group_rows_ in rows.values():
         number, lobby = group_rows_[0].group.round.number, len(group_rows_)
         if lobby not in scorings:
-            scorings[lobby] = qualification.Scoring.from_points(points, lobby=lobby, max_kills=max_kills)
+            placements, kills = scoring.one_match_scores(rules, lobby=lobby, max_kills=max_kills)
+            scorings[lobby] = qualification.Scoring(placement_points=placements, kill_points=kills)
         ordered = sorted(group_rows_, key=lambda row: (row.rank or lobby + 1, row.team_id))
         # Only rounds before the last send teams on (round_advance takes the top qualify_per_group).
         places = tournament.qualify_per_group if number < tournament.rounds_count else None

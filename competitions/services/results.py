@@ -295,10 +295,27 @@ def _match_completed(
 @transaction.atomic
 def match_result_effects_apply(*, audit_id: int) -> bool:
     """Career stats and the players' "results posted" notifications of one results change, exactly
-    once: the audit row is claimed in the same transaction. False when it was already applied."""
-    if not ResultAudit.objects.filter(pk=audit_id, applied_at__isnull=True).update(applied_at=timezone.now()):
+    once: the audit rows are claimed in the same transaction. The changes of one match are applied in
+    the order they were made: a task that runs before an earlier correction's task (concurrent
+    corrections, workers in parallel) applies that one first, since taking back a result whose stats
+    were never added would drive them below zero, and the earlier task then finds nothing to do.
+    False when it was already applied."""
+    match_id = ResultAudit.objects.filter(pk=audit_id).values_list("match_id", flat=True).first()
+    pending = list(
+        ResultAudit.objects.select_for_update(of=("self",))
+        .filter(match_id=match_id, pk__lte=audit_id, applied_at__isnull=True)
+        .select_related("match__tournament")
+        .order_by("pk")
+    )
+    if not pending or pending[-1].pk != audit_id:
         return False
-    audit = ResultAudit.objects.select_related("match__tournament").get(pk=audit_id)
+    ResultAudit.objects.filter(pk__in=[audit.pk for audit in pending]).update(applied_at=timezone.now())
+    for audit in pending:
+        _result_effects_apply(audit)
+    return True
+
+
+def _result_effects_apply(audit: ResultAudit) -> None:
     match, tournament = audit.match, audit.match.tournament
     team_ids = {
         team_id for snapshot in (audit.before, audit.after) for team_id, *_ in career._outcomes(match, snapshot)
@@ -315,7 +332,6 @@ def match_result_effects_apply(*, audit_id: int) -> bool:
         f"Results posted: {tournament.title}, match {match.number}",
         data={"tournament_id": tournament.pk, "match_id": match.pk},
     )
-    return True
 
 
 @transaction.atomic

@@ -63,6 +63,47 @@ def test_career_stats_follow_results_corrections_and_wins(api, host, django_capt
     )
 
 
+def test_corrections_whose_tasks_run_out_of_order_are_applied_in_order(api, host, monkeypatch):
+    """Two quick corrections of one match: the second's after-commit task can run first (workers in
+    parallel). It applies the first change before its own, so stats never go below zero (their check
+    constraints turned that into a 409 after the result had committed), and the first task then has
+    nothing left to do. Tasks are sent to a broker that keeps them, then run in reverse order."""
+    from kombu import Producer
+
+    from arena.celery import app as celery_app
+    from competitions import tasks
+
+    tournament = create_published(api, host, max_teams=2, group_size=2, rounds_count=1, matches_per_group=2)
+    alpha, bravo = make_team(4), make_team(4)
+    for team in (alpha, bravo):
+        register(api, tournament["id"], team)
+    api.post_json(f"/api/tournaments/{tournament['id']}/start", user=host)
+    first = api.get_json(f"/api/tournaments/{tournament['id']}/matches").json()[0]
+
+    queued: list[int] = []
+
+    def keep(self, body, routing_key=None, **kwargs):  # the broker: keeps the results tasks, runs nothing
+        if kwargs.get("headers", {}).get("task") == tasks.apply_result_effects.name:
+            queued.append(body[0][0])
+
+    celery_app.conf.task_always_eager = False  # the autouse _celery_inline fixture restores it
+    monkeypatch.setattr(Producer, "publish", keep)
+    for alpha_place, kills in ((1, 3), (2, 0), (1, 5)):  # a result, then two corrections
+        body = [
+            {"team_id": alpha.pk, "placement": alpha_place, "kills": kills},
+            {"team_id": bravo.pk, "placement": 3 - alpha_place, "kills": 0},
+        ]
+        assert api.put_json(f"/api/matches/{first['id']}/results", body, user=host).status_code == 200
+    assert len(queued) == 3
+    for audit_id in reversed(queued):
+        tasks.apply_result_effects.apply(args=[audit_id]).get()
+
+    stats = api.get_json(f"/api/teams/{alpha.pk}").json()["stats"]
+    assert (stats["matches_played"], stats["wins"], stats["kills"], stats["average_placement"]) == (1, 1, 5, 1.0)
+    loser = api.get_json(f"/api/teams/{bravo.pk}").json()["stats"]
+    assert (loser["matches_played"], loser["wins"], loser["average_placement"]) == (1, 0, 2.0)
+
+
 def test_standings_are_cached_until_a_result_changes_them(api, host, django_assert_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

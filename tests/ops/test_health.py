@@ -41,6 +41,12 @@ def test_real_services_are_wired_when_configured():
     assert issubclass(backend, DjangoRedisCache)
     assert isinstance(caches["default"], backend)
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    # ...and one redis.Redis per connection pool, not a new one (and its callback table) per cache call.
+    client = caches["default"]._cache
+    assert client.get_client(write=True) is client.get_client(write=True)
+    assert client.get_client(write=True).connection_pool is client._get_connection_pool(write=True)
+    caches["default"].set("arena:test:client", 1)
+    assert caches["default"].get("arena:test:client") == 1
     assert settings.CELERY_BROKER_URL == settings.REDIS_URL
     assert settings.CELERY_TASK_ALWAYS_EAGER is False
 
