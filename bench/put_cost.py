@@ -112,7 +112,9 @@ def measure(earlier: int, *, profile_puts: int = 0) -> dict:
     from competitions import services
     from competitions.models import Match
 
-    tournament = data.started("Bench results PUT", "put", matches_per_group=1)
+    # Each mode its own tournament, so both are measured at the same counts of earlier matches.
+    title = "Bench results PUT (isolated)" if isolated() else "Bench results PUT"
+    tournament = data.started(title, "put", matches_per_group=1)
     earlier_matches(tournament, earlier)
     earlier = Match.objects.filter(tournament=tournament, status=Match.Status.COMPLETED).count()
     host = data.host()
