@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.http import parse_etags
@@ -47,6 +48,12 @@ def tournament_json(
     return _respond(request, *cached)
 
 
+# Which list pages may be stored: the first pages at the default size, and only pages with items, so
+# the stored set stays small whatever is asked (a client varying page_size, page or an unknown game
+# gets answers computed from the database, never new entries).
+LIST_PAGES_STORED = 10
+
+
 def public_list(item_schema: Any) -> Callable:
     """For a paginated list of tournaments (inside @router.get, outside @paginate): pages asked for
     without a search (`q`, whose values are unbounded) by callers who see only published tournaments
@@ -54,7 +61,7 @@ def public_list(item_schema: Any) -> Callable:
     longer than until the next registration window of its tournaments opens or closes (their
     `registration_open_now` flips then, with no write)."""
 
-    class Page(TypedDict):  # what @paginate returns (ninja's LimitOffsetPagination.Output)
+    class Page(TypedDict):  # what @paginate returns (api.pagination.PageNumberPagination's Output)
         items: list[item_schema]
         count: int
 
@@ -62,7 +69,12 @@ def public_list(item_schema: Any) -> Callable:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, **kwargs: Any) -> Any:
             filters, pagination = kwargs.get("filters"), kwargs.get("ninja_pagination")
-            if getattr(filters, "q", None) or not access.sees_only_published(user=request.auth):
+            storable = (
+                not getattr(filters, "q", None)
+                and getattr(pagination, "page_size", None) in (None, settings.NINJA_PAGINATION_PER_PAGE)
+                and getattr(pagination, "page", 1) <= LIST_PAGES_STORED
+            )
+            if not storable or not access.sees_only_published(user=request.auth):
                 return view(request, **kwargs)
             asked = [request.path, filters.dict() if filters else None, pagination.dict() if pagination else None]
             name = hashlib.blake2b(json.dumps(asked).encode(), digest_size=12).hexdigest()
@@ -72,7 +84,7 @@ def public_list(item_schema: Any) -> Callable:
                 etag, body, data = _render(request, Page, view(request, **kwargs))
                 cached = etag, body
                 seconds = _seconds_until_a_window_changes(data["items"])
-                if seconds >= 1:
+                if data["items"] and seconds >= 1:
                     selectors.read_cache_set(
                         scope=selectors.LISTING, name=name, version=version, value=cached,
                         timeout=min(seconds, selectors.STANDINGS_CACHE_SECONDS),

@@ -268,7 +268,7 @@ def _match_completed(
     Battle royale passes its new results and the lobby's teams, so nothing is read back."""
     match.status = Match.Status.COMPLETED
     match.completed_at = timezone.now()
-    match.save()
+    match.save(update_fields=["status", "completed_at", "home_score", "away_score", "forfeit", "winner"])
     tournament = match.tournament
     if results is not None:
         public, after = _br_snapshot(results), _br_snapshot(results, player_kills=True)
