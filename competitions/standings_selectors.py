@@ -41,11 +41,9 @@ def _version_key(scope: str) -> str:
 
 
 def cache_version(*, scope: str) -> int:
-    version = cache.get(_version_key(scope))
-    if version is None:
-        cache.add(_version_key(scope), 1, timeout=None)
-        version = cache.get(_version_key(scope))
-    return version or 1
+    """The scope's version: 0 until its first change. Reading never writes, so reads of ids that do
+    not exist (a client walking through them) leave no key behind; only a change creates one."""
+    return cache.get(_version_key(scope)) or 0
 
 
 def tournament_cache_version(*, tournament_id: int) -> int:
@@ -62,7 +60,7 @@ def read_cached(*, scope: str, name: str):
     version_key, key = _version_key(scope), _read_key(scope, name)
     found = cache.get_many([version_key, key])
     entry = found.get(key)
-    if entry is None or version_key not in found or entry[0] != found[version_key]:
+    if entry is None or entry[0] != found.get(version_key, 0):
         return None
     return entry[1]
 
@@ -78,8 +76,9 @@ def tournament_cache_invalidate(*, tournament_id: int) -> None:
     for scope in (tournament_scope(tournament_id), LISTING):
         try:
             cache.incr(_version_key(scope))
-        except ValueError:
-            cache.add(_version_key(scope), 2, timeout=None)
+        except ValueError:  # no change yet (version 0), or the key was evicted: start at 1
+            if not cache.add(_version_key(scope), 1, timeout=None):
+                cache.incr(_version_key(scope))  # another change created it meanwhile
 
 
 def standings_rows(*, tournament: Tournament, round_number: int | None = None, group: str | None = None) -> list[dict]:

@@ -286,3 +286,19 @@ def test_a_cached_list_page_expires_when_a_registration_window_closes(api, host)
     time.sleep(max(0.0, (closes - timezone.now()).total_seconds()) + 0.5)
     [item] = api.get_json("/api/tournaments").json()["items"]
     assert item["registration_open_now"] is False
+
+
+def test_reads_of_tournaments_that_do_not_exist_leave_nothing_in_the_cache(api, host):
+    """A client walking through ids gets 404s and adds no key: a tournament's version key is written by
+    its first change, never by a read (it was a permanent key per id asked for)."""
+    from django.core.cache import cache
+
+    from competitions.standings_selectors import _version_key, tournament_scope
+
+    missing = 987_654
+    for path in (f"/api/tournaments/{missing}", f"/api/tournaments/{missing}/standings", f"/api/scrims/{missing}"):
+        assert api.get_json(path).status_code == 404
+    assert cache.get(_version_key(tournament_scope(missing))) is None
+
+    tid = create_published(api, host, rounds_count=1, qualify_per_group=0)["id"]
+    assert cache.get(_version_key(tournament_scope(tid))) >= 1  # its changes created it
