@@ -130,12 +130,17 @@ def _seed(side: str) -> Subquery:
 def _matches(matches: QuerySet[Match] | None = None) -> QuerySet[Match]:
     matches = Match.objects.all() if matches is None else matches
     return (
-        matches.select_related(
-            "round", "group", "home_team", "away_team", "winner", "winner_to_match", "loser_to_match"
-        )
+        matches.select_related("round", "group", "home_team", "away_team", "winner")
         .prefetch_related(Prefetch("results", queryset=MatchResult.objects.select_related("team")))
-        .annotate(home_seed=_seed("home"), away_seed=_seed("away"))
-    )
+        # The targets' keys as subqueries, not two more joins: with ten relations PostgreSQL spent
+        # ~9 ms planning every match read (EXPLAIN), 2.5 ms with eight.
+        .annotate(home_seed=_seed("home"), away_seed=_seed("away"), winner_to_key=_target_key("winner"),
+                  loser_to_key=_target_key("loser"))
+    )  # fmt: skip
+
+
+def _target_key(which: str) -> Subquery:
+    return Subquery(Match.objects.filter(pk=OuterRef(f"{which}_to_match_id")).values("key")[:1])
 
 
 # Drawing order of a tournament's brackets: the winners bracket left to right, the losers bracket under it, then
@@ -165,8 +170,16 @@ def bracket_rounds(matches) -> list[dict]:
     ]
 
 
-def _pointer(match: Match | None, side: str) -> dict | None:
-    return {"match_id": match.pk, "key": match.key, "side": side} if match is not None else None
+def match_pointer(match: Match, which: str) -> dict | None:
+    """Where the match's winner (`which` "winner") or loser ("loser") goes: {match_id, key, side}.
+    Matches read through _matches carry the target's key; others read it."""
+    target_id = getattr(match, f"{which}_to_match_id")
+    if target_id is None:
+        return None
+    key = getattr(match, f"{which}_to_key", None)
+    if key is None:
+        key = getattr(match, f"{which}_to_match").key
+    return {"match_id": target_id, "key": key, "side": getattr(match, f"{which}_to_side")}
 
 
 def match_list(*, tournament: Tournament, user: User | None = None) -> QuerySet[Match]:
@@ -222,8 +235,8 @@ def match_payload(match: Match, *, results=None, teams: dict[int, dict] | None =
         "bracket": match.bracket,
         "bracket_round": match.bracket_round,
         "is_bye": match.is_bye,
-        "winner_to": _pointer(match.winner_to_match, match.winner_to_side),
-        "loser_to": _pointer(match.loser_to_match, match.loser_to_side),
+        "winner_to": match_pointer(match, "winner"),
+        "loser_to": match_pointer(match, "loser"),
         "status": match.status,
         "scheduled_at": match.scheduled_at,
         "map_name": match.map_name,

@@ -94,7 +94,8 @@ def standings_rows(*, tournament: Tournament, round_number: int | None = None, g
             standing_row(row, qualification=scope.get(row.team_id))
             for row in standings_get(tournament=tournament, round_number=round_number, group=group)
         ]
-        cache.set(key, rows, STANDINGS_CACHE_SECONDS)
+        if rows:  # an empty table (a round or group that does not exist) is cheap to read: no entry per name
+            cache.set(key, rows, STANDINGS_CACHE_SECONDS)
     return rows
 
 

@@ -280,7 +280,9 @@ def get_standings(request: HttpRequest, tournament_id: int, round: int | None = 
     def build():
         tournament = _detail(request, tournament_id)
         rows = selectors.standings_rows(tournament=tournament, round_number=round, group=group)
-        return rows, tournament.status != Tournament.Status.DRAFT
+        # Empty tables (before the start, or a round or group that does not exist) are not stored: any
+        # number of ?round= and ?group= values would each have added an entry.
+        return rows, tournament.status != Tournament.Status.DRAFT and bool(rows)
 
     return cached.tournament_json(
         request, tournament_id=tournament_id, name=f"standings:{round}:{group}", schema=list[StandingRow], build=build

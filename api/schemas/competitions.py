@@ -8,6 +8,7 @@ from api.schemas.common import Id
 from api.schemas.media import file_url, static_url
 from api.schemas.scoring import ScoringIn, ScoringOut
 from arena.choices import choices_literal
+from competitions import selectors
 from competitions.models import Game, Match, Registration, Round, Tournament
 
 # Standings rows (StandingRow) and matches are one model for REST and WebSocket: GET …/standings returns
@@ -281,13 +282,11 @@ class MatchOut(Schema, MatchState):
 
     @staticmethod
     def resolve_winner_to(obj) -> dict | None:
-        target = obj.winner_to_match
-        return {"match_id": target.pk, "key": target.key, "side": obj.winner_to_side} if target else None
+        return selectors.match_pointer(obj, "winner")
 
     @staticmethod
     def resolve_loser_to(obj) -> dict | None:
-        target = obj.loser_to_match
-        return {"match_id": target.pk, "key": target.key, "side": obj.loser_to_side} if target else None
+        return selectors.match_pointer(obj, "loser")
 
     # Annotated by the match selectors (selectors._matches); null on a row read without them.
     @staticmethod
