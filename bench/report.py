@@ -417,7 +417,9 @@ def render(results: dict) -> str:
         "One server process, run with `DATABASE_CONN_MAX_AGE=0` (with the default 60 every ASGI request "
         "thread keeps a PostgreSQL connection of its own, and 20 concurrent requests took all 100 of the "
         "shared server's; `BENCH_REST_CONN_MAX_AGE` overrides); `wrk` (apt) from another process, "
-        "20 connections, after a 1 s warm-up.",
+        "20 connections, after a 1 s warm-up. Each endpoint is loaded in 3 slices interleaved with the "
+        "others' (health, standings, list, health, ...), so the shared machine's changing load weighs on "
+        "all of them alike; throughput and CPU are the slices' totals, latencies their median.",
         "",
         *rest_table(results),
         "",

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 
 from bench.common import PY, CpuWindow, servers
@@ -53,6 +54,12 @@ def parse_wrk(out: str) -> dict:
     }
 
 
+# Each endpoint is loaded in ROUNDS slices, interleaved with the others' (health, standings, list,
+# health, ...), so a change in the shared machine's load weighs on every endpoint alike and the
+# ratios to /api/health stay fair.
+ROUNDS = 3
+
+
 def measure(url: str, pid: int, duration: float) -> dict:
     args = load_command(url, duration)
     window = CpuWindow([pid]).start()
@@ -61,9 +68,24 @@ def measure(url: str, pid: int, duration: float) -> dict:
     result = parse_wrk(out) if args[0] == "wrk" else json.loads(out)
     return {
         **result,
-        "rps": result["requests"] / window.wall,
-        "cpu_ms_per_request": window.per(result["requests"]) * 1000 if result["requests"] else None,
+        "wall": window.wall,
+        "cpu": window.cpu,
         "load": " ".join(args[:-1] if args[0] == "wrk" else args[1:3]),
+    }
+
+
+def combined(slices: list[dict]) -> dict:
+    """One endpoint's slices as one measurement: totals for throughput and CPU, medians for latency."""
+    requests = sum(s["requests"] for s in slices)
+    cpu, wall = sum(s["cpu"] for s in slices), sum(s["wall"] for s in slices)
+    return {
+        "requests": requests,
+        "errors": sum(s["errors"] for s in slices),
+        "p50_ms": statistics.median(s["p50_ms"] for s in slices if s["p50_ms"] is not None),
+        "p99_ms": statistics.median(s["p99_ms"] for s in slices if s["p99_ms"] is not None),
+        "rps": requests / wall,
+        "cpu_ms_per_request": cpu / requests * 1000 if requests else None,
+        "load": slices[0]["load"],
     }
 
 
@@ -74,10 +96,15 @@ def command(kind: str, duration: float) -> str:
 def run(kind: str, duration: float, tournament_id: int) -> list[dict]:
     rows = []
     with servers(kind, 1, env=SERVER_ENV) as srv:
-        for name, path in paths(tournament_id).items():
-            url = srv.http_url(path)
+        urls = {name: srv.http_url(path) for name, path in paths(tournament_id).items()}
+        for url in urls.values():
             subprocess.run(load_command(url, 1), capture_output=True, check=True)  # warm up: imports, caches
-            rows.append({"server": kind, "endpoint": name, "path": path, **measure(url, srv.pids[0], duration)})
+        slices: dict[str, list[dict]] = {name: [] for name in urls}
+        for _ in range(ROUNDS):
+            for name, url in urls.items():
+                slices[name].append(measure(url, srv.pids[0], duration / ROUNDS))
+        for name, path in paths(tournament_id).items():
+            rows.append({"server": kind, "endpoint": name, "path": path, **combined(slices[name])})
     for row in rows:
         row["command"] = command(kind, duration)
     return rows

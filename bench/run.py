@@ -23,7 +23,7 @@ FULL = {
     "fanout_uvicorn": [(1000, 1, 2), (5000, 2, 1)],
     "duration": 12,
     "storm": (2000, 500),  # spectators, connects/s
-    "rest_duration": 6,
+    "rest_duration": 9,  # seconds per endpoint, in bench.rest.ROUNDS interleaved slices
     "earlier": [10, 1000],
     "profile": (1000, 2, 8),  # spectators, updates/s, seconds
 }
@@ -33,7 +33,7 @@ QUICK_RUN = {
     "duration": 4,
     "storm": (300, 300),
     "storm_servers": ["floor", "daphne"],
-    "rest_duration": 2,
+    "rest_duration": 3,
     "rest_servers": ["daphne"],
     "earlier": [10, 50],
     "profile": None,
