@@ -94,12 +94,7 @@ def _br_rerank(tournament: Tournament, rows: list[Standing], *, round_numbers: s
     changed: list[Standing] = []
     for number in sorted(round_numbers):  # in order: with carry_over a round starts from the one before
         stage_rows = [row for row in rows if row.round_id is not None and row.round_number == number]
-        previous = {
-            row.team_id: row.points
-            for row in rows
-            if row.group_id is None and row.round_id is not None and row.round_number == number - 1
-        }
-        head_start = scoring.stage_head_start(rules, stage_number=number, previous_points=previous)
+        head_start = _stage_head_start(rules, rows, number)
         scopes: dict[int | None, list[Standing]] = {}
         for row in stage_rows:
             scopes.setdefault(row.group_id, []).append(row)
@@ -121,6 +116,17 @@ def _br_rerank(tournament: Tournament, rows: list[Standing], *, round_numbers: s
             changed += scope_rows
     overall = _br_overall_derive(rows, rules.tie_breakers)
     rows_update(changed + overall, BR_FIELDS)
+
+
+def _stage_head_start(rules: scoring.Rules, rows: list[Standing], number: int) -> dict[int, int]:
+    """What each team carries into round `number` (scoring.stage_head_start), from the previous round's
+    rows among `rows`."""
+    previous = {
+        row.team_id: row.points
+        for row in rows
+        if row.group_id is None and row.round_id is not None and row.round_number == number - 1
+    }
+    return scoring.stage_head_start(rules, stage_number=number, previous_points=previous)
 
 
 def _br_result_apply(
@@ -156,12 +162,7 @@ def _br_result_apply(
             row.wins += wins
             row.placement_points += placement_points
             row.kills += kills
-    previous = {
-        row.team_id: row.points
-        for row in rows
-        if row.group_id is None and row.round_id is not None and row.round_number == number - 1
-    }
-    head_start = scoring.stage_head_start(rules, stage_number=number, previous_points=previous)
+    head_start = _stage_head_start(rules, rows, number)
     for scope_rows, scope in (
         ([row for row in stage_rows if row.group_id is None], Q(match__round_id=match.round_id)),
         ([row for row in stage_rows if row.group_id == match.group_id], Q(match__group_id=match.group_id)),

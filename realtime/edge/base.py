@@ -117,13 +117,21 @@ class TopicConsumer(LeanConsumer, AsyncWebsocketConsumer):
         self.sync_task: asyncio.Task | None = None
 
     async def _start(self) -> None:
+        query = await self._signed_in()
+        if query is not None:
+            await self.subscribe(query.get("since", [""])[0], query.get("epoch", [""])[0])
+
+    async def _signed_in(self) -> dict[str, list[str]] | None:
+        """The socket's query once its ticket's user (or nobody, without a ticket) is known; None
+        when the ticket was refused and the socket closed."""
         query = parse_qs(self.scope.get("query_string", b"").decode())
         try:
             self.user = await until_redis_answers(lambda: self._authenticate(query.get("ticket", [""])[0]))
         except Deny as denied:
             await self.close(code=denied.code)
-            return
-        await self.subscribe(query.get("since", [""])[0], query.get("epoch", [""])[0])
+            return None
+        self.password = self.user.password if self.user else None
+        return query
 
     async def subscribe(self, since: str, epoch: str) -> None:
         try:

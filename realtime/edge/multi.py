@@ -2,9 +2,8 @@
 
 import asyncio
 import json
-from urllib.parse import parse_qs
 
-from realtime.edge.base import Deny, TopicConsumer, until_redis_answers
+from realtime.edge.base import TopicConsumer
 from realtime.edge.chat import GlobalChatConsumer, LobbyConsumer
 from realtime.edge.protocol import DENIED_ERRORS, MAX_TOPICS, NOT_AUTHENTICATED
 from realtime.edge.topics import MatchConsumer, TournamentConsumer, UserConsumer
@@ -30,13 +29,7 @@ class MultiTopicConsumer(TopicConsumer):
 
     async def _start(self) -> None:
         self.followers: dict[str, TopicConsumer] = {}
-        query = parse_qs(self.scope.get("query_string", b"").decode())
-        try:
-            self.user = await until_redis_answers(lambda: self._authenticate(query.get("ticket", [""])[0]))
-        except Deny as denied:
-            await self.close(code=denied.code)
-            return
-        self.password = self.user.password if self.user else None
+        await self._signed_in()
 
     async def stop(self) -> None:
         self.closed = True
