@@ -23,8 +23,8 @@ from competitions.models import (
 
 
 class RefreshesTournamentReads:
-    """A hand edit changes what the cached tournament reads show (selectors.tournament_get,
-    standings_rows): drop them after commit, as the services do for their writes."""
+    """A hand edit changes what the cached tournament reads show (selectors.tournament_get, the stored
+    standings and list pages of api.cached): drop them after commit, as the services do for their writes."""
 
     @staticmethod
     def tournament_id_of(obj) -> int:

@@ -82,21 +82,15 @@ def tournament_cache_invalidate(*, tournament_id: int) -> None:
 
 
 def standings_rows(*, tournament: Tournament, round_number: int | None = None, group: str | None = None) -> list[dict]:
-    """Standings as plain rows, cached in Redis per tournament version: thousands of spectators
-    polling the same table cost one query per change, not one per request."""
-    version = tournament_cache_version(tournament_id=tournament.pk)
-    key = f"competitions:tournament:{tournament.pk}:v{version}:standings:{round_number}:{group}"
-    rows = cache.get(key)
-    if rows is None:
-        outlooks = qualification_outlooks(tournament_id=tournament.pk)
-        scope = outlooks.get(round_number if round_number is not None else max(outlooks, default=None), {})
-        rows = [
-            standing_row(row, qualification=scope.get(row.team_id))
-            for row in standings_get(tournament=tournament, round_number=round_number, group=group)
-        ]
-        if rows:  # an empty table (a round or group that does not exist) is cheap to read: no entry per name
-            cache.set(key, rows, STANDINGS_CACHE_SECONDS)
-    return rows
+    """Standings as plain rows (competitions.schemas.StandingRow), read from the database. GET standings
+    stores what it renders from them per tournament version (api.cached), so spectators polling the
+    same table cost one read per change."""
+    outlooks = qualification_outlooks(tournament_id=tournament.pk)
+    scope = outlooks.get(round_number if round_number is not None else max(outlooks, default=None), {})
+    return [
+        standing_row(row, qualification=scope.get(row.team_id))
+        for row in standings_get(tournament=tournament, round_number=round_number, group=group)
+    ]
 
 
 def _qualification_key(tournament_id: int) -> str:

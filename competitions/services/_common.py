@@ -51,7 +51,8 @@ def _publish_after_commit(tournament_id: int, event_type: str, data: dict) -> No
 
 def _cache_invalidate_after_commit(tournament_id: int) -> None:
     """Every write to a tournament (or what its reads show: registrations, results) ends here, so the
-    cached reads (selectors.tournament_get, standings_rows) never outlive the change."""
+    cached reads (selectors.tournament_get, the stored standings and list pages of api.cached) never
+    outlive the change."""
     # robust: a cache outage must not turn a committed change into a 500.
     transaction.on_commit(lambda: selectors.tournament_cache_invalidate(tournament_id=tournament_id), robust=True)
 
